@@ -1,0 +1,177 @@
+"""The slaportal.agreement/1 JSON contract: exporting an agreement and its content digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from .funnel import plan_for
+from .models import Agreement
+
+SCHEMA = "slaportal.agreement/1"
+
+# Keys of the export that are not content: the digest never covers them.
+RECORD_KEYS = ("status", "version", "digest", "signatures")
+
+
+def decimal_text(value: Decimal | None, places: int = 2) -> str | None:
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
+
+
+def _date(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _time(value: Any) -> str:
+    return value.strftime("%H:%M")
+
+
+def _plan(agreement: Agreement) -> dict[str, Any] | None:
+    plan = plan_for(agreement)
+    if plan is None:
+        return None
+    return {
+        "customers": plan.total.customers,
+        "sqls": plan.total.sqls,
+        "mqls": plan.total.mqls,
+        "leads": plan.total.leads,
+        "leads_per_customer": decimal_text(plan.leads_per_customer),
+        "per_month": {
+            "customers": plan.per_month.customers,
+            "sqls": plan.per_month.sqls,
+            "mqls": plan.per_month.mqls,
+            "leads": plan.per_month.leads,
+        },
+    }
+
+
+def content_of(agreement: Agreement) -> dict[str, Any]:
+    """The agreement's content in schema /1: what a signature covers.
+
+    Reads the rows through the related managers, so callers prefetch them
+    (selectors.agreement_with_sections) to keep the query count fixed.
+    """
+    return {
+        "schema": SCHEMA,
+        "title": agreement.title,
+        "marketing_team": agreement.marketing_team.name,
+        "sales_team": agreement.sales_team.name,
+        "period": {"start": _date(agreement.start_date), "end": _date(agreement.end_date)},
+        "funnel": {
+            "currency": agreement.currency,
+            "revenue_goal": decimal_text(agreement.revenue_goal),
+            "marketing_share_pct": decimal_text(agreement.marketing_share_pct),
+            "average_deal_size": decimal_text(agreement.average_deal_size),
+            "lead_to_mql_pct": decimal_text(agreement.lead_to_mql_pct),
+            "mql_to_sql_pct": decimal_text(agreement.mql_to_sql_pct),
+            "sql_to_won_pct": decimal_text(agreement.sql_to_won_pct),
+            "months": agreement.months,
+            "plan": _plan(agreement),
+        },
+        "kpis": [
+            {
+                "name": kpi.name,
+                "owner": kpi.owner,
+                "target": decimal_text(kpi.target),
+                "unit": kpi.unit,
+                "direction": kpi.direction,
+                "cadence": kpi.cadence,
+            }
+            for kpi in agreement.kpis.all()
+        ],
+        "responsibilities": [
+            {
+                "owner": item.owner,
+                "activity": item.activity,
+                "description": item.description,
+                "commitment": item.commitment,
+            }
+            for item in agreement.responsibilities.all()
+        ],
+        "criteria": {
+            "mql_score_threshold": agreement.mql_score_threshold,
+            "rules": [
+                {
+                    "stage": rule.stage,
+                    "category": rule.category,
+                    "rule": rule.rule,
+                    "points": rule.points,
+                }
+                for rule in agreement.criteria_rules.all()
+            ],
+        },
+        "service_levels": {
+            "calendar": {
+                "timezone": agreement.timezone,
+                "workdays": sorted(int(day) for day in agreement.workdays),
+                "day_start": _time(agreement.day_start),
+                "day_end": _time(agreement.day_end),
+                "holidays": sorted(_date(holiday.date) for holiday in agreement.holidays.all()),
+            },
+            "lead_types": [
+                {
+                    "lead_type": level.lead_type,
+                    "first_response_hours": decimal_text(level.first_response_hours),
+                    "min_attempts": level.min_attempts,
+                    "attempt_window_days": level.attempt_window_days,
+                    "escalation": level.escalation,
+                }
+                for level in agreement.service_levels.all()
+            ],
+        },
+        "rejection_reasons": [
+            {"code": reason.code, "label": reason.label, "next_step": reason.next_step}
+            for reason in agreement.rejection_reasons.all()
+        ],
+        "deadlines": [
+            {
+                "title": deadline.title,
+                "due": _date(deadline.due),
+                "owner": deadline.owner,
+                "done": deadline.done,
+            }
+            for deadline in agreement.deadlines.all()
+        ],
+        "review": {
+            "report_cadence": agreement.report_cadence,
+            "meeting_cadence": agreement.meeting_cadence,
+            "next_review": _date(agreement.next_review),
+        },
+    }
+
+
+def canonical_json(content: dict[str, Any]) -> str:
+    """Sorted keys, no insignificant whitespace: the bytes a digest is taken over."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_digest(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def agreement_digest(agreement: Agreement) -> str:
+    return content_digest(content_of(agreement))
+
+
+def agreement_export(agreement: Agreement) -> dict[str, Any]:
+    """The whole agreement: its content, plus the record of its status and signatures."""
+    content = content_of(agreement)
+    export = dict(content)
+    export["status"] = agreement.status
+    export["version"] = agreement.version
+    export["digest"] = content_digest(content)
+    export["signatures"] = [
+        {
+            "team": signature.team.name,
+            "name": signature.typed_name,
+            "time": signature.signed_at.isoformat(),
+            "digest": signature.digest,
+        }
+        for signature in agreement.signatures.all()
+        if signature.voided_at is None
+    ]
+    return export

@@ -1,0 +1,124 @@
+"""The reverse funnel: from a revenue goal back to the leads it needs, in exact decimals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+HUNDRED = Decimal(100)
+
+
+def ceil_count(value: Decimal) -> int:
+    """Round a stage count up: a goal is met only by whole leads."""
+    return int(value.to_integral_value(rounding=ROUND_CEILING))
+
+
+@dataclass(frozen=True)
+class FunnelInputs:
+    revenue_goal: Decimal
+    marketing_share_pct: Decimal
+    average_deal_size: Decimal
+    lead_to_mql_pct: Decimal
+    mql_to_sql_pct: Decimal
+    sql_to_won_pct: Decimal
+    months: int
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    customers: int
+    sqls: int
+    mqls: int
+    leads: int
+
+
+@dataclass(frozen=True)
+class FunnelPlan:
+    total: StageCounts
+    per_month: StageCounts
+    leads_per_customer: Decimal
+    marketing_revenue: Decimal
+
+    @property
+    def customers(self) -> int:
+        return self.total.customers
+
+    @property
+    def sqls(self) -> int:
+        return self.total.sqls
+
+    @property
+    def mqls(self) -> int:
+        return self.total.mqls
+
+    @property
+    def leads(self) -> int:
+        return self.total.leads
+
+
+def plan_compute(inputs: FunnelInputs) -> FunnelPlan:
+    """Work backwards from revenue, rounding every count up (SLA-DOMAIN.md)."""
+    marketing_revenue = inputs.revenue_goal * inputs.marketing_share_pct / HUNDRED
+    customers = ceil_count(marketing_revenue / inputs.average_deal_size)
+    sqls = ceil_count(Decimal(customers) * HUNDRED / inputs.sql_to_won_pct)
+    mqls = ceil_count(Decimal(sqls) * HUNDRED / inputs.mql_to_sql_pct)
+    leads = ceil_count(Decimal(mqls) * HUNDRED / inputs.lead_to_mql_pct)
+    months = Decimal(inputs.months)
+    per_month = StageCounts(
+        customers=ceil_count(customers / months),
+        sqls=ceil_count(sqls / months),
+        mqls=ceil_count(mqls / months),
+        leads=ceil_count(leads / months),
+    )
+    leads_per_customer = (
+        (Decimal(leads) / Decimal(customers)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if customers
+        else Decimal("0.00")
+    )
+    return FunnelPlan(
+        total=StageCounts(customers=customers, sqls=sqls, mqls=mqls, leads=leads),
+        per_month=per_month,
+        leads_per_customer=leads_per_customer,
+        marketing_revenue=marketing_revenue.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+    )
+
+
+def inputs_from(source: object) -> FunnelInputs | None:
+    """Funnel inputs read off an agreement or a form's cleaned data; None while incomplete."""
+    names = (
+        "revenue_goal",
+        "marketing_share_pct",
+        "average_deal_size",
+        "lead_to_mql_pct",
+        "mql_to_sql_pct",
+        "sql_to_won_pct",
+        "months",
+    )
+    if isinstance(source, dict):
+        values = {name: source.get(name) for name in names}
+    else:
+        values = {name: getattr(source, name, None) for name in names}
+    if any(value is None for value in values.values()):
+        return None
+    return FunnelInputs(
+        revenue_goal=Decimal(values["revenue_goal"]),
+        marketing_share_pct=Decimal(values["marketing_share_pct"]),
+        average_deal_size=Decimal(values["average_deal_size"]),
+        lead_to_mql_pct=Decimal(values["lead_to_mql_pct"]),
+        mql_to_sql_pct=Decimal(values["mql_to_sql_pct"]),
+        sql_to_won_pct=Decimal(values["sql_to_won_pct"]),
+        months=int(values["months"]),
+    )
+
+
+def plan_for(source: object) -> FunnelPlan | None:
+    inputs = inputs_from(source)
+    if inputs is None:
+        return None
+    if (
+        inputs.average_deal_size <= 0
+        or min(inputs.lead_to_mql_pct, inputs.mql_to_sql_pct, inputs.sql_to_won_pct) <= 0
+        or inputs.months < 1
+    ):
+        return None
+    return plan_compute(inputs)

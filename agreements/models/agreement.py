@@ -1,0 +1,266 @@
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ReviewCadence
+from .teams import Team
+
+RATE_VALIDATORS = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Berlin."),
+            params={"value": value},
+            code="invalid_timezone",
+        )
+
+
+def default_workdays() -> list[int]:
+    return [1, 2, 3, 4, 5]
+
+
+def _rate_check(field: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | (Q(**{f"{field}__gt": 0}) & Q(**{f"{field}__lte": 100})),
+        name=f"agreement_{field}_in_range",
+    )
+
+
+class AgreementSeries(models.Model):
+    """The chain of versions of one agreement; actuals belong here, not to one version."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agreement series")
+        verbose_name_plural = _("agreement series")
+
+    def __str__(self) -> str:
+        return f"Series #{self.pk}"
+
+
+class Agreement(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        SIGNED = "signed", _("Signed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    series = models.ForeignKey(AgreementSeries, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField(_("version"), default=1)
+    amends = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendment",
+        verbose_name=_("amends"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    marketing_team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        related_name="marketing_agreements",
+        verbose_name=_("marketing team"),
+    )
+    sales_team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        related_name="sales_agreements",
+        verbose_name=_("sales team"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_agreements",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # Optimistic lock: every saved change to the content increments it.
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+
+    # 1. Goals and funnel plan (inputs only: the plan is always computed).
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    revenue_goal = models.DecimalField(
+        _("revenue goal"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    marketing_share_pct = models.DecimalField(
+        _("marketing share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=RATE_VALIDATORS,
+        help_text=_("Share of the revenue goal expected from marketing-sourced leads."),
+    )
+    average_deal_size = models.DecimalField(
+        _("average deal size"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    lead_to_mql_pct = models.DecimalField(
+        _("lead → MQL rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=RATE_VALIDATORS,
+        help_text=_("Typical: 10–25%."),
+    )
+    mql_to_sql_pct = models.DecimalField(
+        _("MQL → SQL rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=RATE_VALIDATORS,
+        help_text=_("Typical: 20–40%."),
+    )
+    sql_to_won_pct = models.DecimalField(
+        _("SQL → won rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=RATE_VALIDATORS,
+        help_text=_("Typical: 20–30%."),
+    )
+    months = models.PositiveSmallIntegerField(
+        _("months in the plan"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+
+    # 4. Qualification: the score an MQL must reach.
+    mql_score_threshold = models.PositiveIntegerField(
+        _("MQL score threshold"), null=True, blank=True
+    )
+
+    # 5. Business-hours calendar for the hand-off service levels.
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    workdays = models.JSONField(
+        _("working days"),
+        default=default_workdays,
+        help_text=_("ISO weekday numbers, Monday = 1."),
+    )
+    day_start = models.TimeField(_("working day starts"), default=dt.time(9, 0))
+    day_end = models.TimeField(_("working day ends"), default=dt.time(17, 0))
+
+    # 8. Reporting and review.
+    report_cadence = models.CharField(
+        _("report cadence"),
+        max_length=16,
+        choices=ReviewCadence.choices,
+        default=ReviewCadence.WEEKLY,
+    )
+    meeting_cadence = models.CharField(
+        _("review meeting cadence"),
+        max_length=16,
+        choices=ReviewCadence.choices,
+        default=ReviewCadence.MONTHLY,
+    )
+    next_review = models.DateField(_("next review"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=models.F("start_date")),
+                name="agreement_end_after_start",
+                violation_error_message=_("The end date must be after the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "in_review", "signed", "cancelled"]),
+                name="agreement_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(marketing_team=models.F("sales_team")),
+                name="agreement_distinct_teams",
+                violation_error_message=_("The marketing and sales teams must differ."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue_goal__isnull=True) | Q(revenue_goal__gte=0),
+                name="agreement_revenue_goal_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(average_deal_size__isnull=True) | Q(average_deal_size__gt=0),
+                name="agreement_average_deal_size_positive",
+            ),
+            _rate_check("marketing_share_pct"),
+            _rate_check("lead_to_mql_pct"),
+            _rate_check("mql_to_sql_pct"),
+            _rate_check("sql_to_won_pct"),
+            models.CheckConstraint(
+                condition=Q(months__isnull=True) | (Q(months__gte=1) & Q(months__lte=120)),
+                name="agreement_months_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(day_end__gt=models.F("day_start")),
+                name="agreement_day_end_after_start",
+                violation_error_message=_("The working day must end after it starts."),
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="agreement_version_positive"),
+            models.UniqueConstraint(
+                fields=["series", "version"], name="agreement_unique_series_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def standing(self) -> str:
+        """How a signed agreement stands today: in force, expired, superseded or not yet."""
+        if self.status != self.Status.SIGNED:
+            return self.status
+        if self.superseded_at is not None:
+            return "superseded"
+        today = timezone.localdate()
+        if today > self.end_date:
+            return "expired"
+        if today < self.start_date:
+            return "scheduled"
+        return "in_force"

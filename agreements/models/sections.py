@@ -1,0 +1,222 @@
+"""The repeating rows of an agreement's sections."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .agreement import Agreement
+from .choices import Cadence, Owner
+
+
+class SectionRow(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+
+class Kpi(SectionRow):
+    class Direction(models.TextChoices):
+        AT_LEAST = "at_least", _("At least")
+        AT_MOST = "at_most", _("At most")
+
+    name = models.CharField(_("name"), max_length=120)
+    owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices)
+    target = models.DecimalField(
+        _("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=16, choices=Direction.choices, default=Direction.AT_LEAST
+    )
+    cadence = models.CharField(
+        _("cadence"), max_length=16, choices=Cadence.choices, default=Cadence.MONTHLY
+    )
+
+    class Meta(SectionRow.Meta):
+        default_related_name = "kpis"
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "name"],
+                name="kpi_unique_name",
+                violation_error_message=_("Each KPI name may appear only once in an agreement."),
+            ),
+            models.CheckConstraint(condition=Q(target__gte=0), name="kpi_target_not_negative"),
+            models.CheckConstraint(condition=Q(owner__in=Owner.values), name="kpi_owner_valid"),
+            models.CheckConstraint(
+                condition=Q(direction__in=["at_least", "at_most"]), name="kpi_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(cadence__in=Cadence.values), name="kpi_cadence_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Responsibility(SectionRow):
+    owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices)
+    activity = models.CharField(_("activity"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    commitment = models.TextField(_("commitment"), blank=True)
+
+    class Meta(SectionRow.Meta):
+        default_related_name = "responsibilities"
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibilities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__in=Owner.values), name="responsibility_owner_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.activity
+
+
+class QualificationRule(SectionRow):
+    class Stage(models.TextChoices):
+        MQL = "MQL", _("MQL")
+        SQL = "SQL", _("SQL")
+
+    class Category(models.TextChoices):
+        FIT = "fit", _("Fit")
+        ENGAGEMENT = "engagement", _("Engagement")
+        BANT = "bant", _("BANT")
+        DISQUALIFIER = "disqualifier", _("Disqualifier")
+
+    stage = models.CharField(_("stage"), max_length=3, choices=Stage.choices)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    rule = models.CharField(_("rule"), max_length=300)
+    points = models.IntegerField(_("points"), default=0)
+
+    class Meta(SectionRow.Meta):
+        default_related_name = "criteria_rules"
+        verbose_name = _("qualification rule")
+        verbose_name_plural = _("qualification rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(stage__in=["MQL", "SQL"]), name="rule_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(category__in=["fit", "engagement", "bant", "disqualifier"]),
+                name="rule_category_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.rule
+
+
+class LeadTypeServiceLevel(SectionRow):
+    lead_type = models.CharField(_("lead type"), max_length=80)
+    first_response_hours = models.DecimalField(
+        _("first response within (business hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    min_attempts = models.PositiveSmallIntegerField(
+        _("at least N contact attempts"), default=1, validators=[MinValueValidator(1)]
+    )
+    attempt_window_days = models.PositiveSmallIntegerField(
+        _("within N days"), default=1, validators=[MinValueValidator(1)]
+    )
+    escalation = models.CharField(_("escalation path"), max_length=300, blank=True)
+
+    class Meta(SectionRow.Meta):
+        default_related_name = "service_levels"
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "lead_type"],
+                name="service_level_unique_lead_type",
+                violation_error_message=_("Each lead type may appear only once."),
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_hours__gt=0), name="service_level_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_attempts__gte=1), name="service_level_attempts_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(attempt_window_days__gte=1), name="service_level_window_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.lead_type
+
+
+class Holiday(SectionRow):
+    date = models.DateField(_("date"))
+
+    class Meta(SectionRow.Meta):
+        default_related_name = "holidays"
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "date"], name="holiday_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.date.isoformat()
+
+
+class RejectionReason(SectionRow):
+    class NextStep(models.TextChoices):
+        NURTURE = "nurture", _("Back to nurture")
+        DISQUALIFY = "disqualify", _("Disqualify")
+        RETURN = "return", _("Return to marketing")
+
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=120)
+    next_step = models.CharField(_("next step"), max_length=16, choices=NextStep.choices)
+
+    class Meta(SectionRow.Meta):
+        default_related_name = "rejection_reasons"
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "code"],
+                name="rejection_unique_code",
+                violation_error_message=_("Each reason code may appear only once."),
+            ),
+            models.CheckConstraint(
+                condition=Q(next_step__in=["nurture", "disqualify", "return"]),
+                name="rejection_next_step_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"
+
+
+class Deadline(SectionRow):
+    title = models.CharField(_("title"), max_length=200)
+    due = models.DateField(_("due"))
+    owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices)
+    done = models.BooleanField(_("done"), default=False)
+
+    class Meta(SectionRow.Meta):
+        default_related_name = "deadlines"
+        ordering = ["due", "position", "pk"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__in=Owner.values), name="deadline_owner_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,166 @@
+"""Sign-off records: revisions, signatures, comments and the audit trail."""
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .agreement import Agreement
+from .teams import Team
+
+
+class Revision(models.Model):
+    """One saved state of a draft's content."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("number"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    section = models.CharField(_("section"), max_length=32, blank=True)
+    digest = models.CharField(_("digest"), max_length=64)
+    snapshot = models.JSONField(_("content"))
+
+    class Meta:
+        ordering = ["agreement", "-number"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} r{self.number}"
+
+
+class Signature(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="signatures")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures"
+    )
+    typed_name = models.CharField(_("typed name"), max_length=150)
+    signed_at = models.DateTimeField(_("signed at"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(_("version"))
+    digest = models.CharField(_("digest"), max_length=64)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    void_reason = models.TextField(_("void reason"), blank=True)
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "team"],
+                condition=Q(voided_at__isnull=True),
+                name="signature_one_valid_per_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.typed_name} for {self.team} on v{self.version}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.voided_at is None
+
+
+class Comment(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    section = models.CharField(_("section"), max_length=32, blank=True)
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class EventQuerySet(models.QuerySet["AgreementEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("Audit events are never updated.")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise TypeError("Audit events are never deleted.")
+
+
+class AgreementEvent(models.Model):
+    """One act in the audit trail; written once, never changed."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        SECTION_EDITED = "section_edited", _("Section edited")
+        SUBMITTED = "submitted", _("Submitted for sign-off")
+        WITHDRAWN = "withdrawn", _("Withdrawn to draft")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        COMMENTED = "commented", _("Commented")
+        COMMENT_RESOLVED = "comment_resolved", _("Comment resolved")
+        SIGNED = "signed", _("Signed")
+        SIGNATURE_VOIDED = "signature_voided", _("Signature voided")
+        CANCELLED = "cancelled", _("Cancelled")
+        AMENDED = "amended", _("Amended")
+        SUPERSEDED = "superseded", _("Superseded")
+        IMPORTED = "imported", _("Imported")
+        ACTUALS_RECORDED = "actuals_recorded", _("Actuals recorded")
+        LEADS_IMPORTED = "leads_imported", _("Leads imported")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.agreement_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("Audit events are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("Audit events are never deleted.")

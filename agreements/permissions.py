@@ -1,0 +1,71 @@
+"""Who may see and change an agreement: the one place these rules live."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from .models import Agreement, Membership
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def visible_agreements(
+    user: Any, queryset: QuerySet[Agreement] | None = None
+) -> QuerySet[Agreement]:
+    """Agreements a user may see: those of their teams; every one for staff."""
+    queryset = Agreement.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_staff:
+        return queryset
+    team_ids = Membership.objects.filter(user=user).values("team_id")
+    return queryset.filter(Q(marketing_team_id__in=team_ids) | Q(sales_team_id__in=team_ids))
+
+
+def user_team_ids(user: Any) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_slaportal_team_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
+        user._slaportal_team_roles = cached
+    return set(cached)
+
+
+def user_team_roles(user: Any) -> dict[int, str]:
+    user_team_ids(user)
+    return dict(getattr(user, "_slaportal_team_roles", {}))
+
+
+def is_party_member(user: Any, agreement: Agreement) -> bool:
+    """A member (any role) of the marketing or the sales team of the agreement."""
+    teams = user_team_ids(user)
+    return agreement.marketing_team_id in teams or agreement.sales_team_id in teams
+
+
+def can_view(user: Any, agreement: Agreement) -> bool:
+    return bool(user.is_authenticated and (user.is_staff or is_party_member(user, agreement)))
+
+
+def can_edit(user: Any, agreement: Agreement) -> bool:
+    """Only a draft changes, and only at the hands of its parties or staff."""
+    return agreement.is_editable and can_view(user, agreement)
+
+
+def signing_team_ids(user: Any, agreement: Agreement) -> list[int]:
+    """The agreement's teams this user may sign for."""
+    roles = user_team_roles(user)
+    return [
+        team_id
+        for team_id in (agreement.marketing_team_id, agreement.sales_team_id)
+        if roles.get(team_id) == Membership.Role.SIGNATORY
+    ]
+
+
+def is_signatory(user: Any, agreement: Agreement) -> bool:
+    return bool(signing_team_ids(user, agreement))

@@ -1,0 +1,84 @@
+"""The sections of an agreement: their keys, titles and where their data lives."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str | Promise
+    # Fields held on the Agreement row itself.
+    fields: tuple[str, ...] = ()
+    # Related names of the repeating rows the section holds.
+    rows: tuple[str, ...] = ()
+    # Keys of this section in the slaportal.agreement/1 export.
+    export_keys: tuple[str, ...] = ()
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "header",
+        _("Parties and period"),
+        fields=("title", "marketing_team", "sales_team", "start_date", "end_date"),
+        export_keys=("title", "marketing_team", "sales_team", "period"),
+    ),
+    Section(
+        "funnel",
+        _("Goals and funnel plan"),
+        fields=(
+            "currency",
+            "revenue_goal",
+            "marketing_share_pct",
+            "average_deal_size",
+            "lead_to_mql_pct",
+            "mql_to_sql_pct",
+            "sql_to_won_pct",
+            "months",
+        ),
+        export_keys=("funnel",),
+    ),
+    Section("kpis", _("KPIs"), rows=("kpis",), export_keys=("kpis",)),
+    Section(
+        "responsibilities",
+        _("Responsibilities"),
+        rows=("responsibilities",),
+        export_keys=("responsibilities",),
+    ),
+    Section(
+        "criteria",
+        _("Qualification criteria"),
+        fields=("mql_score_threshold",),
+        rows=("criteria_rules",),
+        export_keys=("criteria",),
+    ),
+    Section(
+        "service_levels",
+        _("Hand-off service levels"),
+        fields=("timezone", "workdays", "day_start", "day_end"),
+        rows=("service_levels", "holidays"),
+        export_keys=("service_levels",),
+    ),
+    Section(
+        "rejection_reasons",
+        _("Rejection and recycling"),
+        rows=("rejection_reasons",),
+        export_keys=("rejection_reasons",),
+    ),
+    Section("deadlines", _("Deadlines"), rows=("deadlines",), export_keys=("deadlines",)),
+    Section(
+        "review",
+        _("Reporting and review"),
+        fields=("report_cadence", "meeting_cadence", "next_review"),
+        export_keys=("review",),
+    ),
+)
+
+SECTIONS_BY_KEY: dict[str, Section] = {section.key: section for section in SECTIONS}
+ROW_RELATIONS: tuple[str, ...] = tuple(name for section in SECTIONS for name in section.rows)
+
+
+def section_get(key: str) -> Section:
+    return SECTIONS_BY_KEY[key]

@@ -1,0 +1,211 @@
+"""Creating agreements and editing their sections while they are drafts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from ..exchange import content_of
+from ..models import Agreement, AgreementEvent, AgreementSeries, Revision, Team
+from ..permissions import can_view
+from ..sections import SECTIONS_BY_KEY
+from ..selectors import agreement_load_sections
+from ..standard_template import standard_content
+from .audit import event_record, revision_record
+from .content import ContentErrors, content_apply, content_validate
+
+ERROR_NOT_DRAFT = "Only a draft can be changed; this agreement is {status}."
+ERROR_NOT_PARTY = "You are not a member of either team of this agreement."
+
+
+class EditConflict(Exception):
+    """Someone else saved the same section after the form was opened."""
+
+    def __init__(self, *, agreement: Agreement, section: str, current: dict[str, Any]) -> None:
+        super().__init__(f"Section {section} of agreement {agreement.pk} changed meanwhile.")
+        self.agreement = agreement
+        self.section = section
+        self.current = current
+
+
+def _section_content(content: dict[str, Any], section: str) -> dict[str, Any]:
+    return {key: content.get(key) for key in SECTIONS_BY_KEY[section].export_keys}
+
+
+def _ensure_party(actor: Any, agreement: Agreement) -> None:
+    if not can_view(actor, agreement):
+        raise PermissionDenied(_(ERROR_NOT_PARTY))
+
+
+def _ensure_draft(agreement: Agreement) -> None:
+    if not agreement.is_editable:
+        raise ValidationError(
+            _(ERROR_NOT_DRAFT).format(status=agreement.get_status_display().lower())
+        )
+
+
+def _create_from_document(
+    *,
+    document: dict[str, Any],
+    actor: Any,
+    ip_address: str | None,
+    event_details: dict[str, Any],
+    kind: str = AgreementEvent.Kind.CREATED,
+    series: AgreementSeries | None = None,
+    version: int = 1,
+    amends: Agreement | None = None,
+) -> Agreement:
+    content = content_validate(document)
+    fields = content.fields
+    agreement = Agreement(
+        series=series or AgreementSeries.objects.create(),
+        version=version,
+        amends=amends,
+        owner=actor,
+        **fields,
+    )
+    content_apply(agreement=agreement, content=content)
+    revision_record(agreement=agreement, actor=actor, section="")
+    event_record(
+        agreement=agreement, actor=actor, kind=kind, details=event_details, ip_address=ip_address
+    )
+    return agreement
+
+
+def _check_actor_in_teams(actor: Any, marketing_team: Team, sales_team: Team) -> None:
+    if actor.is_staff:
+        return
+    if not actor.memberships.filter(team__in=[marketing_team, sales_team]).exists():
+        raise PermissionDenied(_("You can only create agreements for a team you belong to."))
+
+
+def agreement_create(
+    *,
+    actor: Any,
+    title: str,
+    marketing_team: Team,
+    sales_team: Team,
+    start_date: dt.date,
+    end_date: dt.date,
+    from_template: bool = False,
+    ip_address: str | None = None,
+) -> Agreement:
+    """Create a draft, empty or filled from the standard template."""
+    _check_actor_in_teams(actor, marketing_team, sales_team)
+    document = standard_content(
+        title=title,
+        marketing_team=marketing_team.name,
+        sales_team=sales_team.name,
+        start_date=start_date,
+        end_date=end_date,
+        empty=not from_template,
+    )
+    with transaction.atomic():
+        return _create_from_document(
+            document=document,
+            actor=actor,
+            ip_address=ip_address,
+            event_details={"source": "template" if from_template else "empty"},
+        )
+
+
+def agreement_copy(
+    *, source: Agreement, actor: Any, title: str = "", ip_address: str | None = None
+) -> Agreement:
+    """A new, independent draft with the same content as the source."""
+    _ensure_party(actor, source)
+    document = content_of(agreement_load_sections(source.pk))
+    document["title"] = title or _("Copy of %(title)s") % {"title": source.title}
+    with transaction.atomic():
+        return _create_from_document(
+            document=document,
+            actor=actor,
+            ip_address=ip_address,
+            event_details={"source": "copy", "copied_from": source.pk},
+        )
+
+
+def agreement_import(*, document: Any, actor: Any, ip_address: str | None = None) -> Agreement:
+    """A new draft from a schema /1 document; nothing is created when any error is found."""
+    content = content_validate(document)
+    marketing_team = content.fields["marketing_team"]
+    sales_team = content.fields["sales_team"]
+    _check_actor_in_teams(actor, marketing_team, sales_team)
+    with transaction.atomic():
+        return _create_from_document(
+            document=document,
+            actor=actor,
+            ip_address=ip_address,
+            kind=AgreementEvent.Kind.IMPORTED,
+            event_details={"source": "import"},
+        )
+
+
+def agreement_section_update(
+    *,
+    agreement: Agreement,
+    actor: Any,
+    section: str,
+    base_revision: int,
+    fields: dict[str, Any],
+    rows: dict[str, list[dict[str, Any]]] | None = None,
+    ip_address: str | None = None,
+) -> Agreement:
+    """Save one section of a draft.
+
+    The form carries the revision it was opened at. When the agreement has moved on
+    and this same section changed meanwhile, EditConflict is raised and nothing is saved;
+    edits to other sections in between do not conflict.
+    """
+    spec = SECTIONS_BY_KEY[section]
+    unknown = set(fields) - set(spec.fields)
+    if unknown:
+        raise ValueError(f"Fields {sorted(unknown)} are not in section {section}.")
+    with transaction.atomic():
+        locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        _ensure_party(actor, locked)
+        _ensure_draft(locked)
+        if locked.revision != base_revision:
+            base = Revision.objects.filter(agreement=locked, number=base_revision).first()
+            current = content_of(agreement_load_sections(locked.pk))
+            if base is None or _section_content(base.snapshot, section) != _section_content(
+                current, section
+            ):
+                raise EditConflict(agreement=locked, section=section, current=current)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.revision += 1
+        locked.full_clean(exclude=["series", "owner", "amends"], validate_unique=False)
+        locked.save()
+        for relation in spec.rows:
+            model: type[models.Model] = locked._meta.get_field(relation).related_model  # type: ignore[assignment]
+            getattr(locked, relation).all().delete()
+            model._default_manager.bulk_create(
+                [
+                    model(agreement=locked, position=position, **row)
+                    for position, row in enumerate((rows or {}).get(relation, []))
+                ]
+            )
+        revision = revision_record(agreement=locked, actor=actor, section=section)
+        event_record(
+            agreement=locked,
+            actor=actor,
+            kind=AgreementEvent.Kind.SECTION_EDITED,
+            details={"section": section, "revision": locked.revision, "digest": revision.digest},
+            ip_address=ip_address,
+        )
+    return locked
+
+
+__all__ = [
+    "ContentErrors",
+    "EditConflict",
+    "agreement_copy",
+    "agreement_create",
+    "agreement_import",
+    "agreement_section_update",
+]

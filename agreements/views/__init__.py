@@ -1,0 +1,1 @@
+"""Thin views: load through a selector, bind a form, call one service."""

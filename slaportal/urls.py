@@ -1,0 +1,25 @@
+"""URL configuration for slaportal."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from agreements.forms import LoginForm
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        login_not_required(
+            auth_views.LoginView.as_view(
+                authentication_form=LoginForm, redirect_authenticated_user=True
+            )
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("agreements/", include("agreements.urls")),
+    path("", RedirectView.as_view(pattern_name="agreements:list", permanent=False)),
+]
