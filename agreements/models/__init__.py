@@ -1,5 +1,6 @@
 from .agreement import Agreement, AgreementSeries
 from .choices import Cadence, Owner, ReviewCadence, Side
+from .performance import Alert, KpiActual, LeadColumnMapping, LeadRecord, MonthlyActual
 from .sections import (
     Deadline,
     Holiday,
@@ -14,6 +15,7 @@ from .teams import Membership, Team
 
 __all__ = [
     "Agreement",
+    "Alert",
     "AgreementEvent",
     "AgreementSeries",
     "Cadence",
@@ -21,8 +23,12 @@ __all__ = [
     "Deadline",
     "Holiday",
     "Kpi",
+    "KpiActual",
+    "LeadColumnMapping",
+    "LeadRecord",
     "LeadTypeServiceLevel",
     "Membership",
+    "MonthlyActual",
     "Owner",
     "QualificationRule",
     "RejectionReason",
