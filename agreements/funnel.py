@@ -101,13 +101,13 @@ def inputs_from(source: object) -> FunnelInputs | None:
     if any(value is None for value in values.values()):
         return None
     return FunnelInputs(
-        revenue_goal=Decimal(values["revenue_goal"]),
-        marketing_share_pct=Decimal(values["marketing_share_pct"]),
-        average_deal_size=Decimal(values["average_deal_size"]),
-        lead_to_mql_pct=Decimal(values["lead_to_mql_pct"]),
-        mql_to_sql_pct=Decimal(values["mql_to_sql_pct"]),
-        sql_to_won_pct=Decimal(values["sql_to_won_pct"]),
-        months=int(values["months"]),
+        revenue_goal=Decimal(str(values["revenue_goal"])),
+        marketing_share_pct=Decimal(str(values["marketing_share_pct"])),
+        average_deal_size=Decimal(str(values["average_deal_size"])),
+        lead_to_mql_pct=Decimal(str(values["lead_to_mql_pct"])),
+        mql_to_sql_pct=Decimal(str(values["mql_to_sql_pct"])),
+        sql_to_won_pct=Decimal(str(values["sql_to_won_pct"])),
+        months=int(str(values["months"])),
     )
 
 

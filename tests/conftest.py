@@ -19,12 +19,12 @@ def password() -> str:
 
 @pytest.fixture
 def marketing_team(db: None) -> Team:
-    return TeamFactory(name="Growth Marketing", side=Side.MARKETING)
+    return Team.objects.create(name="Growth Marketing", side=Side.MARKETING)
 
 
 @pytest.fixture
 def sales_team(db: None) -> Team:
-    return TeamFactory(name="Mid-Market Sales", side=Side.SALES)
+    return Team.objects.create(name="Mid-Market Sales", side=Side.SALES)
 
 
 @pytest.fixture

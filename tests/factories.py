@@ -26,9 +26,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def saved(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    def saved(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+        # set_password runs after the insert; persist the hash.
         if create:
-            self.save()
+            obj.save()
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

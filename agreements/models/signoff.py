@@ -110,7 +110,7 @@ class EventQuerySet(models.QuerySet["AgreementEvent"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("Audit events are never updated.")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise TypeError("Audit events are never deleted.")
 
 
