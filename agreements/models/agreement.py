@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 from decimal import Decimal
 from zoneinfo import available_timezones
 
@@ -17,8 +18,14 @@ from .teams import Team
 RATE_VALIDATORS = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
 
 
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """The IANA names this system knows; reading them walks the zoneinfo tree, so once."""
+    return frozenset(available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    if value not in available_timezones():
+    if value not in known_timezones():
         raise ValidationError(
             _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Berlin."),
             params={"value": value},
@@ -60,12 +67,12 @@ class Agreement(models.Model):
 
     series = models.ForeignKey(AgreementSeries, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField(_("version"), default=1)
-    amends = models.OneToOneField(
+    amends = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="amendment",
+        related_name="amendments",
         verbose_name=_("amends"),
     )
     title = models.CharField(_("title"), max_length=200)
@@ -238,6 +245,13 @@ class Agreement(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="agreement_version_positive"),
             models.UniqueConstraint(
                 fields=["series", "version"], name="agreement_unique_series_version"
+            ),
+            # A cancelled amendment frees its version to be amended again.
+            models.UniqueConstraint(
+                fields=["amends"],
+                condition=~Q(status="cancelled"),
+                name="agreement_one_live_amendment",
+                violation_error_message=_("This version already has an amendment."),
             ),
         ]
 

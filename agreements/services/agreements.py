@@ -114,12 +114,35 @@ def agreement_create(
 
 
 def agreement_copy(
-    *, source: Agreement, actor: Any, title: str = "", ip_address: str | None = None
+    *,
+    source: Agreement,
+    actor: Any,
+    title: str = "",
+    ip_address: str | None = None,
+    marketing_team: Team | None = None,
+    sales_team: Team | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
 ) -> Agreement:
-    """A new, independent draft with the same content as the source."""
+    """A new, independent draft with the same content as the source.
+
+    The teams and the period may be given anew; those not given are the source's.
+    """
     _ensure_party(actor, source)
+    if marketing_team is not None or sales_team is not None:
+        _check_actor_in_teams(
+            actor, marketing_team or source.marketing_team, sales_team or source.sales_team
+        )
     document = content_of(agreement_load_sections(source.pk))
     document["title"] = title or _("Copy of %(title)s") % {"title": source.title}
+    if marketing_team is not None:
+        document["marketing_team"] = marketing_team.name
+    if sales_team is not None:
+        document["sales_team"] = sales_team.name
+    if start_date is not None:
+        document["period"]["start"] = start_date.isoformat()
+    if end_date is not None:
+        document["period"]["end"] = end_date.isoformat()
     with transaction.atomic():
         return _create_from_document(
             document=document,

@@ -1,0 +1,47 @@
+"""Template filters for showing an agreement's sections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+
+from ..forms import WEEKDAYS
+from ..models import Agreement, QualificationRule
+
+register = template.Library()
+
+STATUS_BADGES: dict[str, str] = {
+    Agreement.Status.DRAFT: "text-bg-secondary",
+    Agreement.Status.IN_REVIEW: "text-bg-warning",
+    Agreement.Status.SIGNED: "text-bg-success",
+    Agreement.Status.CANCELLED: "text-bg-dark",
+}
+
+
+@register.filter
+def workday_names(days: Iterable[Any]) -> str:
+    """ISO weekday numbers as names, Monday first: [1, 2] -> "Monday, Tuesday"."""
+    names = dict(WEEKDAYS)
+    chosen = sorted({int(day) for day in days or ()})
+    return ", ".join(str(names[day]) for day in chosen if day in names)
+
+
+@register.filter
+def rules_by_stage(rules: Iterable[QualificationRule]) -> list[tuple[str, list[QualificationRule]]]:
+    """Qualification rules grouped by stage (MQL, then SQL), each group in its saved order."""
+    groups: dict[str, list[QualificationRule]] = {stage: [] for stage in QualificationRule.Stage}
+    for rule in rules:
+        groups.setdefault(rule.stage, []).append(rule)
+    return [
+        (str(QualificationRule.Stage(stage).label), items)
+        for stage, items in groups.items()
+        if items
+    ]
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    """The Bootstrap badge class of an agreement status."""
+    return STATUS_BADGES.get(status, "text-bg-light")
