@@ -175,3 +175,8 @@ def agreement_export(agreement: Agreement) -> dict[str, Any]:
         if signature.voided_at is None
     ]
     return export
+
+
+def export_json_text(document: dict[str, Any]) -> str:
+    """The export as a file holds it: indented, in the schema's key order, UTF-8 text kept."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

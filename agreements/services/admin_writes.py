@@ -1,0 +1,68 @@
+"""Saving an agreement edited in the Django admin: one transaction with its revision and event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..models import Agreement, AgreementEvent
+from .audit import event_record, revision_record
+
+ADMIN_SECTION = "admin"
+
+ERROR_ADMIN_NOT_DRAFT = "Only a draft can be changed; this agreement is {status}."
+ERROR_ADMIN_CHANGED = (
+    "Someone saved this agreement after you opened it (revision {current}, you opened "
+    "revision {base}). Reload the page and make the change again."
+)
+
+
+def agreement_admin_save(
+    *,
+    agreement: Agreement,
+    actor: Any,
+    write: Callable[[], None],
+    base_revision: int | None = None,
+    changed: Sequence[str] = (),
+    ip_address: str | None = None,
+) -> Agreement:
+    """Run the admin's own save of a draft's fields and inline rows as one audited change.
+
+    ``write`` saves what the admin form and its inline formsets validated. Under a row lock
+    the agreement must still be a draft at ``base_revision``; the revision counter is then
+    bumped and a Revision and a section_edited event are written in the same transaction.
+    """
+    with transaction.atomic():
+        locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        if not locked.is_editable:
+            raise ValidationError(
+                _(ERROR_ADMIN_NOT_DRAFT).format(status=locked.get_status_display().lower())
+            )
+        if base_revision is not None and locked.revision != base_revision:
+            raise ValidationError(
+                _(ERROR_ADMIN_CHANGED).format(current=locked.revision, base=base_revision)
+            )
+        # The status is not the admin's to change; keep the locked row's.
+        agreement.status = locked.status
+        agreement.revision = locked.revision
+        write()
+        agreement.revision = locked.revision + 1
+        agreement.save(update_fields=["revision", "updated_at"])
+        revision = revision_record(agreement=agreement, actor=actor, section=ADMIN_SECTION)
+        event_record(
+            agreement=agreement,
+            actor=actor,
+            kind=AgreementEvent.Kind.SECTION_EDITED,
+            details={
+                "section": ADMIN_SECTION,
+                "revision": agreement.revision,
+                "digest": revision.digest,
+                "changed": list(changed),
+            },
+            ip_address=ip_address,
+        )
+    return agreement
