@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
@@ -69,3 +71,52 @@ def signing_team_ids(user: Any, agreement: Agreement) -> list[int]:
 
 def is_signatory(user: Any, agreement: Agreement) -> bool:
     return bool(signing_team_ids(user, agreement))
+
+
+@dataclass(frozen=True)
+class SignoffActions:
+    """The sign-off acts a user may take on an agreement in its current state."""
+
+    submit: bool
+    withdraw: bool
+    request_changes: bool
+    cancel: bool
+    amend: bool
+    comment: bool
+    # The agreement's teams this user may still sign for on this version.
+    sign_team_ids: tuple[int, ...]
+
+    @property
+    def sign(self) -> bool:
+        return bool(self.sign_team_ids)
+
+    @property
+    def any(self) -> bool:
+        return any(
+            (self.submit, self.withdraw, self.request_changes, self.cancel, self.amend, self.sign)
+        )
+
+
+def signoff_actions(
+    user: Any, agreement: Agreement, *, signed_team_ids: Collection[int], has_amendment: bool
+) -> SignoffActions:
+    """Parties (and staff) move the agreement along; signatories sign and request changes."""
+    party = can_view(user, agreement)
+    status = agreement.status
+    in_review = status == Agreement.Status.IN_REVIEW
+    return SignoffActions(
+        submit=party and status == Agreement.Status.DRAFT,
+        withdraw=party and in_review,
+        request_changes=in_review and is_signatory(user, agreement),
+        cancel=party and status in (Agreement.Status.DRAFT, Agreement.Status.IN_REVIEW),
+        amend=party
+        and status == Agreement.Status.SIGNED
+        and agreement.superseded_at is None
+        and not has_amendment,
+        comment=party and status != Agreement.Status.CANCELLED,
+        sign_team_ids=tuple(
+            team_id
+            for team_id in signing_team_ids(user, agreement)
+            if in_review and team_id not in signed_team_ids
+        ),
+    )

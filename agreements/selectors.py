@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from .models import Agreement, Signature, Team
+from .models import (
+    Agreement,
+    AgreementEvent,
+    Comment,
+    Kpi,
+    KpiActual,
+    MonthlyActual,
+    Revision,
+    Signature,
+    Team,
+)
 from .permissions import visible_agreements
 
 SECTION_PREFETCHES = (
@@ -84,3 +95,173 @@ def teams_for_user(user: Any) -> QuerySet[Team]:
     if user.is_staff:
         return Team.objects.all()
     return Team.objects.filter(memberships__user=user).distinct()
+
+
+# Sign-off reads: signatures, versions, revisions, comments, events and signed agreements.
+
+
+def signed_agreement_list(
+    *,
+    user: Any,
+    team_id: int | None = None,
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+) -> QuerySet[Agreement]:
+    """Signed agreements the user may see; a period keeps those whose dates overlap it."""
+    queryset = (
+        visible_agreements(user)
+        .filter(status=Agreement.Status.SIGNED)
+        .select_related("marketing_team", "sales_team")
+    )
+    if team_id:
+        queryset = queryset.filter(Q(marketing_team_id=team_id) | Q(sales_team_id=team_id))
+    if period_from:
+        queryset = queryset.filter(end_date__gte=period_from)
+    if period_to:
+        queryset = queryset.filter(start_date__lte=period_to)
+    return queryset.order_by("-signed_at", "-pk")
+
+
+def signed_agreement_teams(*, user: Any) -> QuerySet[Team]:
+    """The teams that are a party to some signed agreement the user may see."""
+    signed = visible_agreements(user).filter(status=Agreement.Status.SIGNED)
+    return Team.objects.filter(
+        Q(pk__in=signed.values("marketing_team_id")) | Q(pk__in=signed.values("sales_team_id"))
+    ).order_by("name")
+
+
+def agreement_version_chain(*, user: Any, agreement: Agreement) -> list[Agreement]:
+    """Every version of the agreement's series the user may see, oldest first."""
+    return list(
+        visible_agreements(user)
+        .filter(series_id=agreement.series_id)
+        .select_related("marketing_team", "sales_team")
+        .order_by("version")
+    )
+
+
+def agreement_signatures(*, agreement: Agreement) -> QuerySet[Signature]:
+    """Valid and voided signatures, with who signed and who voided."""
+    return (
+        Signature.objects.filter(agreement=agreement)
+        .select_related("team", "user", "voided_by")
+        .order_by("signed_at", "pk")
+    )
+
+
+def agreement_revisions(*, agreement: Agreement) -> QuerySet[Revision]:
+    """Revisions newest first, without their snapshots."""
+    return (
+        Revision.objects.filter(agreement=agreement)
+        .select_related("author")
+        .defer("snapshot")
+        .order_by("-number")
+    )
+
+
+def revision_snapshot(*, agreement: Agreement, number: int) -> dict[str, Any] | None:
+    return (
+        Revision.objects.filter(agreement=agreement, number=number)
+        .values_list("snapshot", flat=True)
+        .first()
+    )
+
+
+def agreement_comments(*, agreement: Agreement) -> QuerySet[Comment]:
+    return Comment.objects.filter(agreement=agreement).select_related("author", "resolved_by")
+
+
+def agreement_events(*, agreement: Agreement) -> QuerySet[AgreementEvent]:
+    return AgreementEvent.objects.filter(agreement=agreement).select_related("actor")
+
+
+def agreement_with_rows(*, user: Any, pk: int, relations: tuple[str, ...]) -> Agreement:
+    """An agreement the user may see with only the given section relations prefetched."""
+    agreement = (
+        visible_agreements(user)
+        .select_related("marketing_team", "sales_team", "owner")
+        .prefetch_related(*relations)
+        .filter(pk=pk)
+        .first()
+    )
+    if agreement is None:
+        raise Http404
+    return agreement
+
+
+def signed_versions(series_id: int) -> list[Agreement]:
+    """The signed versions of a series, latest version first."""
+    return list(
+        Agreement.objects.filter(series_id=series_id, status=Agreement.Status.SIGNED).order_by(
+            "-version"
+        )
+    )
+
+
+def version_for_day(versions: list[Agreement], day: dt.date) -> Agreement | None:
+    """Of signed versions (latest first), the one in force on ``day``; else the newest."""
+    for version in versions:
+        in_period = version.start_date <= day <= version.end_date
+        superseded = version.superseded_at is not None and version.superseded_at.date() <= day
+        if in_period and not superseded:
+            return version
+    return versions[0] if versions else None
+
+
+def version_in_force(series_id: int, day: dt.date) -> Agreement | None:
+    """The signed version whose period covers ``day`` and not yet superseded on it.
+
+    Latest version first; falls back to the newest signed version, or None if none is signed.
+    """
+    return version_for_day(signed_versions(series_id), day)
+
+
+def monthly_actuals_for_series(series_id: int) -> QuerySet[MonthlyActual]:
+    """A series' monthly figures, oldest month first, with who last changed them."""
+    return (
+        MonthlyActual.objects.filter(series_id=series_id)
+        .select_related("updated_by")
+        .order_by("month")
+    )
+
+
+def kpi_actuals_recent(series_id: int, limit: int = 60) -> list[KpiActual]:
+    """The latest KPI values of a series, newest period first."""
+    return list(
+        KpiActual.objects.filter(series_id=series_id)
+        .select_related("updated_by")
+        .order_by("-period_start", "kpi_name")[:limit]
+    )
+
+
+def kpi_actuals_at(series_id: int, starts: dict[str, dt.date]) -> dict[str, KpiActual]:
+    """The recorded value of each named KPI for the period starting on its given day."""
+    if not starts:
+        return {}
+    found = KpiActual.objects.filter(
+        series_id=series_id, kpi_name__in=list(starts), period_start__in=set(starts.values())
+    )
+    return {
+        actual.kpi_name: actual
+        for actual in found
+        if starts[actual.kpi_name] == actual.period_start
+    }
+
+
+def monthly_actual_get(series_id: int, month: dt.date) -> MonthlyActual | None:
+    return MonthlyActual.objects.filter(series_id=series_id, month=month).first()
+
+
+def months_recorded(series_id: int, months: list[dt.date]) -> set[dt.date]:
+    """Which of the given months already have figures in the series."""
+    return set(
+        MonthlyActual.objects.filter(series_id=series_id, month__in=months).values_list(
+            "month", flat=True
+        )
+    )
+
+
+def kpis_in_force(agreement: Agreement, day: dt.date) -> tuple[Agreement, list[Kpi]]:
+    """The version of the agreement's series in force on ``day`` (else the agreement), its KPIs."""
+    version = version_in_force(agreement.series_id, day) or agreement
+    return version, list(version.kpis.all())

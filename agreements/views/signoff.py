@@ -1,0 +1,398 @@
+"""Sign-off pages: review acts, signing, evidence, verification, comparison, signed SLAs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ..comparison import compare_content
+from ..exchange import content_digest, content_of
+from ..forms_signoff import (
+    CancelForm,
+    CommentForm,
+    CompareForm,
+    RequestChangesForm,
+    SignedFilterForm,
+    SignForm,
+    WithdrawForm,
+)
+from ..funnel import plan_for
+from ..models import Agreement, Comment, Revision
+from ..permissions import signoff_actions
+from ..sections import SECTIONS
+from ..selectors import (
+    agreement_events,
+    agreement_get,
+    agreement_load_sections,
+    agreement_revisions,
+    agreement_signatures,
+    agreement_version_chain,
+    agreement_with_sections,
+    revision_snapshot,
+    signed_agreement_list,
+    signed_agreement_teams,
+)
+from ..services.signoff import (
+    agreement_amend,
+    agreement_cancel,
+    agreement_request_changes,
+    agreement_submit,
+    agreement_withdraw,
+    comment_add,
+    comment_resolve,
+    signature_record,
+)
+from ..verification import verify_agreement
+
+SIGNED_PAGE_SIZE = 20
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _user_agent(request: HttpRequest) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:500]
+
+
+def _message_of(error: ValidationError) -> str:
+    return " ".join(str(message) for message in error.messages)
+
+
+def _act_on(request: HttpRequest, pk: int, act: Any, success: str) -> HttpResponse:
+    """Run one service on the agreement; its refusal becomes an error message."""
+    agreement = agreement_get(user=request.user, pk=pk)
+    try:
+        result = act(agreement=agreement, actor=request.user, ip_address=client_ip(request))
+    except ValidationError as error:
+        messages.error(request, _message_of(error))
+        return redirect(agreement)
+    messages.success(request, success)
+    return redirect(result)
+
+
+@require_POST
+def agreement_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act_on(
+        request,
+        pk,
+        agreement_submit,
+        _("Submitted for sign-off: the content is frozen until it is signed or withdrawn."),
+    )
+
+
+@require_POST
+def agreement_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act_on(
+        request,
+        pk,
+        agreement_amend,
+        _("A new version was created as a draft; the signed version stays in force until then."),
+    )
+
+
+def _reasoned_act(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class: type[WithdrawForm] | type[CancelForm] | type[RequestChangesForm],
+    field: str,
+    template: str,
+    act: Any,
+    keyword: str,
+    success: str,
+) -> HttpResponse:
+    """A confirmation page whose form carries a reason or comment for one service call."""
+    agreement = agreement_get(user=request.user, pk=pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(
+                agreement=agreement,
+                actor=request.user,
+                ip_address=client_ip(request),
+                **{keyword: form.cleaned_data[field]},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, success)
+            return redirect(agreement)
+    return render(request, template, {"agreement": agreement, "form": form})
+
+
+def agreement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reasoned_act(
+        request,
+        pk,
+        form_class=WithdrawForm,
+        field="reason",
+        template="agreements/signoff_withdraw.html",
+        act=agreement_withdraw,
+        keyword="reason",
+        success=_("Withdrawn to draft; any signatures on this version are void."),
+    )
+
+
+def agreement_request_changes_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reasoned_act(
+        request,
+        pk,
+        form_class=RequestChangesForm,
+        field="comment",
+        template="agreements/signoff_request_changes.html",
+        act=agreement_request_changes,
+        keyword="comment",
+        success=_("Changes requested: the agreement is back in draft."),
+    )
+
+
+def agreement_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reasoned_act(
+        request,
+        pk,
+        form_class=CancelForm,
+        field="reason",
+        template="agreements/signoff_cancel.html",
+        act=agreement_cancel,
+        keyword="reason",
+        success=_("The agreement is cancelled."),
+    )
+
+
+def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = agreement_with_sections(user=request.user, pk=pk)
+    content = content_of(agreement)
+    digest = content_digest(content)
+    signed_team_ids = {
+        signature.team_id for signature in agreement.signatures.all() if signature.is_valid
+    }
+    actions = signoff_actions(
+        request.user, agreement, signed_team_ids=signed_team_ids, has_amendment=False
+    )
+    teams = [
+        team
+        for team in (agreement.marketing_team, agreement.sales_team)
+        if team.pk in actions.sign_team_ids
+    ]
+    form = None
+    if teams:
+        form = SignForm(request.POST or None, teams=teams, initial={"digest": digest})
+        if request.method == "POST" and form.is_valid():
+            try:
+                signature_record(
+                    agreement=agreement,
+                    actor=request.user,
+                    team=form.cleaned_data["team"],
+                    typed_name=form.cleaned_data["typed_name"],
+                    password=form.cleaned_data["password"],
+                    seen_digest=form.cleaned_data["digest"],
+                    ip_address=client_ip(request),
+                    user_agent=_user_agent(request),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Signed for %(team)s.") % {"team": form.cleaned_data["team"].name},
+                )
+                return redirect(agreement)
+        if form.is_bound:
+            # The form is bound to the content on this page: a stale digest is replaced by
+            # the one shown, so signing again signs what the signer now sees.
+            data = request.POST.copy()
+            data["digest"] = digest
+            form.data = data
+    elif request.method == "POST":
+        messages.error(request, _("You cannot sign this agreement now."))
+    return render(
+        request,
+        "agreements/agreement_sign.html",
+        {
+            "agreement": agreement,
+            "digest": digest,
+            "sections": SECTIONS,
+            "plan": plan_for(agreement),
+            "can_edit": False,
+            "today": timezone.localdate(),
+            "form": form,
+            "signed_team_ids": signed_team_ids,
+        },
+    )
+
+
+def comment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = agreement_get(user=request.user, pk=pk)
+    form = CommentForm(request.POST or None, action=reverse("agreements:comment_add", args=[pk]))
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment_add(
+                agreement=agreement,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                section=form.cleaned_data["section"],
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Comment added."))
+            return redirect(agreement.get_absolute_url() + "#comments")
+    return render(
+        request, "agreements/signoff_comment.html", {"agreement": agreement, "form": form}
+    )
+
+
+@require_POST
+def comment_resolve_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    agreement = agreement_get(user=request.user, pk=pk)
+    comment = get_object_or_404(Comment, pk=comment_pk, agreement=agreement)
+    try:
+        comment_resolve(comment=comment, actor=request.user, ip_address=client_ip(request))
+    except ValidationError as error:
+        messages.error(request, _message_of(error))
+    else:
+        messages.success(request, _("Comment resolved."))
+    return redirect(agreement.get_absolute_url() + "#comments")
+
+
+def agreement_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = agreement_get(user=request.user, pk=pk)
+    signatures = list(agreement_signatures(agreement=agreement))
+    return render(
+        request,
+        "agreements/agreement_evidence.html",
+        {
+            "agreement": agreement,
+            "signatures": signatures,
+            "versions": agreement_version_chain(user=request.user, agreement=agreement),
+            "events": agreement_events(agreement=agreement),
+            "verification": verify_agreement(agreement) if signatures else None,
+        },
+    )
+
+
+def agreement_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = agreement_get(user=request.user, pk=pk)
+    versions = agreement_version_chain(user=request.user, agreement=agreement)
+    results = [
+        (version, verify_agreement(version))
+        for version in versions
+        if version.status == Agreement.Status.SIGNED
+    ]
+    return render(
+        request,
+        "agreements/agreement_verify.html",
+        {"agreement": agreement, "versions": versions, "results": results},
+    )
+
+
+def agreement_revisions_view(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = agreement_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "agreements/agreement_revisions.html",
+        {"agreement": agreement, "revisions": agreement_revisions(agreement=agreement)},
+    )
+
+
+def _compare_refs(revisions: list[Revision], versions: list[Agreement]) -> list[tuple[str, str]]:
+    refs = [
+        (
+            f"v{version.version}",
+            _("Version %(number)s (%(status)s)")
+            % {"number": version.version, "status": version.get_status_display()},
+        )
+        for version in reversed(versions)
+    ]
+    refs += [
+        (f"r{revision.number}", _("Revision %(number)s") % {"number": revision.number})
+        for revision in revisions
+    ]
+    return refs
+
+
+def _default_refs(
+    agreement: Agreement, revisions: list[Revision], versions: list[Agreement]
+) -> tuple[str, str]:
+    """The previous version against this one, else the two latest revisions."""
+    earlier = [version for version in versions if version.version < agreement.version]
+    if earlier:
+        return f"v{earlier[-1].version}", f"v{agreement.version}"
+    if len(revisions) >= 2:
+        return f"r{revisions[1].number}", f"r{revisions[0].number}"
+    if revisions:
+        return f"r{revisions[0].number}", f"r{revisions[0].number}"
+    return f"v{agreement.version}", f"v{agreement.version}"
+
+
+def _content_for_ref(
+    ref: str, agreement: Agreement, versions: list[Agreement]
+) -> dict[str, Any] | None:
+    number = int(ref[1:])
+    if ref.startswith("r"):
+        return revision_snapshot(agreement=agreement, number=number)
+    version = next((item for item in versions if item.version == number), None)
+    if version is None:
+        return None
+    return content_of(agreement_load_sections(version.pk))
+
+
+def agreement_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = agreement_get(user=request.user, pk=pk)
+    revisions = list(agreement_revisions(agreement=agreement))
+    versions = agreement_version_chain(user=request.user, agreement=agreement)
+    default_a, default_b = _default_refs(agreement, revisions, versions)
+    data = {"a": request.GET.get("a", default_a), "b": request.GET.get("b", default_b)}
+    refs = _compare_refs(revisions, versions)
+    form = CompareForm(data, refs=refs)
+    show_all = request.GET.get("all") == "1"
+    diffs = None
+    if form.is_valid():
+        old = _content_for_ref(form.cleaned_data["a"], agreement, versions)
+        new = _content_for_ref(form.cleaned_data["b"], agreement, versions)
+        if old is not None and new is not None:
+            diffs = compare_content(old, new, include_unchanged=show_all)
+    return render(
+        request,
+        "agreements/agreement_compare.html",
+        {
+            "agreement": agreement,
+            "form": form,
+            "diffs": diffs,
+            "show_all": show_all,
+            "ref_labels": dict(refs),
+            "has_changes": bool(diffs) and any(diff.changed for diff in diffs or []),
+        },
+    )
+
+
+def signed_list(request: HttpRequest) -> HttpResponse:
+    form = SignedFilterForm(request.GET or None, teams=signed_agreement_teams(user=request.user))
+    filters: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        team = form.cleaned_data["team"]
+        filters = {
+            "team_id": team.pk if team else None,
+            "period_from": form.cleaned_data["period_from"],
+            "period_to": form.cleaned_data["period_to"],
+        }
+    agreements = signed_agreement_list(user=request.user, **filters)
+    page = Paginator(agreements, SIGNED_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "agreements/signed_list.html",
+        {"form": form, "page_obj": page, "query": query.urlencode()},
+    )

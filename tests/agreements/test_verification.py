@@ -1,0 +1,219 @@
+"""Verification: a signed agreement's digest recomputed from stored data, and tamper detection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from agreements.models import (
+    Agreement,
+    Deadline,
+    Holiday,
+    Kpi,
+    LeadTypeServiceLevel,
+    QualificationRule,
+    Signature,
+)
+from agreements.services.agreements import agreement_copy
+from agreements.services.signoff import agreement_withdraw
+from agreements.verification import (
+    INTACT,
+    TAMPERED,
+    UNSIGNED,
+    verify_agreement,
+    verify_all,
+)
+from tests.agreements.signing import current_digest, sign, sign_both, submit
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def signed(agreement: Agreement, marketing_signatory: Any, sales_signatory: Any) -> Agreement:
+    return sign_both(
+        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+    )
+
+
+def test_a_signed_agreement_verifies_intact(signed: Agreement) -> None:
+    """Untouched signed content matches both signatures' digest."""
+    result = verify_agreement(signed)
+    assert result.status == INTACT
+    assert result.is_intact
+    assert result.current_digest == result.signed_digest == current_digest(signed)
+    assert result.signatures_checked == 2
+    assert all(check.is_intact for check in result.signatures)
+    assert str(result.label) == "Intact"
+
+
+def test_a_draft_without_signatures_is_unsigned(agreement: Agreement) -> None:
+    """Nothing to compare: the result says unsigned and carries the current digest."""
+    result = verify_agreement(agreement)
+    assert result.status == UNSIGNED
+    assert result.signed_digest is None
+    assert result.current_digest == current_digest(agreement)
+    assert result.signatures_checked == 0
+
+
+def test_voided_signatures_are_not_checked(
+    agreement: Agreement, marketing_member: Any, marketing_signatory: Any
+) -> None:
+    """After a withdrawal the void signature no longer binds the content."""
+    in_review = submit(agreement, marketing_member)
+    sign(in_review, marketing_signatory, in_review.marketing_team)
+    assert verify_agreement(in_review).status == INTACT
+    agreement_withdraw(agreement=in_review, actor=marketing_member)
+    assert verify_agreement(in_review).status == UNSIGNED
+
+
+def _first(model: Any, agreement: Agreement) -> Any:
+    return model.objects.filter(agreement=agreement).order_by("position", "pk")
+
+
+TAMPERING: dict[str, Callable[[Agreement], Any]] = {
+    "kpi target": lambda a: Kpi.objects.filter(pk=_first(Kpi, a)[0].pk).update(
+        target=Decimal("1.00")
+    ),
+    "revenue goal": lambda a: Agreement.objects.filter(pk=a.pk).update(
+        revenue_goal=Decimal("1.00")
+    ),
+    "title": lambda a: Agreement.objects.filter(pk=a.pk).update(title="Something else"),
+    "rule points": lambda a: QualificationRule.objects.filter(
+        pk=_first(QualificationRule, a)[0].pk
+    ).update(points=99),
+    "lead type removed": lambda a: LeadTypeServiceLevel.objects.filter(
+        pk=_first(LeadTypeServiceLevel, a)[0].pk
+    ).delete(),
+    "holiday added": lambda a: Holiday.objects.create(agreement=a, date=a.start_date, position=0),
+    "deadline done": lambda a: Deadline.objects.filter(agreement=a).update(done=True),
+    "signature digest": lambda a: Signature.objects.filter(
+        agreement=a, team=a.marketing_team
+    ).update(digest="0" * 64),
+    "signature removed": lambda a: Signature.objects.filter(
+        agreement=a, team=a.sales_team
+    ).delete(),
+    "all signatures removed": lambda a: Signature.objects.filter(agreement=a).delete(),
+}
+
+
+@pytest.mark.parametrize("alteration", list(TAMPERING))
+def test_a_row_altered_in_the_database_is_reported_tampered(
+    signed: Agreement, alteration: str
+) -> None:
+    """Any change to signed data made behind the app's back is caught."""
+    TAMPERING[alteration](signed)
+    result = verify_agreement(signed)
+    assert result.status == TAMPERED
+    assert result.is_tampered
+
+
+def test_tampered_content_shows_both_digests(signed: Agreement) -> None:
+    """The report names the digest signed and the digest of the content stored now."""
+    signed_digest = current_digest(signed)
+    Kpi.objects.filter(pk=_first(Kpi, signed)[0].pk).update(target=Decimal("5.00"))
+    result = verify_agreement(signed)
+    assert result.signed_digest == signed_digest
+    assert result.current_digest == current_digest(signed) != signed_digest
+    assert [check.matches_content for check in result.signatures] == [False, False]
+
+
+def test_verify_reads_the_database_not_the_instance(signed: Agreement) -> None:
+    """An in-memory change that was never saved does not count; a saved one does."""
+    signed.revenue_goal = Decimal("1.00")
+    assert verify_agreement(signed).status == INTACT
+
+
+def test_verify_all_covers_every_signed_and_partly_signed_agreement(
+    signed: Agreement,
+    marketing_team: Any,
+    sales_team: Any,
+    marketing_member: Any,
+    marketing_signatory: Any,
+) -> None:
+    """Signed agreements and reviews with a signature are listed; plain drafts are not."""
+    half = submit(agreement_copy(source=signed, actor=marketing_member), marketing_member)
+    sign(half, marketing_signatory, half.marketing_team)
+    draft = agreement_copy(source=signed, actor=marketing_member, title="Untouched")
+    results = dict(verify_all())
+    assert set(results) == {signed, half}
+    assert draft not in results
+    assert all(result.status == INTACT for result in results.values())
+
+
+def test_verify_agreement_query_count_does_not_grow_with_rows(
+    signed: Agreement, django_assert_num_queries: Any
+) -> None:
+    """Verification loads the content in a fixed number of queries, however many rows."""
+    with django_assert_num_queries(10):
+        verify_agreement(signed)
+    Kpi.objects.bulk_create(
+        Kpi(agreement=signed, position=10 + n, name=f"Extra {n}", owner="shared", target=1)
+        for n in range(20)
+    )
+    with django_assert_num_queries(10):
+        verify_agreement(signed)
+
+
+def test_command_exits_zero_when_everything_is_intact(signed: Agreement) -> None:
+    """Each signed version gets a line; the summary says nothing is tampered."""
+    out = StringIO()
+    call_command("verify_agreements", stdout=out)
+    output = out.getvalue()
+    assert f"INTACT    #{signed.pk} Q1 pipeline SLA v1 (signed)" in output
+    assert "1 checked, 0 tampered." in output
+
+
+def test_command_exits_one_when_anything_is_tampered(
+    signed: Agreement, agreement_factory: Callable[[str], Agreement]
+) -> None:
+    """A tampered version is reported by name and the command's exit status is 1."""
+    intact = agreement_factory("Q2 pipeline SLA")
+    Agreement.objects.filter(pk=signed.pk).update(revenue_goal=Decimal("900000.00"))
+    out = StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_agreements", stdout=out)
+    assert failed.value.returncode == 1
+    assert "2 checked, 1 tampered." in str(failed.value)
+    output = out.getvalue()
+    assert f"TAMPERED  #{signed.pk} Q1 pipeline SLA v1" in output
+    assert f"INTACT    #{intact.pk} Q2 pipeline SLA v1" in output
+
+
+def test_command_checks_only_the_given_agreements(
+    signed: Agreement, agreement_factory: Callable[[str], Agreement]
+) -> None:
+    """With ids, only those are checked; an unknown id is an error."""
+    other = agreement_factory("Q2 pipeline SLA")
+    Agreement.objects.filter(pk=signed.pk).update(title="Forged")
+    out = StringIO()
+    call_command("verify_agreements", str(other.pk), stdout=out)
+    assert "1 checked, 0 tampered." in out.getvalue()
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_agreements", str(signed.pk), stdout=StringIO())
+    assert failed.value.returncode == 1
+    with pytest.raises(CommandError, match="No agreement with id 999999"):
+        call_command("verify_agreements", "999999", stdout=StringIO())
+
+
+@pytest.fixture
+def agreement_factory(
+    signed: Agreement, marketing_member: Any, marketing_signatory: Any, sales_signatory: Any
+) -> Callable[[str], Agreement]:
+    """Signed copies of the signed agreement under other titles."""
+
+    def make(title: str) -> Agreement:
+        copy = agreement_copy(source=signed, actor=marketing_member, title=title)
+        return sign_both(
+            copy, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+        )
+
+    return make
