@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..client import client_ip
 from ..forms import (
     ERROR_NOT_YOUR_TEAMS,
     AgreementCreateForm,
@@ -40,10 +41,6 @@ from ..services.agreements import (
 PAGE_SIZE = 20
 FUNNEL_TEMPLATE = "agreements/agreement_section_funnel.html"
 SECTION_TEMPLATE = "agreements/agreement_section_form.html"
-
-
-def _ip_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -92,7 +89,7 @@ def _create_from_form(request: HttpRequest, form: AgreementCreateForm) -> Agreem
             sales_team=data["sales_team"],
             start_date=data["start_date"],
             end_date=data["end_date"],
-            ip_address=_ip_address(request),
+            ip_address=client_ip(request),
         )
     return create_agreement(
         actor=request.user,
@@ -102,7 +99,7 @@ def _create_from_form(request: HttpRequest, form: AgreementCreateForm) -> Agreem
         start_date=data["start_date"],
         end_date=data["end_date"],
         from_template=data["start_from"] == AgreementCreateForm.StartFrom.TEMPLATE,
-        ip_address=_ip_address(request),
+        ip_address=client_ip(request),
     )
 
 
@@ -223,7 +220,7 @@ def agreement_section_edit(request: HttpRequest, pk: int, section: str) -> HttpR
                 base_revision=editor.base_revision,
                 fields=editor.fields(),
                 rows=editor.rows(),
-                ip_address=_ip_address(request),
+                ip_address=client_ip(request),
             )
         except EditConflict as conflict:
             return _render_conflict(request, section, conflict)

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ..client import client_ip
 from ..exchange import agreement_export, export_json_text
 from ..forms_exchange import AgreementImportForm
 from ..selectors import agreement_with_sections
@@ -23,10 +24,6 @@ def export_filename(agreement: Any) -> str:
     """The download name from the title's slug and the version: ``q1-pipeline-sla-v1.json``."""
     stem = slugify(agreement.title) or "agreement"
     return f"{stem}-v{agreement.version}.json"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @require_http_methods(["GET", "HEAD"])

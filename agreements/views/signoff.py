@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ..client import client_ip, client_user_agent
 from ..comparison import compare_content
 from ..exchange import content_digest, content_of
 from ..forms_signoff import (
@@ -54,14 +55,6 @@ from ..services.signoff import (
 from ..verification import verify_agreement
 
 SIGNED_PAGE_SIZE = 20
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def _user_agent(request: HttpRequest) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[:500]
 
 
 def _message_of(error: ValidationError) -> str:
@@ -197,7 +190,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
                     password=form.cleaned_data["password"],
                     seen_digest=form.cleaned_data["digest"],
                     ip_address=client_ip(request),
-                    user_agent=_user_agent(request),
+                    user_agent=client_user_agent(request),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
