@@ -199,12 +199,20 @@ def signed_versions(series_id: int) -> list[Agreement]:
 
 
 def version_for_day(versions: list[Agreement], day: dt.date) -> Agreement | None:
-    """Of signed versions (latest first), the one in force on ``day``; else the newest."""
-    for version in versions:
-        in_period = version.start_date <= day <= version.end_date
+    """Of signed versions (latest first), the one in force on ``day``.
+
+    That is the latest version whose period covers the day, signed by then and not yet
+    superseded. A day before any covering version was signed (figures recorded after the
+    fact) is judged by the first version that covers it; with none covering, the newest.
+    """
+    covering = [version for version in versions if version.start_date <= day <= version.end_date]
+    for version in covering:
+        signed = version.signed_at is None or version.signed_at.date() <= day
         superseded = version.superseded_at is not None and version.superseded_at.date() <= day
-        if in_period and not superseded:
+        if signed and not superseded:
             return version
+    if covering:
+        return covering[-1]
     return versions[0] if versions else None
 
 
