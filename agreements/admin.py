@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .client import client_ip
 from .funnel import plan_for
 from .models import (
     Agreement,
@@ -29,6 +30,7 @@ from .models import (
     KpiActual,
     LeadColumnMapping,
     LeadRecord,
+    LeadTally,
     LeadTypeServiceLevel,
     Membership,
     MonthlyActual,
@@ -51,10 +53,6 @@ ERROR_CHANGED_MEANWHILE = _(
     "Someone saved this agreement after you opened it. Reload the page and make the change again."
 )
 ERROR_WORKDAYS = _("Enter a list of weekday numbers from 1 (Monday) to 7, such as [1, 2, 3, 4, 5].")
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _pretty_json(value: Any) -> str:
@@ -455,7 +453,7 @@ class AgreementAdmin(admin.ModelAdmin):
             start_date=data["start_date"],
             end_date=data["end_date"],
             from_template=data.get("from_template", False),
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
@@ -487,7 +485,7 @@ class AgreementAdmin(admin.ModelAdmin):
             write=write,
             base_revision=form.cleaned_data["base_revision"],
             changed=changed,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
 
     @admin.display(description=_("funnel plan (computed)"))
@@ -728,6 +726,24 @@ class LeadRecordAdmin(ReadOnlyAdmin):
     date_hierarchy = "mql_at"
     search_fields = ("lead_id", "lead_type", "outcome", "agreement__title")
     list_select_related = ("agreement",)
+
+
+@admin.register(LeadTally)
+class LeadTallyAdmin(ReadOnlyAdmin):
+    list_display = (
+        "lead_type",
+        "month",
+        "outcome",
+        "invalid_rejection",
+        "touched_met",
+        "touched_breached",
+        "untouched",
+        "series",
+    )
+    list_filter = ("lead_type", "invalid_rejection")
+    date_hierarchy = "month"
+    search_fields = ("lead_type", "outcome", "series__versions__title")
+    list_select_related = ("series",)
 
 
 @admin.register(LeadColumnMapping)

@@ -136,6 +136,7 @@ def add_leads(agreement: Any, *, first: int, count: int, seed: int) -> None:
     from django.utils import timezone
 
     from agreements.models import LeadRecord
+    from agreements.services.lead_tally import lead_tally_refresh
 
     generator = random.Random(seed + first)
     start = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
@@ -168,6 +169,7 @@ def add_leads(agreement: Any, *, first: int, count: int, seed: int) -> None:
             batch = []
     if batch:
         LeadRecord.objects.bulk_create(batch)
+    lead_tally_refresh(series_id=agreement.series_id)
     analyze()
 
 

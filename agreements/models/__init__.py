@@ -1,6 +1,13 @@
 from .agreement import Agreement, AgreementSeries
 from .choices import Cadence, Owner, ReviewCadence, Side
-from .performance import Alert, KpiActual, LeadColumnMapping, LeadRecord, MonthlyActual
+from .performance import (
+    Alert,
+    KpiActual,
+    LeadColumnMapping,
+    LeadRecord,
+    LeadTally,
+    MonthlyActual,
+)
 from .sections import (
     Deadline,
     Holiday,
@@ -26,6 +33,7 @@ __all__ = [
     "KpiActual",
     "LeadColumnMapping",
     "LeadRecord",
+    "LeadTally",
     "LeadTypeServiceLevel",
     "Membership",
     "MonthlyActual",

@@ -120,10 +120,51 @@ class LeadRecord(models.Model):
         indexes = [
             models.Index(fields=["series", "mql_at"], name="lead_record_series_mql_at"),
             models.Index(fields=["series", "lead_type"], name="lead_record_series_type"),
+            # The untouched leads, whose status still depends on the moment it is read at.
+            models.Index(
+                fields=["series", "due_at"],
+                condition=Q(first_touch_at__isnull=True),
+                name="lead_record_untouched_due",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.lead_id
+
+
+class LeadTally(models.Model):
+    """Lead counts of a series per lead type, MQL month, outcome and flag, kept by the import.
+
+    Touched leads are counted as met or breached for good; untouched ones only as untouched,
+    since whether they are pending or breached depends on the moment the figures are read.
+    """
+
+    series = models.ForeignKey(
+        AgreementSeries, on_delete=models.CASCADE, related_name="lead_tallies"
+    )
+    lead_type = models.CharField(_("lead type"), max_length=80)
+    # The first day of the MQL month in ``zone``, the time zone of the series' calendar.
+    month = models.DateField(_("month"))
+    zone = models.CharField(_("time zone"), max_length=64)
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    invalid_rejection = models.BooleanField(_("rejection without a valid reason"), default=False)
+    touched_met = models.PositiveIntegerField(_("touched within the limit"), default=0)
+    touched_breached = models.PositiveIntegerField(_("touched after the limit"), default=0)
+    untouched = models.PositiveIntegerField(_("untouched"), default=0)
+
+    class Meta:
+        ordering = ["series", "month", "lead_type", "outcome", "invalid_rejection"]
+        verbose_name = _("lead tally")
+        verbose_name_plural = _("lead tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "lead_type", "month", "outcome", "invalid_rejection"],
+                name="lead_tally_unique_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_type} {self.month:%Y-%m} {self.outcome or '-'}"
 
 
 class LeadColumnMapping(models.Model):

@@ -28,6 +28,7 @@ from ..models import (
 from ..permissions import can_view
 from ..selectors import version_for_day
 from .audit import event_record
+from .lead_tally import lead_tally_refresh
 
 LEAD_FIELDS = ("lead_id", "lead_type", "mql_at", "first_touch_at", "attempts", "outcome")
 REQUIRED_FIELDS = ("lead_id", "lead_type", "mql_at")
@@ -260,6 +261,8 @@ def leads_import(
             _(ERROR_NOT_SIGNED).format(status=agreement.get_status_display().lower())
         )
     as_of = as_of or timezone.now()
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=ZoneInfo(agreement.timezone))
     series_id = agreement.series_id
     result = LeadImportResult()
     try:
@@ -290,6 +293,7 @@ def leads_import(
             details = result.as_dict()
             del details["errors"]
             details["as_of"] = as_of.isoformat()
+            lead_tally_refresh(series_id=series_id)
             event_record(
                 agreement=agreement,
                 actor=actor,
@@ -565,9 +569,18 @@ class _LeadWriter:
             for name, field in zip(WRITE_FIELDS, fields, strict=True)
         }
         unique = ", ".join(columns[name] for name in ("series", "lead_id"))
+        table = quote(meta.db_table)
         updates = ", ".join(f"{columns[name]} = EXCLUDED.{columns[name]}" for name in UPDATE_FIELDS)
-        self.head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns.values())}) "
-        self.tail = f" ON CONFLICT ({unique}) DO UPDATE SET {updates}"
+        # A lead whose values are all the same is left alone: re-importing yesterday's export
+        # writes only what changed (and imported_at tells when a lead last changed).
+        distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+        changed = " OR ".join(
+            f"{table}.{columns[name]} {distinct} EXCLUDED.{columns[name]}"
+            for name in UPDATE_FIELDS
+            if name != "imported_at"
+        )
+        self.head = f"INSERT INTO {table} ({', '.join(columns.values())}) "
+        self.tail = f" ON CONFLICT ({unique}) DO UPDATE SET {updates} WHERE {changed}"
         self.arrays = connection.vendor == "postgresql"
         if self.arrays:
             casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)

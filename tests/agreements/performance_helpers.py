@@ -8,6 +8,7 @@ from typing import Any
 
 from agreements.models import Agreement, AgreementSeries, LeadRecord, MonthlyActual, Team
 from agreements.services.agreements import agreement_create
+from agreements.services.lead_tally import lead_tally_refresh
 
 UTC = dt.UTC
 
@@ -107,6 +108,7 @@ def lead(
     )
     if save:
         record.save()
+        lead_tally_refresh(series_id=agreement.series_id)
     return record
 
 

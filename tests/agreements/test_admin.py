@@ -32,6 +32,7 @@ from agreements.models import (
 )
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create
+from agreements.services.lead_tally import lead_tally_refresh
 
 
 def _url(model: type[Model] | Model, view: str, *args: Any) -> str:
@@ -74,6 +75,7 @@ def full_world(agreement: Agreement, marketing_signatory: Any, sales_member: Any
         limit_hours=Decimal("1"),
         due_at=now + dt.timedelta(hours=1),
     )
+    lead_tally_refresh(series_id=series.pk)
     LeadColumnMapping.objects.create(series=series, mapping={"Lead ID": "lead_id"})
     Alert.objects.create(
         series=series,

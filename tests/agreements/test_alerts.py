@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 
 from agreements.models import Agreement, Alert, Deadline, KpiActual, LeadRecord
 from agreements.services.alerts import alerts_check, deadline_occurrence, kpi_occurrence
+from agreements.services.lead_tally import lead_tally_refresh
 from tests.agreements.performance_helpers import at, lead, sign
 
 NOW = at(2026, 2, 15, 12)
@@ -133,6 +134,7 @@ def test_many_breaches_make_one_digest_per_recipient(
             for index in range(2_100)
         ]
     )
+    lead_tally_refresh(series_id=signed.series_id)
 
     run(django_capture_on_commit_callbacks)
 

@@ -395,7 +395,8 @@ def test_query_count_does_not_grow_with_rows(signed):
     assert leads_service.BATCH_SIZE > 1000
     few = _queries_for(signed, 10, "A")
     many = _queries_for(signed, 1000, "B")
-    assert few == many == 12
+    # 12 for the import itself, 4 for refreshing the series' lead tally.
+    assert few == many == 16
 
 
 def test_command_prints_one_json_object(signed, tmp_path):
@@ -530,3 +531,16 @@ def test_version_with_another_time_zone_uses_its_own_wall_clock(signed, marketin
     assert lead.due_at == dt.datetime(2026, 2, 10, 15, 0, tzinfo=UTC)
     assert lead.response_hours == Decimal("0.50")
     assert result.met == 1
+
+
+def test_reimport_rewrites_only_changed_leads(signed):
+    """An unchanged lead keeps its row as it was; a changed one gets a new import time."""
+    same = "SAME,Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,1,accepted"
+    run(signed, same, "MOVED,Contact us,2026-01-06T10:00:00,,0,")
+    before = dict(LeadRecord.objects.values_list("lead_id", "imported_at"))
+    result = run(signed, same, "MOVED,Contact us,2026-01-06T10:00:00,2026-01-06T11:00:00,1,")
+    assert (result.created, result.updated) == (0, 2)
+    after = dict(LeadRecord.objects.values_list("lead_id", "imported_at"))
+    assert after["SAME"] == before["SAME"]
+    assert after["MOVED"] > before["MOVED"]
+    assert LeadRecord.objects.get(lead_id="MOVED").response_hours == Decimal("1.00")

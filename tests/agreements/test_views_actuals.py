@@ -433,7 +433,7 @@ def test_lead_upload_query_count_is_fixed(member_client, signed, rows, django_as
         for number in range(rows)
     ]
     text = "\n".join([LEADS_HEADER, *lines]) + "\n"
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(21):
         response = member_client.post(url("leads_import", signed), {"file": upload(text)})
     assert response.context["result"].imported == rows
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agreements.dashboard import month_start
 from agreements.models import Agreement, Alert, Deadline, KpiActual, LeadRecord
+from agreements.services.lead_tally import lead_tally_refresh
 from tests.agreements.performance_helpers import lead, monthly, signed_agreement
 
 # Queries of one dashboard page: session, user, the agreement (membership as a subquery),
@@ -86,6 +87,7 @@ def add_leads(agreement: Agreement, count: int, *, start: int = 0) -> None:
             )
         )
     LeadRecord.objects.bulk_create(records, batch_size=2000)
+    lead_tally_refresh(series_id=agreement.series_id)
 
 
 def test_dashboard_needs_login(client: Client, in_force: Agreement) -> None:
