@@ -288,9 +288,9 @@ def _demo_actuals(world: DemoWorld, agreement: Agreement, first_month: dt.date) 
     rng = random.Random(2026)
     for index, month in enumerate(_month_starts(first_month, 12)):
         dip = Decimal("0.82") if 6 <= index <= 8 else Decimal("1.04")
-        leads = int(Decimal(700) * dip) + rng.randint(-40, 40)
-        mqls = int(leads * Decimal("0.2")) + rng.randint(-8, 8)
-        sqls = int(mqls * Decimal("0.41")) + rng.randint(-4, 4)
+        leads = int(Decimal(1160) * dip) + rng.randint(-60, 60)
+        mqls = int(leads * Decimal("0.2")) + rng.randint(-10, 10)
+        sqls = int(mqls * Decimal("0.41")) + rng.randint(-5, 5)
         customers = max(1, int(sqls * Decimal("0.25")) + rng.randint(-2, 2))
         monthly_actual_save(
             agreement=agreement,
@@ -315,16 +315,16 @@ def _demo_actuals(world: DemoWorld, agreement: Agreement, first_month: dt.date) 
 
 
 def _demo_leads_csv(agreement: Agreement, now: dt.datetime, count: int = 3000) -> str:
-    """CRM-style lead records over the last three months; some first responses run late."""
+    """CRM-style MQL hand-offs over the last year; some first responses run late."""
     rng = random.Random(7)
     lead_types = [level.lead_type for level in agreement.service_levels.all()]
     codes = [reason.code for reason in agreement.rejection_reasons.all()]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["lead_id", "lead_type", "mql_at", "first_touch_at", "attempts", "outcome"])
-    start = now - dt.timedelta(days=90)
+    start = now - dt.timedelta(days=360)
     for number in range(1, count + 1):
-        mql_at = start + dt.timedelta(minutes=rng.randint(0, 90 * 24 * 60 - 1))
+        mql_at = start + dt.timedelta(minutes=rng.randint(0, 360 * 24 * 60 - 1))
         roll = rng.random()
         if mql_at > now - dt.timedelta(hours=30) and roll < 0.6:
             touch, attempts, outcome = "", 0, ""
@@ -371,7 +371,25 @@ def demo_2026_pipeline(world: DemoWorld) -> None:
         end_date=dt.date(2026, 12, 31),
         from_template=True,
     )
+    annual_funnel = {
+        "currency": "USD",
+        "revenue_goal": Decimal("6000000.00"),
+        "marketing_share_pct": Decimal("50.00"),
+        "average_deal_size": Decimal("10000.00"),
+        "lead_to_mql_pct": Decimal("20.00"),
+        "mql_to_sql_pct": Decimal("40.00"),
+        "sql_to_won_pct": Decimal("25.00"),
+        "months": 13,
+    }
+    first = agreement_section_update(
+        agreement=first,
+        actor=world.users["maria"],
+        section="funnel",
+        base_revision=first.revision,
+        fields=annual_funnel,
+    )
     first = _sign_both(world, first)
+    # In the autumn review sales asked for a higher goal: version 2.
     second = agreement_amend(agreement=first, actor=world.users["sally"])
     second = agreement_section_update(
         agreement=second,
@@ -379,14 +397,8 @@ def demo_2026_pipeline(world: DemoWorld) -> None:
         section="funnel",
         base_revision=second.revision,
         fields={
-            "currency": "USD",
-            "revenue_goal": Decimal("2600000.00"),
-            "marketing_share_pct": Decimal("45.00"),
-            "average_deal_size": Decimal("10000.00"),
-            "lead_to_mql_pct": Decimal("20.00"),
-            "mql_to_sql_pct": Decimal("40.00"),
-            "sql_to_won_pct": Decimal("25.00"),
-            "months": 13,
+            **annual_funnel,
+            "revenue_goal": Decimal("6500000.00"),
         },
     )
     second = _sign_both(world, second)
