@@ -43,21 +43,24 @@ class DemoPerson:
     is_superuser: bool = False
 
 
+# Each team has a lead who drafts, a signatory who signs for the team, and a member.
 DEMO_PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson("maria", "Maria", "Marketing", "Marketing lead (drafts)", MARKETING_TEAM),
     DemoPerson(
-        "maria",
-        "Maria",
-        "Marketing",
-        "Marketing lead, signs for Growth Marketing",
+        "victor",
+        "Victor",
+        "Vance",
+        "VP Marketing, signs for Growth Marketing",
         MARKETING_TEAM,
         Membership.Role.SIGNATORY,
     ),
     DemoPerson("mike", "Mike", "Campaigns", "Marketing member", MARKETING_TEAM),
+    DemoPerson("sally", "Sally", "Sales", "Sales lead (drafts)", SALES_TEAM),
     DemoPerson(
-        "sally",
-        "Sally",
-        "Sales",
-        "Sales lead, signs for Mid-Market Sales",
+        "vera",
+        "Vera",
+        "Vogel",
+        "VP Sales, signs for Mid-Market Sales",
         SALES_TEAM,
         Membership.Role.SIGNATORY,
     ),
@@ -244,10 +247,10 @@ def demo_q4_2026_demand_gen(world: DemoWorld) -> None:
 
 def _signers_ready(world: DemoWorld) -> bool:
     """Signing re-checks passwords: a demo signer whose password was changed can't sign."""
-    ready = all(world.users[name].check_password(DEMO_PASSWORD) for name in ("maria", "sally"))
+    ready = all(world.users[name].check_password(DEMO_PASSWORD) for name in ("victor", "vera"))
     if not ready:
         world.created.append(
-            "skipped the signed demo agreements: maria or sally has another password"
+            "skipped the signed demo agreements: victor or vera has another password"
         )
     return ready
 
@@ -258,7 +261,7 @@ def _sign_both(world: DemoWorld, agreement: Agreement) -> Agreement:
     from .selectors import agreement_load_sections
 
     agreement = agreement_submit(agreement=agreement, actor=world.users["maria"])
-    for username, team in (("maria", MARKETING_TEAM), ("sally", SALES_TEAM)):
+    for username, team in (("victor", MARKETING_TEAM), ("vera", SALES_TEAM)):
         user = world.users[username]
         signature_record(
             agreement=agreement,
@@ -426,9 +429,9 @@ def demo_q4_in_review(world: DemoWorld) -> None:
     agreement = agreement_submit(agreement=agreement, actor=world.users["maria"])
     signature_record(
         agreement=agreement,
-        actor=world.users["maria"],
+        actor=world.users["victor"],
         team=world.teams[MARKETING_TEAM],
-        typed_name=world.users["maria"].get_full_name(),
+        typed_name=world.users["victor"].get_full_name(),
         password=DEMO_PASSWORD,
         seen_digest=agreement_digest(agreement_load_sections(agreement.pk)),
         user_agent="slaportal seed_demo",

@@ -228,7 +228,7 @@ def _demo_counts() -> dict[str, int]:
 
 
 def test_seed_demo_creates_the_demo_world(db):
-    """Two teams, five people, two agreements with their audit trail, and the logins printed."""
+    """Two teams with a lead, a signatory and a member each, an admin, and the logins printed."""
     stdout, _stderr = _run("seed_demo")
 
     assert set(Team.objects.values_list("name", "side")) == {
@@ -236,9 +236,11 @@ def test_seed_demo_creates_the_demo_world(db):
         ("Mid-Market Sales", "sales"),
     }
     assert set(Membership.objects.values_list("user__username", "role")) == {
-        ("maria", "signatory"),
+        ("maria", "member"),
+        ("victor", "signatory"),
         ("mike", "member"),
-        ("sally", "signatory"),
+        ("sally", "member"),
+        ("vera", "signatory"),
         ("steve", "member"),
     }
     admin = get_user_model().objects.get(username="admin")
@@ -319,4 +321,5 @@ def test_seed_demo_keeps_existing_users_and_teams(db, marketing_team):
 
     assert get_user_model().objects.get(username="maria").first_name == "Mari"
     assert Team.objects.filter(name="Growth Marketing").count() == 1
-    assert Agreement.objects.filter(marketing_team=marketing_team).count() == 2
+    # The two drafts, and the amended SLA's two versions.
+    assert Agreement.objects.filter(marketing_team=marketing_team).count() == 4
