@@ -544,3 +544,27 @@ def test_reimport_rewrites_only_changed_leads(signed):
     assert after["SAME"] == before["SAME"]
     assert after["MOVED"] > before["MOVED"]
     assert LeadRecord.objects.get(lead_id="MOVED").response_hours == Decimal("1.00")
+
+
+def test_a_version_signed_later_does_not_judge_earlier_days(signed, marketing_member):
+    """Days before an amendment was signed keep the version signed for them."""
+    Agreement.objects.filter(pk=signed.pk).update(
+        signed_at=dt.datetime(2025, 12, 20, 9, 0, tzinfo=UTC),
+        superseded_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    )
+    amendment = agreement_copy(source=signed, actor=marketing_member)
+    Agreement.objects.filter(pk=amendment.pk).update(
+        series=signed.series,
+        version=2,
+        status=Agreement.Status.SIGNED,
+        start_date=signed.start_date,
+        end_date=signed.end_date,
+        signed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    )
+    assert version_in_force(signed.series_id, dt.date(2026, 2, 15)) == signed
+    assert version_in_force(signed.series_id, dt.date(2026, 3, 1)) == amendment
+    # Figures for a day before anything was signed are judged by the first version.
+    Agreement.objects.filter(pk=signed.pk).update(
+        signed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    )
+    assert version_in_force(signed.series_id, dt.date(2026, 1, 10)) == signed
