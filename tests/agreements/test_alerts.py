@@ -21,12 +21,6 @@ from tests.agreements.performance_helpers import at, lead, sign
 NOW = at(2026, 2, 15, 12)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    """The factories' users log in with a cheap hash; these tests are not about passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def team_people(
     marketing_member: Any, marketing_signatory: Any, sales_member: Any, sales_signatory: Any

@@ -33,12 +33,6 @@ from tests.agreements.performance_helpers import (
 NOW = at(2026, 2, 15, 12)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    """The factories' users log in with a cheap hash; these tests are not about passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def signed(agreement: Agreement) -> Agreement:
     """The Q1 2026 standard agreement, signed: plan 500 leads, 100 MQLs, 40 SQLs, 10 won a month."""

@@ -103,11 +103,6 @@ FIXED_DOCUMENT: dict[str, Any] = {
 FIXED_DIGEST = "16b90e23fdb30864c4fbb0adb0c30cb33f58c2fd581005f2a12a2fa3b83781c4"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def imported(marketing_team: Any, sales_team: Any, marketing_member: Any) -> Agreement:
     return agreement_import(document=FIXED_DOCUMENT, actor=marketing_member)

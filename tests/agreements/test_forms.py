@@ -43,11 +43,9 @@ from agreements.forms import (
     section_editor,
 )
 from agreements.models import Agreement, Side, Team
-from tests.agreements.drafting import FUNNEL_VALUES, fast_password_hashing, formset_data
+from tests.agreements.drafting import FUNNEL_VALUES, formset_data
 
 pytestmark = pytest.mark.django_db
-
-__all__ = ["fast_password_hashing"]
 
 
 def funnel_form(agreement: Agreement, user: Any, **overrides: str) -> FunnelForm:

@@ -21,8 +21,7 @@ LINK = "http://testserver.example/agreements/{pk}/"
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def site_url(settings: Any) -> None:
     settings.SITE_URL = "http://testserver.example"
 
 

@@ -11,14 +11,11 @@ from agreements.sections import SECTIONS
 from tests.agreements.drafting import (
     FUNNEL_VALUES,
     edit_url,
-    fast_password_hashing,
     preview_url,
     section_payload,
 )
 
 pytestmark = pytest.mark.django_db
-
-__all__ = ["fast_password_hashing"]
 
 SECTION_KEYS = [section.key for section in SECTIONS]
 

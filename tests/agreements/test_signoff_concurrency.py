@@ -35,11 +35,6 @@ def _sign_waiting_for_locks(*args: Any, **kwargs: Any) -> Signature:
     raise AssertionError("The database stayed locked.")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _race(agreement: Agreement, signers: list[Any]) -> list[object]:
     """Every signer signs for the marketing team at the same moment; returns each outcome."""
     barrier = threading.Barrier(len(signers))

@@ -40,11 +40,6 @@ SIGNATORIES = frozenset({"marketing_signatory", "sales_signatory"})
 STATES = ("draft", "in_review", "signed", "cancelled")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people(request: pytest.FixtureRequest) -> dict[str, Any]:
     return {role: request.getfixturevalue(role) for role in ROLES}

@@ -32,11 +32,6 @@ from agreements.verification import (
 from tests.agreements.signing import current_digest, sign, sign_both, submit
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def signed(agreement: Agreement, marketing_signatory: Any, sales_signatory: Any) -> Agreement:
     return sign_both(

@@ -21,7 +21,6 @@ from tests.agreements.drafting import (
     add_agreements,
     add_rows,
     edit_url,
-    fast_password_hashing,
     formset_data,
     preview_url,
     queries_of,
@@ -30,8 +29,6 @@ from tests.agreements.drafting import (
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-__all__ = ["fast_password_hashing"]
 
 LIST_URL = reverse("agreements:list")
 CREATE_URL = reverse("agreements:create")

@@ -29,12 +29,6 @@ DASHBOARD_QUERIES = 13
 PORTFOLIO_QUERIES = 8
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    """The factories' users log in with a cheap hash; these tests are not about passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def login(client: Client, user: Any) -> Client:
     client.force_login(user)
     return client

@@ -8,9 +8,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from agreements.models import Agreement
-from tests.agreements.drafting import fast_password_hashing
-
-__all__ = ["fast_password_hashing"]
 
 
 @pytest.mark.browser

@@ -14,14 +14,6 @@ from agreements.dashboard import month_start
 from tests.agreements.performance_helpers import signed_agreement
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
-
-
 def lead_csv(path: Path, monday: dt.date) -> Path:
     """Five leads on a past Monday (UTC, 09:00–17:00): three met, two breached."""
     day = monday.isoformat()

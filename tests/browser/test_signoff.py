@@ -10,14 +10,6 @@ from playwright.sync_api import Page, expect
 from agreements.models import Agreement, Kpi, Signature
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
-
-
 def log_in(page: Page, base_url: str, username: str, password: str) -> None:
     page.goto(base_url + "/accounts/login/")
     page.get_by_label("Username").fill(username)
