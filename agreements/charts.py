@@ -193,6 +193,65 @@ def _empty(*, chart_id: str, title: str, description: str) -> SafeString:
     )
 
 
+@dataclass(frozen=True)
+class _ColumnFrame:
+    """The axes of a vertical bar chart: where each category's slot sits and the scale."""
+
+    parts: list[str]
+    bottom: float
+    slot: float
+    top_value: float
+    rotate: bool
+
+    def height_of(self, value: Number) -> float:
+        return (self.bottom - MARGIN_TOP) * float(value) / self.top_value
+
+    def close(self, categories: Sequence[str], series: Sequence[ChartSeries]) -> SafeString:
+        for index, category in enumerate(categories):
+            self.parts.append(
+                _x_label(
+                    text=category,
+                    x=MARGIN_LEFT + self.slot * (index + 0.5),
+                    y=self.bottom + 14,
+                    rotate=self.rotate,
+                )
+            )
+        self.parts.append(_legend(series, x=MARGIN_LEFT, y=MARGIN_TOP + HEIGHT - LEGEND_HEIGHT + 4))
+        self.parts.append("</svg>")
+        return mark_safe("".join(self.parts))  # every part went through format_html
+
+
+def _column_frame(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    categories: Sequence[str],
+    plot_width: float,
+    maximum: float,
+) -> _ColumnFrame:
+    rotate = len(categories) > 8
+    bottom = MARGIN_TOP + HEIGHT - (76 if rotate else 40) - LEGEND_HEIGHT
+    right = MARGIN_LEFT + plot_width
+    parts = [
+        _svg_open(
+            chart_id=chart_id,
+            title=title,
+            description=description,
+            width=right + MARGIN_RIGHT,
+            height=MARGIN_TOP + HEIGHT,
+        ),
+        _y_axis(maximum=maximum, left=MARGIN_LEFT, right=right, top=MARGIN_TOP, bottom=bottom),
+    ]
+    return _ColumnFrame(
+        parts=parts,
+        bottom=bottom,
+        slot=plot_width / len(categories),
+        top_value=_scale_top(maximum),
+        rotate=rotate,
+    )
+
+
 def bar_chart_grouped(
     *,
     chart_id: str,
@@ -205,50 +264,33 @@ def bar_chart_grouped(
     values = [float(v) for item in series for v in item.values if v is not None]
     if not categories or not values:
         return _empty(chart_id=chart_id, title=title, description=description)
-    rotate = len(categories) > 8
     bar_width = 14.0 if len(categories) <= 12 else 8.0
-    group_width = bar_width * len(series) + 10
-    plot_width = max(240.0, group_width * len(categories))
-    bottom = MARGIN_TOP + HEIGHT - (76 if rotate else 40) - LEGEND_HEIGHT
-    width = MARGIN_LEFT + plot_width + MARGIN_RIGHT
-    top_value = _scale_top(max(values))
-    right = MARGIN_LEFT + plot_width
-    parts = [
-        _svg_open(
-            chart_id=chart_id,
-            title=title,
-            description=description,
-            width=width,
-            height=MARGIN_TOP + HEIGHT,
-        ),
-        _y_axis(maximum=max(values), left=MARGIN_LEFT, right=right, top=MARGIN_TOP, bottom=bottom),
-    ]
-    slot = plot_width / len(categories)
+    frame = _column_frame(
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        categories=categories,
+        plot_width=max(240.0, (bar_width * len(series) + 10) * len(categories)),
+        maximum=max(values),
+    )
     for index, category in enumerate(categories):
-        start = MARGIN_LEFT + slot * index + (slot - bar_width * len(series)) / 2
+        start = MARGIN_LEFT + frame.slot * index + (frame.slot - bar_width * len(series)) / 2
         for offset, item in enumerate(series):
             value = item.values[index]
             if value is None:
                 continue
-            height = (bottom - MARGIN_TOP) * float(value) / top_value
-            parts.append(
+            height = frame.height_of(value)
+            frame.parts.append(
                 _bar(
                     x=start + offset * bar_width,
-                    y=bottom - height,
+                    y=frame.bottom - height,
                     width=bar_width - 1,
                     height=height,
                     color=item.color,
                     label=f"{category}, {item.name}: {_fmt(value)}",
                 )
             )
-        parts.append(
-            _x_label(
-                text=category, x=MARGIN_LEFT + slot * (index + 0.5), y=bottom + 14, rotate=rotate
-            )
-        )
-    parts.append(_legend(series, x=MARGIN_LEFT, y=MARGIN_TOP + HEIGHT - LEGEND_HEIGHT + 4))
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # every part went through format_html
+    return frame.close(categories, series)
 
 
 def bar_chart_stacked(
@@ -265,32 +307,23 @@ def bar_chart_stacked(
     ]
     if not categories or not any(totals):
         return _empty(chart_id=chart_id, title=title, description=description)
-    rotate = len(categories) > 8
     bar_width = 20.0 if len(categories) <= 12 else 12.0
-    plot_width = max(240.0, (bar_width + 10) * len(categories))
-    bottom = MARGIN_TOP + HEIGHT - (76 if rotate else 40) - LEGEND_HEIGHT
-    width = MARGIN_LEFT + plot_width + MARGIN_RIGHT
-    top_value = _scale_top(max(totals))
-    right = MARGIN_LEFT + plot_width
-    parts = [
-        _svg_open(
-            chart_id=chart_id,
-            title=title,
-            description=description,
-            width=width,
-            height=MARGIN_TOP + HEIGHT,
-        ),
-        _y_axis(maximum=max(totals), left=MARGIN_LEFT, right=right, top=MARGIN_TOP, bottom=bottom),
-    ]
-    slot = plot_width / len(categories)
+    frame = _column_frame(
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        categories=categories,
+        plot_width=max(240.0, (bar_width + 10) * len(categories)),
+        maximum=max(totals),
+    )
     for index, category in enumerate(categories):
-        x = MARGIN_LEFT + slot * index + (slot - bar_width) / 2
-        base = float(bottom)
+        x = MARGIN_LEFT + frame.slot * index + (frame.slot - bar_width) / 2
+        base = float(frame.bottom)
         for item in series:
             value = item.values[index] or 0
-            height = (bottom - MARGIN_TOP) * float(value) / top_value
+            height = frame.height_of(value)
             if height > 0:
-                parts.append(
+                frame.parts.append(
                     _bar(
                         x=x,
                         y=base - height,
@@ -301,14 +334,7 @@ def bar_chart_stacked(
                     )
                 )
             base -= height
-        parts.append(
-            _x_label(
-                text=category, x=MARGIN_LEFT + slot * (index + 0.5), y=bottom + 14, rotate=rotate
-            )
-        )
-    parts.append(_legend(series, x=MARGIN_LEFT, y=MARGIN_TOP + HEIGHT - LEGEND_HEIGHT + 4))
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # every part went through format_html
+    return frame.close(categories, series)
 
 
 def bar_chart_horizontal(
