@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from agreements.forms import LoginForm
+from agreements.forms.accounts import LoginForm
 
 urlpatterns = [
     path(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from ..forms import WEEKDAYS
+from ..forms.drafting import WEEKDAYS
 from ..models import Agreement, QualificationRule
 
 register = template.Library()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..comparison import MISSING
-from ..forms_signoff import CommentForm
+from ..forms.signoff import CommentForm
 from ..models import Agreement
 from ..permissions import can_view, signoff_actions
 from ..sections import SECTIONS_BY_KEY

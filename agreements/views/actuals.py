@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from ..forms_performance import (
+from ..forms.performance import (
     ActualsConfirmForm,
     ActualsUploadForm,
     KpiActualsForm,

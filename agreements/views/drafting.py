@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..client import client_ip
-from ..forms import (
+from ..forms.drafting import (
     ERROR_NOT_YOUR_TEAMS,
     AgreementCreateForm,
     AgreementFilterForm,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..client import client_ip
 from ..exchange import agreement_export, export_json_text
-from ..forms_exchange import AgreementImportForm
+from ..forms.exchange import AgreementImportForm
 from ..selectors import agreement_with_sections
 from ..services.agreements import ContentErrors, agreement_import
 

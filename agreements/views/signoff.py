@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from ..client import client_ip, client_user_agent
 from ..comparison import compare_content
 from ..exchange import content_digest, content_of
-from ..forms_signoff import (
+from ..forms.signoff import (
     CancelForm,
     CommentForm,
     CompareForm,

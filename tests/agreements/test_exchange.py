@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agreements.exchange import agreement_export, content_digest, content_of
-from agreements.forms_exchange import IMPORT_MAX_BYTES
+from agreements.forms.exchange import IMPORT_MAX_BYTES
 from agreements.models import Agreement, AgreementEvent, Holiday, Kpi
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import (

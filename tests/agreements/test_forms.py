@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agreements.forms import (
+from agreements.forms.drafting import (
     ERROR_ATTEMPTS,
     ERROR_COPY_SOURCE,
     ERROR_CURRENCY,

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from agreements.exchange import content_of
-from agreements.forms import ERROR_DUPLICATE, ERROR_NOT_YOUR_TEAMS, ERROR_RATE
+from agreements.forms.drafting import ERROR_DUPLICATE, ERROR_NOT_YOUR_TEAMS, ERROR_RATE
 from agreements.models import Agreement, AgreementEvent, Revision, Side, Team
 from agreements.sections import SECTIONS
 from agreements.selectors import agreement_load_sections

@@ -15,7 +15,6 @@ from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.forms.formsets import DELETION_FIELD_NAME
@@ -24,7 +23,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from ..models import (
     Agreement,
     Deadline,
     Holiday,
@@ -36,8 +35,8 @@ from .models import (
     Side,
     Team,
 )
-from .permissions import user_team_ids, visible_agreements
-from .sections import SECTIONS_BY_KEY, Section
+from ..permissions import user_team_ids, visible_agreements
+from ..sections import SECTIONS_BY_KEY, Section
 
 ERROR_RATE = _("Enter a rate above 0 and at most 100.")
 ERROR_NOT_NEGATIVE = _("Enter an amount of 0 or more.")
@@ -89,18 +88,6 @@ def timezone_datalist() -> str:
             format_html_join("", '<option value="{}">', ((name,) for name in timezone_names())),
         )
     )
-
-
-class LoginForm(AuthenticationForm):
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.helper = FormHelper()
-        self.helper.layout = Layout(
-            "username",
-            "password",
-            StrictButton(_("Sign in"), type="submit", name="login", css_class="btn-primary"),
-        )
-        self.fields["username"].widget.attrs["autofocus"] = True
 
 
 class DateInput(forms.DateInput):

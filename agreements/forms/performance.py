@@ -16,9 +16,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Kpi
-from .services.actuals import MAX_COUNT, MONTH_PATTERN
-from .services.leads import LEAD_FIELDS, REQUIRED_FIELDS
+from ..models import Kpi
+from ..services.actuals import MAX_COUNT, MONTH_PATTERN
+from ..services.leads import LEAD_FIELDS, REQUIRED_FIELDS
 
 ACTUALS_MAX_BYTES = 1024 * 1024
 LEADS_MAX_BYTES = 64 * 1024 * 1024

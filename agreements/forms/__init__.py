@@ -1,0 +1,1 @@
+"""Forms by area (accounts, drafting, exchange, signoff, performance), each with its layout."""
