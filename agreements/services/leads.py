@@ -37,6 +37,12 @@ ACCEPTED = "accepted"
 # Rows per write: a batch is one statement (2,000 rows of 13 values fit SQLite's 32,766).
 BATCH_SIZE = 2000
 MAX_REPORTED_ERRORS = 1000
+# The years a timestamp may fall in: a typo such as 2205 for 2025 is an error, not a lead that
+# stretches the dashboard's months over two centuries (and dates near year 9999 overflow).
+FIRST_YEAR = 1970
+LAST_YEAR = 2100
+# The largest integer both databases store in the attempts column.
+MAX_ATTEMPTS = 2_147_483_647
 # The columns of a lead row, in the order the import builds its tuples.
 WRITE_FIELDS = (
     "series",
@@ -82,7 +88,9 @@ ERROR_TOO_LONG = "At most {limit} characters."
 ERROR_DUPLICATE_LEAD = "The lead “{lead_id}” already appears on line {line}."
 ERROR_TIMESTAMP = "“{value}” is not an ISO 8601 timestamp such as 2026-01-15T09:30:00+01:00."
 ERROR_TOUCH_BEFORE_MQL = "The first touch is before the lead became an MQL."
+ERROR_YEAR = "“{value}” is outside the years {first} to {last}."
 ERROR_ATTEMPTS = "“{value}” is not a whole number of attempts, 0 or more."
+ERROR_ATTEMPTS_LIMIT = "At most {limit} attempts."
 ERROR_UNKNOWN_TYPE = "Unknown lead type “{value}”; the agreement defines: {known}."
 ERROR_MORE = "{count} more errors are not shown."
 
@@ -419,7 +427,11 @@ def _import_rows(
                     report(line, column["mql_at"], _(ERROR_TIMESTAMP).format(value=text))
                     row_ok = False
                 else:
-                    if mql_wall.tzinfo is None:
+                    if not FIRST_YEAR <= mql_wall.year <= LAST_YEAR:
+                        report(line, column["mql_at"], _year_error(text))
+                        row_ok = False
+                        mql_wall = None
+                    elif mql_wall.tzinfo is None:
                         mql_utc = to_utc(mql_wall)
                     else:
                         mql_utc = NAIVE_ANCHOR + (mql_wall - UTC_ANCHOR)
@@ -434,12 +446,16 @@ def _import_rows(
                     report(line, column["first_touch_at"], _(ERROR_TIMESTAMP).format(value=text))
                     row_ok = False
                 else:
-                    if touch_wall.tzinfo is None:
+                    if not FIRST_YEAR <= touch_wall.year <= LAST_YEAR:
+                        report(line, column["first_touch_at"], _year_error(text))
+                        row_ok = False
+                        touch_wall = None
+                    elif touch_wall.tzinfo is None:
                         touch_utc = to_utc(touch_wall)
                     else:
                         touch_utc = NAIVE_ANCHOR + (touch_wall - UTC_ANCHOR)
                         touch_wall = touch_wall.astimezone(home_zone)
-                    if mql_utc is not None and touch_utc < mql_utc:
+                    if touch_utc is not None and mql_utc is not None and touch_utc < mql_utc:
                         report(line, column["first_touch_at"], _(ERROR_TOUCH_BEFORE_MQL))
                         row_ok = False
 
@@ -452,6 +468,13 @@ def _import_rows(
                     attempts = -1
                 if attempts < 0:
                     report(line, column["attempts"], _(ERROR_ATTEMPTS).format(value=text))
+                    row_ok = False
+                elif attempts > MAX_ATTEMPTS:
+                    report(
+                        line,
+                        column["attempts"],
+                        _(ERROR_ATTEMPTS_LIMIT).format(limit=f"{MAX_ATTEMPTS:,}"),
+                    )
                     row_ok = False
 
             outcome = row[i_outcome].strip()
@@ -543,6 +566,10 @@ def _import_rows(
     result.breached = counts[BREACHED]
     result.pending = pending
     result.invalid_rejections = invalid_rejections
+
+
+def _year_error(value: str) -> str:
+    return _(ERROR_YEAR).format(value=value, first=FIRST_YEAR, last=LAST_YEAR)
 
 
 def _wall_time(utc: dt.datetime, calendar: BusinessCalendar) -> dt.datetime:

@@ -227,6 +227,40 @@ def test_error_after_written_batches_rolls_everything_back(signed, monkeypatch):
     assert AgreementEvent.objects.filter(kind=AgreementEvent.Kind.LEADS_IMPORTED).count() == 1
 
 
+def test_timestamps_outside_the_supported_years_are_errors(signed):
+    """A year typo is reported by line and column instead of stretching (or overflowing) dates."""
+    result = run(
+        signed,
+        "Y2,Demo request,9999-12-31T23:00:00,,0,",
+        "Y3,Demo request,1969-12-31T12:00:00+00:00,,0,",
+        "Y4,Demo request,2026-01-06T10:00:00,2205-01-06T10:30:00,1,accepted",
+        "Y5,Demo request,2100-12-31T10:00:00,2100-12-31T11:00:00,1,accepted",
+    )
+    assert [(error.line, error.column, error.message) for error in result.errors] == [
+        (2, "mql_at", "“9999-12-31T23:00:00” is outside the years 1970 to 2100."),
+        (3, "mql_at", "“1969-12-31T12:00:00+00:00” is outside the years 1970 to 2100."),
+        (4, "first_touch_at", "“2205-01-06T10:30:00” is outside the years 1970 to 2100."),
+    ]
+    assert not LeadRecord.objects.exists()
+    assert run(signed, "Y5,Demo request,2100-12-31T10:00:00,2100-12-31T11:00:00,1,").ok
+
+
+def test_attempts_beyond_what_the_database_holds_are_an_error(signed):
+    """The largest count both databases store is accepted; one more is a line error."""
+    result = run(
+        signed,
+        "A2,Demo request,2026-01-06T10:00:00,,2147483647,",
+        "A3,Demo request,2026-01-06T10:00:00,,2147483648,",
+    )
+    assert [(error.line, error.column, error.message) for error in result.errors] == [
+        (3, "attempts", "At most 2,147,483,647 attempts."),
+    ]
+    assert not LeadRecord.objects.exists()
+    result = run(signed, "A2,Demo request,2026-01-06T10:00:00,,2147483647,")
+    assert result.ok
+    assert LeadRecord.objects.get().attempts == 2_147_483_647
+
+
 def test_reimport_is_idempotent(signed):
     """Importing the same file again updates every lead and gives the same counts."""
     first = run(signed, *SAMPLE)
