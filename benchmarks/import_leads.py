@@ -124,16 +124,46 @@ def write_actuals_csv(path: Path, months: int) -> None:
 
 
 class QueryCounter:
-    """Counts statements without keeping them (connection.queries would hold every one)."""
+    """Counts and times statements without keeping them (connection.queries would hold every
+    one)."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.seconds = 0.0
 
     def __call__(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
     ) -> Any:
         self.count += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+class CommitTimer:
+    """Times the connection's commits, where PostgreSQL runs the deferred foreign-key checks."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.seconds = 0.0
+
+    def __enter__(self) -> CommitTimer:
+        commit = self.connection.commit
+
+        def timed_commit() -> None:
+            started = time.perf_counter()
+            try:
+                commit()
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        self.connection.commit = timed_commit
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        del self.connection.commit
 
 
 def max_rss_mb() -> float:
@@ -152,7 +182,11 @@ def timed_import(agreement: Any, user: Any, path: Path, trace: bool = False) -> 
         tracemalloc.start()
     started = time.perf_counter()
     cpu_started = time.process_time()
-    with connection.execute_wrapper(counter), path.open(encoding="utf-8", newline="") as handle:
+    with (
+        connection.execute_wrapper(counter),
+        CommitTimer(connection) as commit_timer,
+        path.open(encoding="utf-8", newline="") as handle,
+    ):
         result = leads_import(agreement=agreement, actor=user, file=handle)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
@@ -170,6 +204,8 @@ def timed_import(agreement: Any, user: Any, path: Path, trace: bool = False) -> 
         "cpu_seconds": cpu,
         "rows_per_cpu_second": result.imported / cpu if cpu else 0.0,
         "queries": counter.count,
+        "statement_seconds": counter.seconds,
+        "commit_seconds": commit_timer.seconds,
         "rss_delta_mb": max_rss_mb() - rss_before,
         "tracemalloc_peak_mb": peak_mb,
     }
@@ -206,7 +242,9 @@ def main() -> None:
             print(
                 f"{label}: {result.imported:,} rows in {run['seconds']:.2f} s = "
                 f"{run['rows_per_second']:,.0f} rows/s (CPU {run['cpu_seconds']:.2f} s = "
-                f"{run['rows_per_cpu_second']:,.0f} rows/s); {run['queries']} queries; "
+                f"{run['rows_per_cpu_second']:,.0f} rows/s); {run['queries']} queries "
+                f"({run['statement_seconds']:.2f} s in execute calls), "
+                f"commit {run['commit_seconds']:.2f} s; "
                 f"created {result.created:,}, updated {result.updated:,}; "
                 f"met {result.met:,}, breached {result.breached:,}, pending {result.pending:,}, "
                 f"invalid rejections {result.invalid_rejections:,}; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -15,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, CharField, DateTimeField, Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import Pipeline
 
 from ..business_hours import NAIVE_ANCHOR, UTC, UTC_ANCHOR, BusinessCalendar, calendar_for
 from ..lead_status import BREACHED, MET, lead_status
@@ -282,14 +284,16 @@ def leads_import(
             remembered = (
                 None if mapping is not None else lead_mapping_remembered(series_id=series_id)
             )
-            _import_rows(
-                agreement=agreement,
-                file=file,
-                mapping=mapping,
-                remembered=remembered,
-                as_of=as_of,
-                result=result,
-            )
+            with _LeadWriter() as writer:
+                _import_rows(
+                    agreement=agreement,
+                    file=file,
+                    mapping=mapping,
+                    remembered=remembered,
+                    as_of=as_of,
+                    result=result,
+                    writer=writer,
+                )
             if result.errors:
                 raise _Rollback
             result.created = LeadRecord.objects.filter(series_id=series_id).count() - count_before
@@ -322,6 +326,7 @@ def _import_rows(
     remembered: dict[str, str] | None,
     as_of: dt.datetime,
     result: LeadImportResult,
+    writer: _LeadWriter,
 ) -> None:
     errors = result.errors
     error_count = 0
@@ -374,7 +379,6 @@ def _import_rows(
     series_id = agreement.series_id
     first_lines: dict[str, int] = {}
     batch: list[tuple[Any, ...]] = []
-    writer = _LeadWriter()
     # Times travel as naive UTC datetimes from here to the database.
     adapt = _datetime_adapter()
     imported_at = adapt(NAIVE_ANCHOR + (timezone.now() - UTC_ANCHOR))
@@ -585,6 +589,12 @@ class _LeadWriter:
     On PostgreSQL the batch travels as one array per column, unnested by the server, so the
     statement has 13 parameters whatever the batch size; elsewhere (SQLite 3.24+) it is a
     multi-row VALUES list, split only if the database caps parameters below a batch.
+
+    Used as a context manager. On PostgreSQL it then holds the connection in psycopg's pipeline
+    mode, so that the server writes one batch while the import reads and checks the next;
+    before sending a batch it waits for the previous one, so at most one is in flight and memory
+    stays flat. A failed statement raises at that wait or when the block ends, inside the
+    import's transaction, which then rolls back.
     """
 
     def __init__(self) -> None:
@@ -621,10 +631,29 @@ class _LeadWriter:
         parameter_limit = connection.features.max_query_params or 65_535
         self.rows_per_statement = max(1, min(BATCH_SIZE, parameter_limit // len(columns)))
         self.statements: dict[tuple[int, bool], str] = {}
+        self.pipeline: Any = None
+        self.exit_stack = ExitStack()
+
+    def __enter__(self) -> _LeadWriter:
+        if self.arrays:
+            connection.ensure_connection()
+            if Pipeline.is_supported():
+                self.pipeline = self.exit_stack.enter_context(connection.connection.pipeline())
+        return self
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        self.pipeline = None
+        # The last batch's error, if any, is raised here, as Django's wrapper of the error.
+        with connection.wrap_database_errors:
+            return self.exit_stack.__exit__(*exc_info)
 
     def write(self, batch: list[tuple[Any, ...]]) -> None:
         with connection.cursor() as cursor:
             if self.arrays:
+                if self.pipeline is not None:
+                    # The previous batch is written, or its error raised (as Django's wrapper).
+                    with connection.wrap_database_errors:
+                        self.pipeline.sync()
                 cursor.execute(
                     self.array_statement,
                     [

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -259,6 +259,31 @@ def test_attempts_beyond_what_the_database_holds_are_an_error(signed):
     result = run(signed, "A2,Demo request,2026-01-06T10:00:00,,2147483647,")
     assert result.ok
     assert LeadRecord.objects.get().attempts == 2_147_483_647
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="batches are pipelined on PostgreSQL only"
+)
+@pytest.mark.parametrize("bad_row", [2, 4], ids=["middle batch", "last batch"])
+def test_database_error_in_a_pipelined_batch_rolls_everything_back(signed, monkeypatch, bad_row):
+    """A batch the server refuses raises, undoes the batches before it and frees the connection.
+
+    The lead ID's length limit is lifted in the model only, so the import passes a value that
+    the column (varchar(100)) refuses: in the second of three batches (raised while sending the
+    third) or in the last (raised when the pipeline ends).
+    """
+    run(signed, "OLD,Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,1,accepted")
+    monkeypatch.setattr(leads_service, "BATCH_SIZE", 2)
+    monkeypatch.setattr(LeadRecord._meta.get_field("lead_id"), "max_length", 300)
+    rows = [f"N{number},Contact us,2026-01-06T10:00:00,,0," for number in range(5)]
+    rows[bad_row] = "X" * 150 + ",Contact us,2026-01-06T10:00:00,,0,"
+    with pytest.raises(DataError):
+        run(signed, "OLD,Demo request,2026-01-06T10:00:00,,1,", *rows)
+    assert list(LeadRecord.objects.values_list("lead_id", "attempts")) == [("OLD", 1)]
+    assert AgreementEvent.objects.filter(kind=AgreementEvent.Kind.LEADS_IMPORTED).count() == 1
+    monkeypatch.undo()
+    result = run(signed, *rows[:2])  # The connection takes the next import.
+    assert (result.created, result.updated) == (2, 0)
 
 
 def test_reimport_is_idempotent(signed):
