@@ -383,7 +383,6 @@ def _import_rows(
     adapt = _datetime_adapter()
     imported_at = adapt(NAIVE_ANCHOR + (timezone.now() - UTC_ANCHOR))
     as_of_utc = NAIVE_ANCHOR + (as_of - UTC_ANCHOR)
-    parse = dt.datetime.fromisoformat
     to_utc = home.wall_to_utc
     id_limit = LeadRecord._meta.get_field("lead_id").max_length or 100
     outcome_limit = LeadRecord._meta.get_field("outcome").max_length or 40
@@ -425,41 +424,23 @@ def _import_rows(
                 report(line, column["mql_at"], _(ERROR_REQUIRED))
                 row_ok = False
             else:
-                try:
-                    mql_wall = parse(text)
-                except ValueError:
-                    report(line, column["mql_at"], _(ERROR_TIMESTAMP).format(value=text))
+                moment = _moment(text, to_utc, home_zone)
+                if isinstance(moment, str):
+                    report(line, column["mql_at"], moment)
                     row_ok = False
                 else:
-                    if not FIRST_YEAR <= mql_wall.year <= LAST_YEAR:
-                        report(line, column["mql_at"], _year_error(text))
-                        row_ok = False
-                        mql_wall = None
-                    elif mql_wall.tzinfo is None:
-                        mql_utc = to_utc(mql_wall)
-                    else:
-                        mql_utc = NAIVE_ANCHOR + (mql_wall - UTC_ANCHOR)
-                        mql_wall = mql_wall.astimezone(home_zone)
+                    mql_utc, mql_wall = moment
 
             text = row[i_touch].strip()
             touch_utc = touch_wall = None
             if text:
-                try:
-                    touch_wall = parse(text)
-                except ValueError:
-                    report(line, column["first_touch_at"], _(ERROR_TIMESTAMP).format(value=text))
+                moment = _moment(text, to_utc, home_zone)
+                if isinstance(moment, str):
+                    report(line, column["first_touch_at"], moment)
                     row_ok = False
                 else:
-                    if not FIRST_YEAR <= touch_wall.year <= LAST_YEAR:
-                        report(line, column["first_touch_at"], _year_error(text))
-                        row_ok = False
-                        touch_wall = None
-                    elif touch_wall.tzinfo is None:
-                        touch_utc = to_utc(touch_wall)
-                    else:
-                        touch_utc = NAIVE_ANCHOR + (touch_wall - UTC_ANCHOR)
-                        touch_wall = touch_wall.astimezone(home_zone)
-                    if touch_utc is not None and mql_utc is not None and touch_utc < mql_utc:
+                    touch_utc, touch_wall = moment
+                    if mql_utc is not None and touch_utc < mql_utc:
                         report(line, column["first_touch_at"], _(ERROR_TOUCH_BEFORE_MQL))
                         row_ok = False
 
@@ -572,8 +553,22 @@ def _import_rows(
     result.invalid_rejections = invalid_rejections
 
 
-def _year_error(value: str) -> str:
-    return _(ERROR_YEAR).format(value=value, first=FIRST_YEAR, last=LAST_YEAR)
+def _moment(
+    text: str, to_utc: Callable[[dt.datetime], dt.datetime], home_zone: ZoneInfo
+) -> tuple[dt.datetime, dt.datetime] | str:
+    """An ISO 8601 timestamp as (naive UTC, wall-clock time of the home zone), or its error.
+
+    A timestamp without an offset is a wall-clock time of the home calendar (``to_utc``).
+    """
+    try:
+        wall = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return _(ERROR_TIMESTAMP).format(value=text)
+    if not FIRST_YEAR <= wall.year <= LAST_YEAR:
+        return _(ERROR_YEAR).format(value=text, first=FIRST_YEAR, last=LAST_YEAR)
+    if wall.tzinfo is None:
+        return to_utc(wall), wall
+    return NAIVE_ANCHOR + (wall - UTC_ANCHOR), wall.astimezone(home_zone)
 
 
 def _wall_time(utc: dt.datetime, calendar: BusinessCalendar) -> dt.datetime:
