@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .sections import SECTIONS
+from agreements.sections import SECTIONS
 
 CHANGED = "changed"
 ADDED = "added"

@@ -7,8 +7,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from .funnel import plan_for
-from .models import Agreement
+from agreements.funnel import plan_for
+from agreements.models import Agreement
 
 SCHEMA = "slaportal.agreement/1"
 

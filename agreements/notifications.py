@@ -15,8 +15,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.utils.translation import gettext as _
 
-from .models import Agreement, Membership, Signature
-from .permissions import user_team_ids
+from agreements.models import Agreement, Signature
+from teams.models import Membership
+from teams.selectors import user_team_ids
 
 logger = logging.getLogger("agreements.notifications")
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
-from .models import Agreement, Membership
+from agreements.models import Agreement
+from teams.models import Membership
+from teams.selectors import user_team_ids, user_team_roles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -27,21 +29,6 @@ def visible_agreements(
         return queryset
     team_ids = Membership.objects.filter(user=user).values("team_id")
     return queryset.filter(Q(marketing_team_id__in=team_ids) | Q(sales_team_id__in=team_ids))
-
-
-def user_team_ids(user: Any) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_slaportal_team_roles", None)
-    if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
-        user._slaportal_team_roles = cached
-    return set(cached)
-
-
-def user_team_roles(user: Any) -> dict[int, str]:
-    user_team_ids(user)
-    return dict(getattr(user, "_slaportal_team_roles", {}))
 
 
 def is_party_member(user: Any, agreement: Agreement) -> bool:

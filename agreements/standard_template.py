@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .exchange import SCHEMA
+from agreements.exchange import SCHEMA
 
 
 def _months_between(start: dt.date, end: dt.date) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actuals, drafting, exchange, performance, signoff
+from agreements.views import drafting, exchange, signoff
 
 app_name = "agreements"
 
@@ -40,14 +40,4 @@ urlpatterns = [
     path("<int:pk>/verify/", signoff.agreement_verify, name="verify"),
     path("<int:pk>/compare/", signoff.agreement_compare, name="compare"),
     path("<int:pk>/revisions/", signoff.agreement_revisions_view, name="revisions"),
-    # Performance.
-    path("<int:pk>/dashboard/", performance.agreement_dashboard, name="dashboard"),
-    path("<int:pk>/actuals.csv", performance.actuals_csv, name="actuals_csv"),
-    path("<int:pk>/leads.csv", performance.leads_csv, name="leads_csv"),
-    path("portfolio/", performance.portfolio, name="portfolio"),
-    path("<int:pk>/actuals/", actuals.actuals_overview, name="actuals"),
-    path("<int:pk>/actuals/month/", actuals.actuals_month, name="actuals_month"),
-    path("<int:pk>/actuals/import/", actuals.actuals_import_page, name="actuals_import"),
-    path("<int:pk>/kpis/actuals/", actuals.kpi_actuals, name="kpi_actuals"),
-    path("<int:pk>/leads/import/", actuals.leads_import_page, name="leads_import"),
 ]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .exchange import agreement_digest
-from .models import Agreement, AgreementEvent, Signature
-from .selectors import agreement_load_sections
+from agreements.exchange import agreement_digest
+from agreements.models import Agreement, AgreementEvent, Signature
+from agreements.selectors import agreement_load_sections
 
 INTACT = "intact"
 TAMPERED = "tampered"

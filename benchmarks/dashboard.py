@@ -75,8 +75,9 @@ def signed_agreement() -> tuple[Any, Any]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from agreements.models import Agreement, Membership, Side, Team
+    from agreements.models import Agreement
     from agreements.services.agreements import agreement_create
+    from teams.models import Membership, Side, Team
 
     suffix = uuid.uuid4().hex[:8]
     user = get_user_model().objects.create_user(
@@ -102,7 +103,7 @@ def signed_agreement() -> tuple[Any, Any]:
 
 
 def add_actuals(agreement: Any) -> None:
-    from agreements.models import KpiActual, MonthlyActual
+    from performance.models import KpiActual, MonthlyActual
 
     generator = random.Random(36)
     months = []
@@ -135,8 +136,8 @@ def add_leads(agreement: Any, *, first: int, count: int, seed: int) -> None:
     """Leads spread over the agreement's past months: about 15% never touched."""
     from django.utils import timezone
 
-    from agreements.models import LeadRecord
-    from agreements.services.lead_tally import lead_tally_refresh
+    from performance.models import LeadRecord
+    from performance.services.lead_tally import lead_tally_refresh
 
     generator = random.Random(seed + first)
     start = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)

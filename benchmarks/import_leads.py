@@ -60,8 +60,9 @@ def signed_agreement() -> Any:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from agreements.models import Agreement, Side, Team
+    from agreements.models import Agreement
     from agreements.services.agreements import agreement_create
+    from teams.models import Side, Team
 
     suffix = uuid.uuid4().hex[:8]
     user = get_user_model().objects.create_user(
@@ -174,7 +175,7 @@ def max_rss_mb() -> float:
 def timed_import(agreement: Any, user: Any, path: Path, trace: bool = False) -> dict[str, Any]:
     from django.db import connection
 
-    from agreements.services.leads import leads_import
+    from performance.services.leads import leads_import
 
     counter = QueryCounter()
     rss_before = max_rss_mb()
@@ -218,7 +219,7 @@ def main() -> None:
         setup_django(args.database_url, workdir)
         from django.db import connection
 
-        from agreements.services.actuals import actuals_import
+        from performance.services.actuals import actuals_import
 
         agreement, user = signed_agreement()
         leads_csv = workdir / "leads.csv"

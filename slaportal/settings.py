@@ -40,7 +40,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "bootstrap",
+    "teams",
     "agreements",
+    "performance",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +193,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
-        "agreements": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        app: {"handlers": ["console"], "level": "INFO", "propagate": False}
+        for app in ("teams", "agreements", "performance")
     },
 }

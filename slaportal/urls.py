@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from agreements.forms.accounts import LoginForm
+from teams.forms import LoginForm
 
 urlpatterns = [
     path(
@@ -21,5 +21,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("agreements/", include("agreements.urls")),
+    path("agreements/", include("performance.urls")),
     path("", RedirectView.as_view(pattern_name="agreements:list", permanent=False)),
 ]

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from agreements.models import Agreement, Membership, Side, Team
+from agreements.models import Agreement
 from agreements.services.agreements import agreement_create
+from teams.models import Membership, Side, Team
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
-from agreements.models import Membership, Side, Team
+from teams.models import Membership, Side, Team
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from ..models import (
+from agreements.models import (
     Agreement,
     Deadline,
     Holiday,
@@ -32,11 +32,11 @@ from ..models import (
     QualificationRule,
     RejectionReason,
     Responsibility,
-    Side,
-    Team,
 )
-from ..permissions import user_team_ids, visible_agreements
-from ..sections import SECTIONS_BY_KEY, Section
+from agreements.permissions import visible_agreements
+from agreements.sections import SECTIONS_BY_KEY, Section
+from teams.models import Side, Team
+from teams.selectors import user_team_ids
 
 ERROR_RATE = _("Enter a rate above 0 and at most 100.")
 ERROR_NOT_NEGATIVE = _("Enter an amount of 0 or more.")

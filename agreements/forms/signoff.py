@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Team
-from ..sections import SECTIONS
+from agreements.sections import SECTIONS
+from teams.models import Team
 
 
 def _helper(

@@ -1,14 +1,6 @@
-from .agreement import Agreement, AgreementSeries
-from .choices import Cadence, Owner, ReviewCadence, Side
-from .performance import (
-    Alert,
-    KpiActual,
-    LeadColumnMapping,
-    LeadRecord,
-    LeadTally,
-    MonthlyActual,
-)
-from .sections import (
+from agreements.models.agreement import Agreement, AgreementSeries
+from agreements.models.choices import Cadence, Owner, ReviewCadence
+from agreements.models.sections import (
     Deadline,
     Holiday,
     Kpi,
@@ -17,12 +9,10 @@ from .sections import (
     RejectionReason,
     Responsibility,
 )
-from .signoff import AgreementEvent, Comment, Revision, Signature
-from .teams import Membership, Team
+from agreements.models.signoff import AgreementEvent, Comment, Revision, Signature
 
 __all__ = [
     "Agreement",
-    "Alert",
     "AgreementEvent",
     "AgreementSeries",
     "Cadence",
@@ -30,20 +20,12 @@ __all__ = [
     "Deadline",
     "Holiday",
     "Kpi",
-    "KpiActual",
-    "LeadColumnMapping",
-    "LeadRecord",
-    "LeadTally",
     "LeadTypeServiceLevel",
-    "Membership",
-    "MonthlyActual",
     "Owner",
     "QualificationRule",
     "RejectionReason",
     "Responsibility",
     "ReviewCadence",
     "Revision",
-    "Side",
     "Signature",
-    "Team",
 ]

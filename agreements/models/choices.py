@@ -4,11 +4,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Side(models.TextChoices):
-    MARKETING = "marketing", _("Marketing")
-    SALES = "sales", _("Sales")
-
-
 class Owner(models.TextChoices):
     MARKETING = "marketing", _("Marketing")
     SALES = "sales", _("Sales")

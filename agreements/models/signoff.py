@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .agreement import Agreement
-from .teams import Team
+from agreements.models.agreement import Agreement
+from teams.models import Team
 
 
 class Revision(models.Model):

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Agreement, AgreementEvent
-from .audit import event_record, revision_record
+from agreements.models import Agreement, AgreementEvent
+from agreements.services.audit import event_record, revision_record
 
 ADMIN_SECTION = "admin"
 

@@ -9,14 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from ..exchange import content_of
-from ..models import Agreement, AgreementEvent, AgreementSeries, Revision, Team
-from ..permissions import can_view
-from ..sections import SECTIONS_BY_KEY
-from ..selectors import agreement_load_sections
-from ..standard_template import standard_content
-from .audit import event_record, revision_record
-from .content import ContentErrors, content_apply, content_validate
+from agreements.exchange import content_of
+from agreements.models import Agreement, AgreementEvent, AgreementSeries, Revision
+from agreements.permissions import can_view
+from agreements.sections import SECTIONS_BY_KEY
+from agreements.selectors import agreement_load_sections
+from agreements.services.audit import event_record, revision_record
+from agreements.services.content import ContentErrors, content_apply, content_validate
+from agreements.standard_template import standard_content
+from teams.models import Team
 
 ERROR_NOT_DRAFT = "Only a draft can be changed; this agreement is {status}."
 ERROR_NOT_PARTY = "You are not a member of either team of this agreement."

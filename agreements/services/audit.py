@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db import transaction
 
-from ..exchange import content_digest, content_of
-from ..models import Agreement, AgreementEvent, Revision
-from ..selectors import agreement_load_sections
+from agreements.exchange import content_digest, content_of
+from agreements.models import Agreement, AgreementEvent, Revision
+from agreements.selectors import agreement_load_sections
 
 
 def event_record(

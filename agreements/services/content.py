@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from ..exchange import SCHEMA
-from ..models import (
+from agreements.exchange import SCHEMA
+from agreements.models import (
     Agreement,
     Deadline,
     Holiday,
@@ -21,9 +21,8 @@ from ..models import (
     QualificationRule,
     RejectionReason,
     Responsibility,
-    Side,
-    Team,
 )
+from teams.models import Side, Team
 
 ERROR_NOT_OBJECT = "Expected a JSON object."
 ERROR_NOT_LIST = "Expected a list."

@@ -12,15 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .. import notifications
-from ..exchange import agreement_digest, content_of
-from ..funnel import inputs_from, plan_for
-from ..models import Agreement, AgreementEvent, Comment, Signature, Team
-from ..permissions import can_view, is_signatory, signing_team_ids
-from ..sections import SECTIONS_BY_KEY
-from ..selectors import agreement_load_sections
-from .agreements import _create_from_document
-from .audit import event_record
+from agreements import notifications
+from agreements.exchange import agreement_digest, content_of
+from agreements.funnel import inputs_from, plan_for
+from agreements.models import Agreement, AgreementEvent, Comment, Signature
+from agreements.permissions import can_view, is_signatory, signing_team_ids
+from agreements.sections import SECTIONS_BY_KEY
+from agreements.selectors import agreement_load_sections
+from agreements.services.agreements import _create_from_document
+from agreements.services.audit import event_record
+from teams.models import Team
 
 ERROR_NOT_PARTY = gettext_noop("You are not a member of either team of this agreement.")
 ERROR_NOT_SIGNATORY = gettext_noop("Only a signatory of one of the two teams may do this.")

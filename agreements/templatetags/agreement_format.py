@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from ..forms.drafting import WEEKDAYS
-from ..models import Agreement, QualificationRule
+from agreements.forms.drafting import WEEKDAYS
+from agreements.models import Agreement, QualificationRule
 
 register = template.Library()
 

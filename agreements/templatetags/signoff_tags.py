@@ -9,18 +9,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..comparison import MISSING
-from ..forms.signoff import CommentForm
-from ..models import Agreement
-from ..permissions import can_view, signoff_actions
-from ..sections import SECTIONS_BY_KEY
-from ..selectors import (
+from agreements.comparison import MISSING
+from agreements.forms.signoff import CommentForm
+from agreements.models import Agreement
+from agreements.permissions import can_view, signoff_actions
+from agreements.sections import SECTIONS_BY_KEY
+from agreements.selectors import (
     agreement_comments,
     agreement_revisions,
     agreement_signatures,
     agreement_version_chain,
 )
-from ..verification import verify_agreement
+from agreements.verification import verify_agreement
 
 register = template.Library()
 

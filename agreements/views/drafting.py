@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..client import client_ip
-from ..forms.drafting import (
+from agreements.client import client_ip
+from agreements.forms.drafting import (
     ERROR_NOT_YOUR_TEAMS,
     AgreementCreateForm,
     AgreementFilterForm,
@@ -22,21 +22,24 @@ from ..forms.drafting import (
     SectionEditor,
     section_editor,
 )
-from ..funnel import plan_for
-from ..models import Agreement
-from ..permissions import can_edit
-from ..sections import SECTIONS, SECTIONS_BY_KEY
-from ..selectors import agreement_get, agreement_with_rows, agreement_with_sections, teams_for_user
-from ..selectors import agreement_list as select_agreements
-from ..services.agreements import (
+from agreements.funnel import plan_for
+from agreements.models import Agreement
+from agreements.permissions import can_edit
+from agreements.sections import SECTIONS, SECTIONS_BY_KEY
+from agreements.selectors import (
+    agreement_get,
+    agreement_with_rows,
+    agreement_with_sections,
+    teams_for_user,
+)
+from agreements.selectors import agreement_list as select_agreements
+from agreements.services.agreements import (
     ContentErrors,
     EditConflict,
     agreement_copy,
     agreement_section_update,
 )
-from ..services.agreements import (
-    agreement_create as create_agreement,
-)
+from agreements.services.agreements import agreement_create as create_agreement
 
 PAGE_SIZE = 20
 FUNNEL_TEMPLATE = "agreements/agreement_section_funnel.html"

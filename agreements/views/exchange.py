@@ -13,11 +13,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ..client import client_ip
-from ..exchange import agreement_export, export_json_text
-from ..forms.exchange import AgreementImportForm
-from ..selectors import agreement_with_sections
-from ..services.agreements import ContentErrors, agreement_import
+from agreements.client import client_ip
+from agreements.exchange import agreement_export, export_json_text
+from agreements.forms.exchange import AgreementImportForm
+from agreements.selectors import agreement_with_sections
+from agreements.services.agreements import ContentErrors, agreement_import
 
 
 def export_filename(agreement: Any) -> str:

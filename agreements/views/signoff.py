@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..client import client_ip, client_user_agent
-from ..comparison import compare_content
-from ..exchange import content_digest, content_of
-from ..forms.signoff import (
+from agreements.client import client_ip, client_user_agent
+from agreements.comparison import compare_content
+from agreements.exchange import content_digest, content_of
+from agreements.forms.signoff import (
     CancelForm,
     CommentForm,
     CompareForm,
@@ -26,11 +26,11 @@ from ..forms.signoff import (
     SignForm,
     WithdrawForm,
 )
-from ..funnel import plan_for
-from ..models import Agreement, Comment, Revision
-from ..permissions import signoff_actions
-from ..sections import SECTIONS
-from ..selectors import (
+from agreements.funnel import plan_for
+from agreements.models import Agreement, Comment, Revision
+from agreements.permissions import signoff_actions
+from agreements.sections import SECTIONS
+from agreements.selectors import (
     agreement_events,
     agreement_get,
     agreement_load_sections,
@@ -42,7 +42,7 @@ from ..selectors import (
     signed_agreement_list,
     signed_agreement_teams,
 )
-from ..services.signoff import (
+from agreements.services.signoff import (
     agreement_amend,
     agreement_cancel,
     agreement_request_changes,
@@ -52,7 +52,7 @@ from ..services.signoff import (
     comment_resolve,
     signature_record,
 )
-from ..verification import verify_agreement
+from agreements.verification import verify_agreement
 
 SIGNED_PAGE_SIZE = 20
 

@@ -21,8 +21,8 @@ from agreements.models import (
     QualificationRule,
     RejectionReason,
     Responsibility,
-    Team,
 )
+from teams.models import Team
 
 
 def formset_data(prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from agreements.exchange import agreement_digest
-from agreements.models import Agreement, Signature, Team
+from agreements.models import Agreement, Signature
 from agreements.selectors import agreement_load_sections
 from agreements.services.signoff import agreement_submit, signature_record
+from teams.models import Team
 from tests.factories import DEFAULT_PASSWORD
 
 

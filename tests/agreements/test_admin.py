@@ -17,22 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.exchange import agreement_digest
-from agreements.models import (
-    Agreement,
-    AgreementEvent,
-    Alert,
-    Comment,
-    Holiday,
-    Kpi,
-    KpiActual,
-    LeadColumnMapping,
-    LeadRecord,
-    MonthlyActual,
-    Signature,
-)
+from agreements.models import Agreement, AgreementEvent, Comment, Holiday, Kpi, Signature
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create
-from agreements.services.lead_tally import lead_tally_refresh
+from performance.models import Alert, KpiActual, LeadColumnMapping, LeadRecord, MonthlyActual
+from performance.services.lead_tally import lead_tally_refresh
 
 
 def _url(model: type[Model] | Model, view: str, *args: Any) -> str:
@@ -88,7 +77,11 @@ def full_world(agreement: Agreement, marketing_signatory: Any, sales_member: Any
 
 
 def _app_models() -> list[type[Model]]:
-    return list(apps.get_app_config("agreements").get_models())
+    return [
+        model
+        for label in ("teams", "agreements", "performance")
+        for model in apps.get_app_config(label).get_models()
+    ]
 
 
 def _post_data(response: Any) -> dict[str, Any]:

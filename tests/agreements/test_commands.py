@@ -14,10 +14,11 @@ from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
-from agreements.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from agreements.exchange import agreement_export
-from agreements.models import Agreement, AgreementEvent, Membership, Revision, Team
+from agreements.models import Agreement, AgreementEvent, Revision
 from agreements.selectors import agreement_load_sections
+from performance.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from teams.models import Membership, Team
 from tests.factories import UserFactory
 
 

@@ -42,7 +42,8 @@ from agreements.forms.drafting import (
     ReviewForm,
     section_editor,
 )
-from agreements.models import Agreement, Side, Team
+from agreements.models import Agreement
+from teams.models import Side, Team
 from tests.agreements.drafting import FUNNEL_VALUES, formset_data
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from agreements.models import Agreement, AgreementEvent, Side, Team
+from agreements.models import Agreement, AgreementEvent
 from agreements.permissions import can_edit, can_view
 from agreements.sections import SECTIONS
+from teams.models import Side, Team
 from tests.agreements.drafting import (
     FUNNEL_VALUES,
     edit_url,

@@ -10,8 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
-from agreements.models import Agreement, AgreementEvent, Membership, Signature
+from agreements.models import Agreement, AgreementEvent, Signature
 from agreements.services import signoff
+from teams.models import Membership
 from tests.agreements.signing import current_digest, sign, submit
 from tests.factories import MembershipFactory, UserFactory
 

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from agreements.exchange import agreement_digest
-from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Membership, Signature
+from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Signature
 from agreements.selectors import agreement_load_sections
 from agreements.services import signoff
 from agreements.services.agreements import agreement_create, agreement_section_update
@@ -24,6 +24,7 @@ from agreements.services.signoff import (
     comment_add,
     comment_resolve,
 )
+from teams.models import Membership
 from tests.agreements.signing import current_digest, sign, sign_both, submit
 from tests.factories import MembershipFactory, UserFactory
 

@@ -12,10 +12,11 @@ from django.urls import reverse
 
 from agreements.exchange import content_of
 from agreements.forms.drafting import ERROR_DUPLICATE, ERROR_NOT_YOUR_TEAMS, ERROR_RATE
-from agreements.models import Agreement, AgreementEvent, Revision, Side, Team
+from agreements.models import Agreement, AgreementEvent, Revision
 from agreements.sections import SECTIONS
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create
+from teams.models import Side, Team
 from tests.agreements.drafting import (
     FUNNEL_VALUES,
     add_agreements,

@@ -13,15 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import (
-    Agreement,
-    AgreementEvent,
-    AgreementSeries,
-    Comment,
-    Kpi,
-    Signature,
-    Team,
-)
+from agreements.models import Agreement, AgreementEvent, AgreementSeries, Comment, Kpi, Signature
 from agreements.services.agreements import agreement_create, agreement_section_update
 from agreements.services.signoff import (
     ERROR_BAD_PASSWORD,
@@ -32,6 +24,7 @@ from agreements.services.signoff import (
     comment_add,
 )
 from agreements.templatetags.signoff_tags import STANDING_LABELS
+from teams.models import Team
 from tests.agreements.signing import current_digest, sign, sign_both, submit
 from tests.factories import MembershipFactory, UserFactory
 

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from agreements.dashboard import month_start
-from tests.agreements.performance_helpers import signed_agreement
+from performance.dashboard import month_start
+from tests.performance.helpers import signed_agreement
 
 
 def lead_csv(path: Path, monday: dt.date) -> Path:

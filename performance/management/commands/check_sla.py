@@ -1,0 +1,56 @@
+"""Record and email new SLA alerts: hand-off breaches, KPIs at risk or missed, overdue deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from performance.services.alerts import alerts_check
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    """An ISO 8601 timestamp; one without an offset is in the site's time zone."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise CommandError(
+            f"--as-of {value!r} is not an ISO 8601 timestamp such as 2026-03-31T18:00:00+00:00."
+        ) from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+class Command(BaseCommand):
+    help = (
+        "Find new hand-off breaches, KPIs at risk or missed and overdue deadlines of the "
+        "agreements in force, record each once and email the teams. Safe to run from cron: "
+        "a second run sends nothing new."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--as-of",
+            metavar="TIMESTAMP",
+            help="Judge as of this ISO 8601 moment instead of now.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = parse_timestamp(options["as_of"]) if options.get("as_of") else None
+        summary = alerts_check(now=now)
+        created = ", ".join(f"{kind}={count}" for kind, count in sorted(summary.created.items()))
+        self.stdout.write(
+            f"Checked {summary.agreements} agreements in force as of "
+            f"{summary.as_of.isoformat()}: {summary.created_total} new alerts"
+            f"{f' ({created})' if created else ''}, {summary.resolved} resolved, "
+            f"{summary.emails_sent} emails sent."
+        )
+        if summary.failed_agreements:
+            self.stderr.write(
+                "Emails failed for agreements "
+                + ", ".join(str(pk) for pk in summary.failed_agreements)
+                + "; their alerts will be retried on the next run."
+            )

@@ -1,0 +1,428 @@
+"""The dashboard, portfolio and CSV export pages: content, permissions and query counts."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import Agreement, Deadline
+from performance.dashboard import month_start
+from performance.models import Alert, KpiActual, LeadRecord
+from performance.services.lead_tally import lead_tally_refresh
+from tests.performance.helpers import lead, monthly, signed_agreement
+
+# Queries of one dashboard page: session, user, the agreement (membership as a subquery),
+# the series' versions, their KPIs, rejection reasons, deadlines and service levels, the
+# monthly actuals, the latest KPI values, the span of MQL dates, the one grouped count of
+# leads, and the banner's counts (its latest alerts only when there are open ones).
+DASHBOARD_QUERIES = 13
+# Session, user, the agreements in force, their KPIs, their open deadlines, this month's
+# actuals, the hand-off counts per series, the latest KPI values.
+PORTFOLIO_QUERIES = 8
+
+
+def login(client: Client, user: Any) -> Client:
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+@pytest.fixture
+def in_force(
+    marketing_team: Any, sales_team: Any, marketing_member: Any, today: dt.date
+) -> Agreement:
+    """A signed standard agreement whose period runs around today."""
+    return signed_agreement(
+        actor=marketing_member,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start=month_start(today) - dt.timedelta(days=59),
+        end=today + dt.timedelta(days=120),
+        title="Current SLA",
+    )
+
+
+def add_leads(agreement: Agreement, count: int, *, start: int = 0) -> None:
+    """Leads over the last weeks: every third breached, every fifth still pending."""
+    now = timezone.now()
+    records = []
+    for index in range(start, start + count):
+        mql_at = now - dt.timedelta(hours=1 + index % 500)
+        due_at = mql_at + dt.timedelta(hours=1)
+        if index % 5 == 0:
+            due_at = now + dt.timedelta(hours=2)
+            touched = None
+        elif index % 3 == 0:
+            touched = due_at + dt.timedelta(minutes=30)
+        else:
+            touched = mql_at + dt.timedelta(minutes=20)
+        records.append(
+            lead(
+                agreement,
+                f"L{index:06d}",
+                mql_at=mql_at,
+                due_at=due_at,
+                first_touch_at=touched,
+                lead_type=("Demo request", "Contact us", "Event lead")[index % 3],
+                outcome=("accepted", "no-budget", "", "duplicate")[index % 4],
+                save=False,
+            )
+        )
+    LeadRecord.objects.bulk_create(records, batch_size=2000)
+    lead_tally_refresh(series_id=agreement.series_id)
+
+
+def test_dashboard_needs_login(client: Client, in_force: Agreement) -> None:
+    """Anonymous visitors are sent to the login page."""
+    response = client.get(reverse("performance:dashboard", args=[in_force.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", ["dashboard", "actuals_csv", "leads_csv"])
+def test_outsider_gets_404(client: Client, outsider: Any, in_force: Agreement, name: str) -> None:
+    """A user of neither team cannot see the dashboard or the exports, nor learn they exist."""
+    response = login(client, outsider).get(reverse(f"performance:{name}", args=[in_force.pk]))
+
+    assert response.status_code == 404
+
+
+def test_dashboard_shows_figures_charts_and_tables(
+    client: Client, sales_member: Any, in_force: Agreement, today: dt.date
+) -> None:
+    """Compliance, funnel totals and KPIs appear, and each chart has a title and description."""
+    now = timezone.now()
+    lead(
+        in_force,
+        "A",
+        mql_at=now - dt.timedelta(hours=5),
+        due_at=now - dt.timedelta(hours=4),
+        first_touch_at=now - dt.timedelta(hours=4, minutes=30),
+    )
+    lead(
+        in_force,
+        "B",
+        mql_at=now - dt.timedelta(hours=5),
+        due_at=now - dt.timedelta(hours=4),
+        first_touch_at=now - dt.timedelta(hours=4, minutes=30),
+    )
+    lead(in_force, "C", mql_at=now - dt.timedelta(hours=5), due_at=now - dt.timedelta(hours=4),
+         outcome="no-budget")  # fmt: skip
+    monthly(in_force, month_start(today), leads=321, mqls=77, sqls=30, customers=7,
+            revenue="70000")  # fmt: skip
+
+    response = login(client, sales_member).get(reverse("performance:dashboard", args=[in_force.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    # 2 met, 1 breached: 66.7% met, in the table's total row.
+    assert re.search(r'id="handoff-share-met">66\.7%<', html)
+    assert "No budget" in html
+    svgs = re.findall(r'<svg [^>]*role="img"[^>]*>.*?</svg>', html, re.S)
+    assert len(svgs) == 6
+    for svg in svgs:
+        assert re.search(r"<title id=\"[^\"]+-title\">[^<]+</title>", svg)
+        assert re.search(r"<desc id=\"[^\"]+-desc\">[^<]+</desc>", svg)
+    handoff_svg = next(svg for svg in svgs if 'id="chart-handoff-months"' in svg)
+    assert "2 met, 1 breached and 0 pending in total; 66.7% met" in handoff_svg
+    assert '<th scope="row">MQLs</th>' in html
+    assert ">77<" in html
+    assert "<script>" not in html
+
+
+def test_dashboard_query_count_is_constant_from_10_to_10000_leads(
+    client: Client,
+    sales_member: Any,
+    in_force: Agreement,
+    django_assert_num_queries: Any,
+) -> None:
+    """The page costs the same number of queries with 10 leads as with 10,000."""
+    login(client, sales_member)
+    url = reverse("performance:dashboard", args=[in_force.pk])
+    add_leads(in_force, 10)
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        small = client.get(url)
+    add_leads(in_force, 9_990, start=10)
+    assert LeadRecord.objects.count() == 10_000
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        large = client.get(url)
+
+    assert small.status_code == large.status_code == 200
+    # Of 10,000: every fifth pending (2,000), other multiples of 3 breached (2,667), 5,333 met.
+    assert re.search(r"<td class=\"text-end\">5,333</td><td class=\"text-end\">2,667</td>"
+                     r"<td class=\"text-end\">2,000</td>", large.content.decode())  # fmt: skip
+
+
+def test_alert_banner_on_dashboard_and_detail_page(
+    client: Client, sales_member: Any, in_force: Agreement
+) -> None:
+    """Open alerts show as a banner with counts per kind; resolved ones do not."""
+    Alert.objects.create(
+        series_id=in_force.series_id,
+        agreement=in_force,
+        kind=Alert.Kind.LEAD_BREACH,
+        occurrence="lead:X1",
+        message="Lead X1 (Demo request) is untouched past its 1-hour limit.",
+    )
+    Alert.objects.create(
+        series_id=in_force.series_id,
+        agreement=in_force,
+        kind=Alert.Kind.KPI_AT_RISK,
+        occurrence="kpi:MQLs delivered:2026-11-01:at_risk",
+        message="KPI “MQLs delivered” is at risk.",
+        resolved_at=timezone.now(),
+    )
+    login(client, sales_member)
+
+    for name in ("performance:dashboard", "agreements:detail"):
+        html = client.get(reverse(name, args=[in_force.pk])).content.decode()
+        assert 'id="alerts-banner"' in html
+        assert "1 open alert" in html
+        assert "Hand-off breach: 1" in html
+        assert "Lead X1 (Demo request) is untouched" in html
+        assert "is at risk" not in html
+
+
+def test_no_banner_without_open_alerts(
+    client: Client, sales_member: Any, in_force: Agreement
+) -> None:
+    """Without open alerts there is no banner."""
+    html = (
+        login(client, sales_member)
+        .get(reverse("agreements:detail", args=[in_force.pk]))
+        .content.decode()
+    )
+
+    assert 'id="alerts-banner"' not in html
+
+
+def test_actuals_csv_lists_months_with_plan(
+    client: Client, sales_member: Any, in_force: Agreement
+) -> None:
+    """One row per reported month, the plan of the version in force alongside."""
+    first = in_force.start_date.replace(day=1)
+    monthly(in_force, first, leads=450, mqls=90, sqls=36, customers=9, revenue="90000.50")
+
+    response = login(client, sales_member).get(
+        reverse("performance:actuals_csv", args=[in_force.pk])
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="current-sla-actuals.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    plan = rows[1]
+    assert rows[0][:4] == ["month", "version", "leads", "planned_leads"]
+    assert plan[0] == f"{first:%Y-%m}"
+    assert plan[1:4] == ["1", "450", str(in_force_plan(in_force)["leads"])]
+    assert plan[10] == "90000.50"
+    assert len(rows) == 2
+
+
+def in_force_plan(agreement: Agreement) -> dict[str, int]:
+    from agreements.funnel import plan_for
+
+    plan = plan_for(agreement)
+    assert plan is not None
+    return {"leads": plan.per_month.leads, "mqls": plan.per_month.mqls}
+
+
+def test_leads_csv_lists_each_lead_with_its_status(
+    client: Client, sales_member: Any, in_force: Agreement
+) -> None:
+    """lead_id, lead_type, mql_at, first_touch_at, limit, response and status per lead."""
+    now = timezone.now().replace(microsecond=0)
+    lead(
+        in_force,
+        "=HYPERLINK",
+        mql_at=now - dt.timedelta(hours=3),
+        due_at=now - dt.timedelta(hours=2),
+        first_touch_at=now - dt.timedelta(hours=1),
+        response_hours="2.00",
+        limit_hours="1.00",
+    )
+    lead(in_force, "OPEN", mql_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(hours=1))
+    # fmt: skip
+
+    response = login(client, sales_member).get(reverse("performance:leads_csv", args=[in_force.pk]))
+
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    assert rows[0] == [
+        "lead_id",
+        "lead_type",
+        "mql_at",
+        "first_touch_at",
+        "limit_hours",
+        "response_hours",
+        "status",
+    ]
+    assert rows[1] == [
+        "'=HYPERLINK",
+        "Demo request",
+        (now - dt.timedelta(hours=3)).isoformat(),
+        (now - dt.timedelta(hours=1)).isoformat(),
+        "1.00",
+        "2.00",
+        "breached",
+    ]
+    assert rows[2][0] == "OPEN"
+    assert rows[2][3] == ""
+    assert rows[2][6] == "pending"
+
+
+def make_portfolio(
+    count: int, *, marketing_team: Any, sales_team: Any, actor: Any, today: dt.date
+) -> list[Agreement]:
+    agreements = []
+    for index in range(count):
+        agreement = signed_agreement(
+            actor=actor,
+            marketing_team=marketing_team,
+            sales_team=sales_team,
+            start=today - dt.timedelta(days=40),
+            end=today + dt.timedelta(days=40),
+            title=f"SLA {index}",
+        )
+        KpiActual.objects.create(
+            series_id=agreement.series_id,
+            kpi_name="MQLs delivered",
+            period_start=month_start(today) - dt.timedelta(days=40),
+            value=Decimal("150"),
+        )
+        add_leads(agreement, 20)
+        agreements.append(agreement)
+    return agreements
+
+
+def test_portfolio_query_count_is_constant(
+    client: Client,
+    marketing_team: Any,
+    sales_team: Any,
+    marketing_member: Any,
+    today: dt.date,
+    django_assert_num_queries: Any,
+) -> None:
+    """One agreement or five: the portfolio costs the same number of queries."""
+    login(client, marketing_member)
+    url = reverse("performance:portfolio")
+    make_portfolio(
+        1, marketing_team=marketing_team, sales_team=sales_team, actor=marketing_member, today=today
+    )
+    with django_assert_num_queries(PORTFOLIO_QUERIES):
+        client.get(url)
+    make_portfolio(
+        4, marketing_team=marketing_team, sales_team=sales_team, actor=marketing_member, today=today
+    )
+    with django_assert_num_queries(PORTFOLIO_QUERIES):
+        response = client.get(url)
+
+    assert response.content.decode().count('data-agreement="') == 5
+
+
+def test_portfolio_lists_only_agreements_in_force_the_user_may_see(
+    client: Client,
+    in_force: Agreement,
+    outsider: Any,
+    sales_member: Any,
+    marketing_team: Any,
+    sales_team: Any,
+    marketing_member: Any,
+    today: dt.date,
+) -> None:
+    """Expired, superseded and draft agreements are left out; outsiders see none."""
+    signed_agreement(
+        actor=marketing_member,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start=today - dt.timedelta(days=400),
+        end=today - dt.timedelta(days=35),
+        title="Expired SLA",
+    )
+    superseded = signed_agreement(
+        actor=marketing_member,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start=today - dt.timedelta(days=10),
+        end=today + dt.timedelta(days=10),
+        title="Superseded SLA",
+    )
+    Agreement.objects.filter(pk=superseded.pk).update(superseded_at=timezone.now())
+
+    html = login(client, sales_member).get(reverse("performance:portfolio")).content.decode()
+    outsider_html = login(Client(), outsider).get(reverse("performance:portfolio")).content.decode()
+
+    assert "Current SLA" in html
+    assert "Expired SLA" not in html
+    assert "Superseded SLA" not in html
+    assert "Current SLA" not in outsider_html
+
+
+def cell_standings(html: str) -> dict[str, list[str]]:
+    rows = re.findall(r'<tr data-agreement="\d+">(.*?)</tr>', html, re.S)
+    result = {}
+    for row in rows:
+        title = re.search(r'dashboard/">([^<]+)</a>', row)
+        assert title is not None
+        result[title.group(1)] = re.findall(r'data-standing="([a-z_]+)"', row)
+    return result
+
+
+def test_portfolio_traffic_lights_and_sorting(
+    client: Client,
+    marketing_team: Any,
+    sales_team: Any,
+    marketing_member: Any,
+    today: dt.date,
+) -> None:
+    """Each commitment has a labelled light; ?sort= orders rows server-side."""
+    healthy, failing = make_portfolio(
+        2, marketing_team=marketing_team, sales_team=sales_team, actor=marketing_member, today=today
+    )
+    Agreement.objects.filter(pk=healthy.pk).update(title="Healthy")
+    Agreement.objects.filter(pk=failing.pk).update(title="Failing")
+    # Healthy: plan met this month, all leads met, no open deadlines.
+    monthly(healthy, month_start(today), leads=9999, mqls=9999, sqls=1, customers=1, revenue="1")
+    LeadRecord.objects.filter(series_id=healthy.series_id).update(
+        first_touch_at=timezone.now() - dt.timedelta(hours=10),
+        due_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    Deadline.objects.filter(agreement=healthy).update(done=True)
+    # Failing: every lead breached, a deadline overdue, a KPI missed last period.
+    LeadRecord.objects.filter(series_id=failing.series_id).update(
+        first_touch_at=None, due_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    Deadline.objects.filter(agreement=failing).update(due=today - dt.timedelta(days=2))
+    KpiActual.objects.filter(series_id=failing.series_id).update(value=Decimal("1"))
+    login(client, marketing_member)
+
+    html = client.get(reverse("performance:portfolio")).content.decode()
+    lights = cell_standings(html)
+
+    assert lights["Healthy"] == ["met", "met", "met", "met"]
+    assert lights["Failing"] == ["no_data", "missed", "missed", "missed"]
+    assert "Missed</span>" in html and "Met</span>" in html
+    assert list(cell_standings(client.get("/agreements/portfolio/?sort=-kpis").content.decode()))[
+        0
+    ] == ("Failing")
+    assert list(
+        cell_standings(client.get("/agreements/portfolio/?sort=handoff").content.decode())
+    ) == ["Healthy", "Failing"]
+    assert list(
+        cell_standings(client.get("/agreements/portfolio/?sort=-handoff").content.decode())
+    ) == ["Failing", "Healthy"]
+    sorted_html = client.get("/agreements/portfolio/?sort=-handoff").content.decode()
+    assert 'aria-sort="descending"' in sorted_html
