@@ -6,7 +6,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from agreements.models import Agreement
 from teams.models import Membership
@@ -16,6 +19,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
     AnyUser = AbstractBaseUser | AnonymousUser
+
+
+ERROR_NOT_PARTY = gettext_noop("You are not a member of either team of this agreement.")
 
 
 def visible_agreements(
@@ -39,6 +45,12 @@ def is_party_member(user: Any, agreement: Agreement) -> bool:
 
 def can_view(user: Any, agreement: Agreement) -> bool:
     return bool(user.is_authenticated and (user.is_staff or is_party_member(user, agreement)))
+
+
+def ensure_party(user: Any, agreement: Agreement) -> None:
+    """Raise PermissionDenied unless the user is a member of either team, or staff."""
+    if not can_view(user, agreement):
+        raise PermissionDenied(_(ERROR_NOT_PARTY))
 
 
 def can_edit(user: Any, agreement: Agreement) -> bool:
