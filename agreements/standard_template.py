@@ -6,13 +6,7 @@ import datetime as dt
 from typing import Any
 
 from agreements.exchange import SCHEMA
-
-
-def _months_between(start: dt.date, end: dt.date) -> int:
-    months = (end.year - start.year) * 12 + (end.month - start.month)
-    if end.day >= start.day - 1:
-        months += 1
-    return max(1, min(120, months))
+from agreements.periods import period_months
 
 
 def standard_content(
@@ -52,7 +46,7 @@ def standard_content(
     if empty:
         return document
 
-    months = _months_between(start_date, end_date)
+    months = period_months(start_date, end_date)
     first_review = min(start_date + dt.timedelta(days=30), end_date)
     document["funnel"] = {
         "currency": "USD",

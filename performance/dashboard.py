@@ -7,7 +7,6 @@ the leads still pending, never from rows in Python.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.funnel import FunnelPlan, plan_for
 from agreements.models import Agreement, AgreementSeries, Cadence, Deadline, Kpi
+from agreements.periods import add_months, month_start, months_between, period_end
 from agreements.permissions import visible_agreements
 from agreements.selectors import version_for_day
 from performance.lead_status import MET, PENDING, lead_status_annotation
@@ -75,26 +75,6 @@ def percent(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(TENTH, rounding=ROUND_HALF_UP)
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    """First days of every month from ``first``'s to ``last``'s, inclusive."""
-    months: list[dt.date] = []
-    current = month_start(first)
-    while current <= last:
-        months.append(current)
-        current = add_months(current, 1)
-    return months
 
 
 def local_today(agreement: Agreement, now: dt.datetime) -> dt.date:
@@ -318,15 +298,6 @@ class KpiReading:
     @property
     def standing_label(self) -> str:
         return str(self.standing.label)
-
-
-def period_end(period_start: dt.date, cadence: str) -> dt.date:
-    """The first day after the period that starts on ``period_start``."""
-    if cadence == Cadence.WEEKLY:
-        return period_start + dt.timedelta(days=7)
-    if cadence == Cadence.QUARTERLY:
-        return add_months(period_start, 3)
-    return add_months(period_start, 1)
 
 
 def is_level_unit(unit: str) -> bool:

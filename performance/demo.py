@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements.models import Agreement, Kpi
+from agreements.periods import months_from
 from agreements.services.agreements import agreement_create, agreement_section_update
 from agreements.services.signoff import agreement_amend, agreement_submit, signature_record
 from agreements.standard_template import standard_content
@@ -276,21 +277,10 @@ def _sign_both(world: DemoWorld, agreement: Agreement) -> Agreement:
     return Agreement.objects.get(pk=agreement.pk)
 
 
-def _month_starts(first: dt.date, count: int) -> list[dt.date]:
-    months = []
-    year, month = first.year, first.month
-    for _index in range(count):
-        months.append(dt.date(year, month, 1))
-        month += 1
-        if month == 13:
-            year, month = year + 1, 1
-    return months
-
-
 def _demo_actuals(world: DemoWorld, agreement: Agreement, first_month: dt.date) -> None:
     """A year of monthly figures near the plan, marketing a little short in the summer."""
     rng = random.Random(2026)
-    for index, month in enumerate(_month_starts(first_month, 12)):
+    for index, month in enumerate(months_from(first_month, 12)):
         dip = Decimal("0.82") if 6 <= index <= 8 else Decimal("1.04")
         leads = int(Decimal(1160) * dip) + rng.randint(-60, 60)
         mqls = int(leads * Decimal("0.2")) + rng.randint(-10, 10)

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements.models import Kpi
-from performance.services.actuals import MAX_COUNT, MONTH_PATTERN
+from agreements.periods import parse_month
+from performance.services.actuals import MAX_COUNT
 from performance.services.leads import LEAD_FIELDS, REQUIRED_FIELDS
 
 ACTUALS_MAX_BYTES = 1024 * 1024
@@ -37,17 +38,6 @@ LEAD_FIELD_LABELS = {
     "attempts": gettext_lazy("Contact attempts"),
     "outcome": gettext_lazy("Outcome"),
 }
-
-
-def parse_month(text: str) -> dt.date | None:
-    """``YYYY-MM`` as the first day of that month, or None."""
-    match = MONTH_PATTERN.match((text or "").strip())
-    if match is None:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1900:
-        return None
-    return dt.date(year, month, 1)
 
 
 def text_stream(upload: UploadedFile) -> io.TextIOWrapper:

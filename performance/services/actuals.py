@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -15,7 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agreements.models import Agreement, AgreementEvent, Cadence, Kpi
+from agreements import periods
+from agreements.models import Agreement, AgreementEvent, Kpi
+from agreements.periods import parse_month
 from agreements.permissions import can_view
 from agreements.selectors import kpis_in_force
 from agreements.services.audit import event_record
@@ -26,7 +27,6 @@ COUNT_COLUMNS = ("leads", "mqls", "sqls", "customers")
 MAX_COUNT = 2_147_483_647
 MAX_REVENUE = Decimal("999999999999.99")
 MAX_ROWS = 1200
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 ERROR_NOT_SIGNED = "Actuals are recorded against a signed agreement; this one is {status}."
 ERROR_NOT_PARTY = "Only members of the agreement's teams and staff record actuals."
@@ -76,19 +76,6 @@ class ActualsImportResult:
     created: int = 0
     updated: int = 0
     errors: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-def period_start(cadence: str, day: dt.date) -> dt.date:
-    """The first day of the cadence's period holding ``day``: a Monday, a month or a quarter."""
-    if cadence == Cadence.WEEKLY:
-        return day - dt.timedelta(days=day.weekday())
-    if cadence == Cadence.QUARTERLY:
-        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    return day.replace(day=1)
-
-
-# kpi_actual_save's keyword argument shadows the function's name.
-_period_start = period_start
 
 
 def _ensure_may_record(actor: Any, agreement: Agreement) -> None:
@@ -175,7 +162,7 @@ def kpi_actual_save(
         agreement=agreement,
         actor=actor,
         kpi=kpi,
-        start=_period_start(kpi.cadence, period_start),
+        start=periods.period_start(kpi.cadence, period_start),
         value=value,
         ip_address=ip_address,
     )
@@ -239,7 +226,7 @@ def kpi_actuals_save(
     unknown = [name for name in values if name not in by_name]
     if unknown:
         raise ValidationError(_(ERROR_UNKNOWN_KPI).format(day=day, name=unknown[0]))
-    starts = {name: period_start(kpi.cadence, day) for name, kpi in by_name.items()}
+    starts = {name: periods.period_start(kpi.cadence, day) for name, kpi in by_name.items()}
     recorded = {
         (actual.kpi_name, actual.period_start): actual.value
         for actual in KpiActual.objects.filter(
@@ -283,16 +270,6 @@ def _parse_revenue(text: str) -> Decimal | None:
     if amount != amount.quantize(Decimal("0.01")):
         return None
     return amount.quantize(Decimal("0.01"))
-
-
-def _parse_month(text: str) -> dt.date | None:
-    match = MONTH_PATTERN.match(text)
-    if match is None:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1900:
-        return None
-    return dt.date(year, month, 1)
 
 
 def actuals_csv_parse(file: Iterable[str] | str) -> ParsedActuals:
@@ -348,7 +325,7 @@ def actuals_csv_parse(file: Iterable[str] | str) -> ParsedActuals:
 def _parse_row(row: ActualsRow, first_lines: dict[dt.date, int]) -> None:
     cells = row.cells
     text = cells["month"]
-    month = _parse_month(text)
+    month = parse_month(text)
     if not text:
         row.errors.append(("month", _(ERROR_REQUIRED)))
     elif month is None:

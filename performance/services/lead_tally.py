@@ -10,7 +10,8 @@ from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementSeries
-from performance.dashboard import month_bucket, months_between
+from agreements.periods import months_between
+from performance.dashboard import month_bucket
 from performance.models import LeadRecord, LeadTally
 
 

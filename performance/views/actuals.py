@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
+from agreements.periods import parse_month, period_start
 from agreements.selectors import agreement_get, kpis_in_force
 from performance.forms import (
     ActualsConfirmForm,
@@ -31,7 +32,6 @@ from performance.forms import (
     LeadsUploadForm,
     MonthlyActualForm,
     PeriodPickForm,
-    parse_month,
     text_stream,
 )
 from performance.selectors import (
@@ -47,7 +47,6 @@ from performance.services.actuals import (
     actuals_import,
     kpi_actuals_save,
     monthly_actual_save,
-    period_start,
 )
 from performance.services.leads import (
     LEAD_FIELDS,

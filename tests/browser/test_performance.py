@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from performance.dashboard import month_start
+from agreements.periods import month_start
 from tests.performance.helpers import signed_agreement
 
 

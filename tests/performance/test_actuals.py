@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementEvent
+from agreements.periods import period_start
 from performance.models import KpiActual, MonthlyActual
 from performance.services.actuals import (
     actuals_csv_parse,
@@ -20,7 +21,6 @@ from performance.services.actuals import (
     kpi_actual_save,
     kpi_actuals_save,
     monthly_actual_save,
-    period_start,
 )
 
 HEADER = "month,leads,mqls,sqls,customers,revenue"

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, Deadline
-from performance.dashboard import month_start
+from agreements.periods import month_start
 from performance.models import Alert, KpiActual, LeadRecord
 from performance.services.lead_tally import lead_tally_refresh
 from tests.performance.helpers import lead, monthly, signed_agreement
