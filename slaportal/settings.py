@@ -1,5 +1,6 @@
 """Settings for slaportal, read from the environment (see .env.example)."""
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "bootstrap",
+    "axes",
     "teams",
     "agreements",
     "performance",
@@ -55,9 +57,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "slaportal.middleware.SessionTimeoutMiddleware",
+    "slaportal.middleware.NoStoreForSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "slaportal.urls"
@@ -105,7 +111,27 @@ if TESTING:
     # A deliberately slow hash is pointless for throwaway test users and costs minutes.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+AUTHENTICATION_BACKENDS = [
+    # Refuses credentials while an account or an address is locked out, before any check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, or from
+# one address, further attempts are refused for AXES_COOLOFF_MINUTES. Staff unlock in the
+# admin (Axes › Access attempts: delete the attempts).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "teams.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "agreements.client.client_ip"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
+# A session ends after SESSION_IDLE_TIMEOUT seconds without a request, and in any case
+# SESSION_COOKIE_AGE seconds after signing in.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 LOGIN_REDIRECT_URL = "agreements:list"
 LOGOUT_REDIRECT_URL = "login"
 

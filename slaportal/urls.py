@@ -24,3 +24,8 @@ urlpatterns = [
     path("agreements/", include("performance.urls")),
     path("", RedirectView.as_view(pattern_name="agreements:list", permanent=False)),
 ]
+
+handler400 = "slaportal.errors.bad_request"
+handler403 = "slaportal.errors.permission_denied"
+handler404 = "slaportal.errors.page_not_found"
+handler500 = "slaportal.errors.server_error"
