@@ -287,7 +287,7 @@ def url_names() -> list[str]:
 def world(db: None) -> dict[str, Any]:
     marketing = Team.objects.create(name="Growth Marketing", side=Side.MARKETING)
     sales = Team.objects.create(name="Mid-Market Sales", side=Side.SALES)
-    party = MembershipFactory(team=marketing, user=UserFactory(username="mia")).user
+    party: Any = MembershipFactory(team=marketing, user=UserFactory(username="mia")).user
     marketing_signatory = MembershipFactory(
         team=marketing,
         user=UserFactory(username="mark", first_name="Mark", last_name="Eting"),
