@@ -25,6 +25,21 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY and not TESTING:
         "or DEBUG=true for local development."
     )
 
+# Keys for the MACs on signatures and audit events, separate from SECRET_KEY so that the
+# database and the web server's secret can leak without letting anyone forge evidence.
+# "id:secret,id:secret": the first signs, the others still verify (rotation).
+DEVELOPMENT_AUDIT_KEYS = "dev:slaportal-development-audit-key-do-not-use-in-production"
+AUDIT_SIGNING_KEYS = dict(
+    item.split(":", 1)
+    for item in env.list("AUDIT_SIGNING_KEYS", default=[DEVELOPMENT_AUDIT_KEYS])
+    if ":" in item
+)
+if not DEBUG and not TESTING and "dev" in AUDIT_SIGNING_KEYS:
+    raise ImproperlyConfigured(
+        "AUDIT_SIGNING_KEYS holds the built-in development key. Set AUDIT_SIGNING_KEYS in the "
+        "environment (id:secret,...), or DEBUG=true for local development."
+    )
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -42,6 +57,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "bootstrap",
     "axes",
+    "pgtrigger",
     "teams",
     "agreements",
     "performance",

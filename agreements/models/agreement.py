@@ -49,6 +49,11 @@ class AgreementSeries(models.Model):
     """The chain of versions of one agreement; actuals belong here, not to one version."""
 
     created_at = models.DateTimeField(auto_now_add=True)
+    # The head of the series' audit-event chain, under a MAC (see agreements.integrity).
+    event_count = models.PositiveIntegerField(_("audit events"), default=0)
+    event_head = models.CharField(_("latest event hash"), max_length=64, blank=True)
+    event_head_key_id = models.CharField(_("MAC key"), max_length=32, blank=True)
+    event_head_mac = models.CharField(_("MAC"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("agreement series")

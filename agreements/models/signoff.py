@@ -2,11 +2,14 @@
 
 from typing import Any, NoReturn
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agreements import integrity
 from agreements.models.agreement import Agreement
 from teams.models import Team
 
@@ -61,11 +64,26 @@ class Signature(models.Model):
         related_name="+",
     )
     void_reason = models.TextField(_("void reason"), blank=True)
+    # HMAC-SHA256 of the signed facts under the key named here (see agreements.integrity).
+    mac_key_id = models.CharField(_("MAC key"), max_length=32, blank=True)
+    mac = models.CharField(_("MAC"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["signed_at", "pk"]
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
+        triggers = [
+            # What was signed never changes; a signature is only ever voided, once.
+            pgtrigger.Protect(name="signature_never_deleted", operation=pgtrigger.Delete),
+            pgtrigger.ReadOnly(
+                name="signature_facts_read_only", exclude=["voided_at", "voided_by", "void_reason"]
+            ),
+            pgtrigger.Protect(
+                name="signature_voided_once",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__voided_at__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "team"],
@@ -76,6 +94,12 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.typed_name} for {self.team} on v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A stored signature always carries its seal; it is made from the facts it binds.
+        if self._state.adding and not self.mac:
+            integrity.signature_seal(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_valid(self) -> bool:
@@ -142,10 +166,16 @@ class AgreementEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set before saving (not auto_now_add) because the MAC covers it.
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     details = models.JSONField(_("details"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The hash of the series' event before this one ("" for the first), and this event's
+    # HMAC-SHA256 under the key named here (see agreements.integrity).
+    previous_hash = models.CharField(_("previous event hash"), max_length=64, blank=True)
+    mac_key_id = models.CharField(_("MAC key"), max_length=32, blank=True)
+    mac = models.CharField(_("MAC"), max_length=64, blank=True)
 
     objects = EventQuerySet.as_manager()
 
@@ -153,6 +183,11 @@ class AgreementEvent(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.agreement_id}"

@@ -24,6 +24,7 @@ from agreements.services.agreements import agreement_copy
 from agreements.services.signoff import agreement_withdraw
 from agreements.verification import INTACT, TAMPERED, UNSIGNED, verify_agreement, verify_all
 from tests.agreements.signing import current_digest, sign, sign_both, submit
+from tests.tampering import database_writer
 
 
 @pytest.fixture
@@ -99,7 +100,8 @@ def test_a_row_altered_in_the_database_is_reported_tampered(
     signed: Agreement, alteration: str
 ) -> None:
     """Any change to signed data made behind the app's back is caught."""
-    TAMPERING[alteration](signed)
+    with database_writer():
+        TAMPERING[alteration](signed)
     result = verify_agreement(signed)
     assert result.status == TAMPERED
     assert result.is_tampered
