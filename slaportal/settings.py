@@ -229,6 +229,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="slaportal <slaportal
 # Absolute links in emails (the request is not at hand after commit).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# Emails are sent by tasks (agreements.tasks, performance.services.alerts.tasks). The immediate
+# backend runs each task in the enqueuing process once the act has committed; a worker backend
+# (database-backed, say) takes its place here without a change to the code that enqueues.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.tasks import task_backends
+from django.tasks.backends.dummy import DummyBackend
 
 from agreements.models import Agreement
 from agreements.services.agreements import agreement_create
@@ -16,6 +18,15 @@ from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TeamFactory, Us
 @pytest.fixture
 def password() -> str:
     return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def task_queue(settings: Any) -> DummyBackend:
+    """Tasks wait in a queue instead of running at once, as they would for a worker backend."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+    assert isinstance(backend, DummyBackend)
+    return backend
 
 
 @pytest.fixture

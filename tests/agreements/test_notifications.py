@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django.tasks import Task
+from django.tasks.backends.dummy import DummyBackend
 
 from agreements.models import Agreement, Signature
 from agreements.services.signoff import (
@@ -15,6 +17,7 @@ from agreements.services.signoff import (
     agreement_request_changes,
     agreement_withdraw,
 )
+from agreements.tasks import agreement_email_send
 from tests.agreements.signing import sign, submit
 
 LINK = "http://testserver.example/agreements/{pk}/"
@@ -239,3 +242,81 @@ def test_a_failing_mail_server_never_undoes_the_act(
     assert len(errors) == 1
     assert f"agreement {agreement.pk}" in errors[0].getMessage()
     assert errors[0].exc_info is not None
+
+
+def test_the_email_is_a_task_given_ids_and_plain_values(
+    agreement: Agreement,
+    people: dict[str, Any],
+    task_queue: DummyBackend,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The act enqueues the email task with ids; a worker running it later sends the email."""
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_request_changes(
+            agreement=submit(agreement, people["marketing_member"]),
+            actor=people["sales_signatory"],
+            comment="Use 2 hours for demos.",
+        )
+    assert mail.outbox == []
+    (queued,) = [r for r in task_queue.results if r.kwargs["notice"] == "changes_requested"]
+    assert queued.task.func is agreement_email_send.func
+    assert queued.kwargs == {
+        "notice": "changes_requested",
+        "agreement_id": agreement.pk,
+        "actor_id": people["sales_signatory"].pk,
+        "signature_id": None,
+        "comment": "Use 2 hours for demos.",
+        "reason": "",
+    }
+
+    assert queued.task.call(*queued.args, **queued.kwargs) == 3
+
+    assert _recipients() == {"mia@example.com", "mark@example.com", "sam@example.com"}
+    assert "Use 2 hours for demos." in mail.outbox[0].body
+
+
+def test_email_text_is_plain_not_html_escaped(
+    agreement: Agreement,
+    people: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Titles and comments reach the subject and body exactly as typed."""
+    Agreement.objects.filter(pk=agreement.pk).update(title='Q1 <b>&</b> "SLA"')
+    agreement.refresh_from_db()
+    in_review = submit(agreement, people["marketing_member"])
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_request_changes(
+            agreement=in_review, actor=people["sales_signatory"], comment="Demos < 2 h & fast"
+        )
+    message = mail.outbox[0]
+    assert message.subject == 'Changes requested: Q1 <b>&</b> "SLA", version 1'
+    assert message.body == (
+        'Sally Seller requested changes to “Q1 <b>&</b> "SLA"”, version 1:\n\n'
+        "Demos < 2 h & fast\n\n"
+        "The agreement is a draft again; every signature given on it is void.\n\n"
+        f"Open the agreement: {LINK.format(pk=agreement.pk)}\n\n"
+    )
+
+
+def test_a_task_backend_that_refuses_the_email_never_undoes_the_act(
+    agreement: Agreement,
+    people: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A queue that cannot take the task is logged as an error; the submission stands."""
+
+    def refuse(self: Task, *args: Any, **kwargs: Any) -> None:
+        raise ConnectionRefusedError("task queue unreachable")
+
+    monkeypatch.setattr(Task, "enqueue", refuse)
+    with (
+        caplog.at_level(logging.ERROR, logger="agreements.notifications"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        submit(agreement, people["marketing_member"])
+    assert Agreement.objects.get(pk=agreement.pk).status == Agreement.Status.IN_REVIEW
+    assert mail.outbox == []
+    (error,) = [r for r in caplog.records if r.name == "agreements.notifications"]
+    assert f"agreement {agreement.pk} could not be queued" in error.getMessage()

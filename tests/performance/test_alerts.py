@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -12,10 +13,14 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.tasks import Task
+from django.tasks.backends.dummy import DummyBackend
 
 from agreements.models import Agreement, Deadline
 from performance.models import Alert, KpiActual, LeadRecord
-from performance.services.alerts import alerts_check, deadline_occurrence, kpi_occurrence
+from performance.services.alerts import alerts_check
+from performance.services.alerts.finding import deadline_occurrence, kpi_occurrence
+from performance.services.alerts.tasks import alert_digest_send
 from performance.services.lead_tally import lead_tally_refresh
 from tests.performance.helpers import at, lead, sign
 
@@ -249,17 +254,23 @@ def test_one_digest_per_recipient_combines_kinds(
 
 
 def test_failed_email_is_retried_next_run(
-    signed: Agreement, django_capture_on_commit_callbacks: Any
+    signed: Agreement, django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A digest that fails to send stays unsent and goes out on the next run, once."""
+    """A digest that fails to send is logged, stays unsent and goes out on the next run, once."""
     breached_lead(signed, "L1")
-    with mock.patch(
-        "django.core.mail.backends.locmem.EmailBackend.send_messages",
-        side_effect=ConnectionRefusedError("SMTP down"),
+    with (
+        mock.patch(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages",
+            side_effect=ConnectionRefusedError("SMTP down"),
+        ),
+        caplog.at_level(logging.ERROR, logger="performance.alerts"),
     ):
         failed = run(django_capture_on_commit_callbacks)
 
     assert failed.failed_agreements == [signed.pk]
+    (error,) = [r for r in caplog.records if r.name == "performance.alerts"]
+    assert f"agreement {signed.pk} could not be sent" in error.getMessage()
+    assert error.exc_info is not None
     assert Alert.objects.get().emailed_at is None
     assert mail.outbox == []
 
@@ -268,6 +279,50 @@ def test_failed_email_is_retried_next_run(
 
     assert len(mail.outbox) == 3
     assert Alert.objects.get().emailed_at is not None
+
+
+def test_a_worker_backend_sends_the_digest_when_it_runs_the_task(
+    signed: Agreement, task_queue: DummyBackend, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The check enqueues one task per agreement with ids; the alerts are sent when it runs."""
+    breached_lead(signed, "L1")
+
+    summary = run(django_capture_on_commit_callbacks)
+
+    alert = Alert.objects.get()
+    assert (summary.digests_queued, summary.emails_sent, mail.outbox) == (1, 0, [])
+    assert alert.emailed_at is not None
+    (queued,) = task_queue.results
+    assert queued.task.func is alert_digest_send.func
+    assert queued.kwargs == {"agreement_id": signed.pk, "alert_ids": [alert.pk]}
+
+    assert queued.task.call(*queued.args, **queued.kwargs) == {"sent": 3, "failed": 0}
+    assert len(mail.outbox) == 3
+    assert run(django_capture_on_commit_callbacks).digests == 0
+
+
+def test_a_queue_that_refuses_the_digest_leaves_it_for_the_next_run(
+    signed: Agreement,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A digest the task backend cannot take is logged and its alerts stay unsent."""
+    breached_lead(signed, "L1")
+
+    def refuse(self: Task, *args: Any, **kwargs: Any) -> None:
+        raise ConnectionRefusedError("task queue unreachable")
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.ERROR, "performance.alerts"):
+        patch.setattr(Task, "enqueue", refuse)
+        failed = run(django_capture_on_commit_callbacks)
+
+    assert failed.failed_agreements == [signed.pk]
+    assert Alert.objects.get().emailed_at is None
+    (error,) = [r for r in caplog.records if r.name == "performance.alerts"]
+    assert f"agreement {signed.pk} could not be queued" in error.getMessage()
+    run(django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 3
 
 
 def test_breach_alert_resolves_once_the_lead_is_touched(
@@ -317,6 +372,34 @@ def test_check_sla_command_is_idempotent(
     assert "1 new alerts (lead_breach=1)" in lines[0]
     assert "0 new alerts" in lines[1]
     assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_sla_reports_the_emails_it_sent(signed: Agreement) -> None:
+    """Outside a test transaction the command commits, and the digest has gone out by its report."""
+    breached_lead(signed, "L1")
+    out = StringIO()
+
+    call_command("check_sla", "--as-of", "2026-02-15T12:00:00+00:00", stdout=out)
+
+    assert (
+        out.getvalue().rstrip().endswith("1 new alerts (lead_breach=1), 0 resolved, 3 emails sent.")
+    )
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_sla_reports_digests_left_to_a_worker(
+    signed: Agreement, task_queue: DummyBackend
+) -> None:
+    """With a worker backend the command commits, queues the digest and says so."""
+    breached_lead(signed, "L1")
+    out = StringIO()
+
+    call_command("check_sla", "--as-of", "2026-02-15T12:00:00+00:00", stdout=out)
+
+    assert out.getvalue().rstrip().endswith("0 emails sent, 1 digests queued.")
+    assert len(task_queue.results) == 1
 
 
 def test_check_sla_rejects_a_bad_timestamp() -> None:

@@ -42,11 +42,13 @@ class Command(BaseCommand):
         now = parse_timestamp(options["as_of"]) if options.get("as_of") else None
         summary = alerts_check(now=now)
         created = ", ".join(f"{kind}={count}" for kind, count in sorted(summary.created.items()))
+        # A worker backend sends the digests later; the immediate backend has sent them by now.
+        queued = f", {summary.digests_queued} digests queued" if summary.digests_queued else ""
         self.stdout.write(
             f"Checked {summary.agreements} agreements in force as of "
             f"{summary.as_of.isoformat()}: {summary.created_total} new alerts"
             f"{f' ({created})' if created else ''}, {summary.resolved} resolved, "
-            f"{summary.emails_sent} emails sent."
+            f"{summary.emails_sent} emails sent{queued}."
         )
         if summary.failed_agreements:
             self.stderr.write(
