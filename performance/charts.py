@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
-    from performance.dashboard import ComplianceRow, FunnelMonth, RejectionRow
+    from performance.dashboard.compliance import ComplianceRow
+    from performance.dashboard.figures import FunnelMonth
+    from performance.dashboard.lead_figures import RejectionRow
 
 Number = int | Decimal
 

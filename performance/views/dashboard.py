@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from agreements.models import Agreement
 from agreements.selectors import agreement_get
 from performance import charts
-from performance.dashboard import PORTFOLIO_SORTS, dashboard_for, portfolio_rows
+from performance.dashboard.agreement import dashboard_for
+from performance.dashboard.portfolio import PORTFOLIO_SORTS, portfolio_rows
 from performance.lead_status import lead_status_annotation
 from performance.models import LeadRecord
 

@@ -16,7 +16,9 @@ from performance.charts import (
     handoff_chart,
     rejection_chart,
 )
-from performance.dashboard import ComplianceRow, Figures, FunnelMonth, RejectionRow
+from performance.dashboard.compliance import ComplianceRow
+from performance.dashboard.figures import Figures, FunnelMonth
+from performance.dashboard.lead_figures import RejectionRow
 
 SVG = "{http://www.w3.org/2000/svg}"
 
