@@ -12,5 +12,6 @@ the leads still pending, never from rows in Python.
 - ``lead_figures``: compliance by lead type and month, and rejections, from the tally.
 - ``deadlines``: open deadlines overdue or due soon.
 - ``agreement``: everything one agreement's dashboard shows (``dashboard_for``).
+- ``charts``: the dashboard's SVG charts, drawn with ``performance.charts``.
 - ``portfolio``: one traffic-light row per agreement in force.
 """

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
 from agreements.selectors import agreement_get
-from performance import charts
 from performance.dashboard.agreement import dashboard_for
+from performance.dashboard.charts import dashboard_charts
 from performance.dashboard.portfolio import PORTFOLIO_SORTS, portfolio_rows
 from performance.lead_status import lead_status_annotation
 from performance.models import LeadRecord
@@ -51,28 +51,10 @@ LEADS_COLUMNS = (
 def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     dashboard = dashboard_for(agreement=agreement)
-    funnel_charts = [
-        {
-            "stage": stage,
-            "title": charts.funnel_title(str(label)),
-            "svg": charts.funnel_chart(
-                months=dashboard.funnel.months, stage=stage, stage_label=str(label)
-            ),
-        }
-        for stage, label in charts.STAGES
-    ]
     return render(
         request,
         "performance/dashboard.html",
-        {
-            "agreement": agreement,
-            "dashboard": dashboard,
-            "funnel_charts": funnel_charts,
-            "handoff_chart": charts.handoff_chart(months=dashboard.by_month),
-            "handoff_title": charts.HANDOFF_TITLE,
-            "rejection_chart": charts.rejection_chart(rows=dashboard.rejections),
-            "rejection_title": charts.REJECTION_TITLE,
-        },
+        {"agreement": agreement, "dashboard": dashboard, "charts": dashboard_charts(dashboard)},
     )
 
 
