@@ -14,4 +14,5 @@ the leads still pending, never from rows in Python.
 - ``agreement``: everything one agreement's dashboard shows (``dashboard_for``).
 - ``charts``: the dashboard's SVG charts, drawn with ``performance.charts``.
 - ``portfolio``: one traffic-light row per agreement in force.
+- ``exports``: the rows of the dashboard's CSV exports.
 """

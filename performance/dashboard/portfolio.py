@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agreements.funnel import plan_for
 from agreements.models import Agreement, Cadence, Deadline, Kpi
@@ -32,7 +33,15 @@ HANDOFF_DEFAULT_TARGET = Decimal("90")
 # How far below the hand-off target the portfolio still shows amber rather than red.
 HANDOFF_AMBER_MARGIN = Decimal("10")
 PORTFOLIO_HANDOFF_DAYS = 30
-PORTFOLIO_SORTS = ("title", "volume", "handoff", "kpis", "deadlines")
+# The columns, each a sort key with its heading; "-key" sorts the other way.
+PORTFOLIO_COLUMNS = (
+    ("title", gettext_lazy("Agreement")),
+    ("volume", gettext_lazy("Marketing volume")),
+    ("handoff", gettext_lazy("Sales hand-off")),
+    ("kpis", gettext_lazy("KPIs")),
+    ("deadlines", gettext_lazy("Deadlines")),
+)
+PORTFOLIO_SORTS = tuple(key for key, _label in PORTFOLIO_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,24 @@ class PortfolioRow:
 
 
 @dataclass(frozen=True)
+class SortHeader:
+    """A column heading: a link that sorts by the column, and how the table is sorted now."""
+
+    key: str
+    label: str
+    active: bool
+    aria_sort: str
+    next: str
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    rows: list[PortfolioRow]
+    headers: list[SortHeader]
+    sort: str
+
+
+@dataclass(frozen=True)
 class _SeriesFigures:
     """What the lights read of every series in the portfolio, each fetched in one query."""
 
@@ -96,6 +123,35 @@ def agreements_in_force(
         )
         .order_by("title", "pk")
     )
+
+
+def portfolio_for(
+    *, user: User | AnonymousUser, sort: str, now: dt.datetime | None = None
+) -> Portfolio:
+    """The portfolio page's rows sorted by ``sort`` (title when unknown), and its headings."""
+    if sort.lstrip("-") not in PORTFOLIO_SORTS:
+        sort = "title"
+    return Portfolio(
+        rows=portfolio_rows(user=user, now=now, sort=sort), headers=sort_headers(sort), sort=sort
+    )
+
+
+def sort_headers(sort: str) -> list[SortHeader]:
+    """Each column's heading; the sorted column's link reverses its order."""
+    descending = sort.startswith("-")
+    headers = []
+    for key, label in PORTFOLIO_COLUMNS:
+        active = sort.lstrip("-") == key
+        headers.append(
+            SortHeader(
+                key=key,
+                label=str(label),
+                active=active,
+                aria_sort=("descending" if descending else "ascending") if active else "none",
+                next=f"-{key}" if active and not descending else key,
+            )
+        )
+    return headers
 
 
 def portfolio_rows(
