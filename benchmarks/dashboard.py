@@ -255,7 +255,7 @@ def main() -> None:
         add_actuals(agreement)
         client = Client()
         client.force_login(user)
-        url = reverse("agreements:dashboard", args=[agreement.pk])
+        url = reverse("performance:dashboard", args=[agreement.pk])
 
         started = time.perf_counter()
         add_leads(agreement, first=0, count=args.small, seed=args.seed)

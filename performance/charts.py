@@ -1,45 +1,35 @@
 """Charts drawn on the server as accessible SVG: a title, a text description, no JavaScript.
 
 Every chart is an ``<svg role="img">`` whose ``<title>`` and ``<desc>`` name it and summarise its
-numbers; the page shows the same numbers in a table next to it. All text is escaped here.
-Geometry uses floats (pixels only); the figures shown as text keep their exact values.
+numbers; the page shows the same numbers in a table next to it. The geometry is worked out here
+as data (scales, bar boxes, ticks, labels); the markup lives in the template
+``performance/charts/bar_chart.html``, which escapes every text. Geometry uses floats (pixels
+only); the figures shown as text keep their exact values.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from django.template.loader import render_to_string
 from django.utils.formats import number_format
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-if TYPE_CHECKING:
-    from performance.dashboard import ComplianceRow, FunnelMonth, RejectionRow
 
 Number = int | Decimal
 
-# Colours that keep a 3:1 contrast against white; the legend names every one in text.
-COLOR_PLANNED = "#6c757d"
-COLOR_ACTUAL = "#0b5ed7"
-COLOR_MET = "#198754"
-COLOR_BREACHED = "#b02a37"
-COLOR_PENDING = "#997404"
+# The default bar colour keeps a 3:1 contrast against white.
 COLOR_BAR = "#0b5ed7"
-COLOR_AXIS = "#495057"
-COLOR_GRID = "#dee2e6"
 
 HEIGHT = 260
 MARGIN_TOP = 16
 MARGIN_RIGHT = 16
 MARGIN_LEFT = 56
 LEGEND_HEIGHT = 24
-FONT = mark_safe('font-family="system-ui, sans-serif" font-size="11"')
+TEMPLATE = "performance/charts/bar_chart.html"
 
 
 @dataclass(frozen=True)
@@ -49,7 +39,80 @@ class ChartSeries:
     color: str
 
 
-def _fmt(value: Number | None) -> str:
+@dataclass(frozen=True)
+class Label:
+    """A text at (x, y), anchored at its start, middle or end; turned 45° up when crowded."""
+
+    x: float
+    y: float
+    text: str
+    anchor: str = ""
+    rotate: bool = False
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A bar's box in pixels, its colour, and the text that names its value."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str
+    label: str
+
+
+@dataclass(frozen=True)
+class GridLine:
+    """A horizontal line across the plot at a tick of the scale, with the tick's value."""
+
+    y: float
+    label: Label
+
+
+@dataclass(frozen=True)
+class LegendKey:
+    """A colour swatch with its top left corner at (x, y) and the series' name beside it."""
+
+    x: float
+    y: float
+    color: str
+    label: Label
+
+
+@dataclass(frozen=True)
+class BarRow:
+    """One row of a horizontal bar chart: its label, its bar and its value written at the end."""
+
+    label: Label
+    bar: Bar
+    value: Label
+
+
+@dataclass
+class Chart:
+    """Everything the template draws, in drawing order: grid, axis, bars, labels, legend, rows."""
+
+    chart_id: str
+    title: str
+    description: str
+    width: float
+    height: float
+    plot_left: float = 0.0
+    plot_right: float = 0.0
+    baseline: float | None = None
+    grid: list[GridLine] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    legend: list[LegendKey] = field(default_factory=list)
+    rows: list[BarRow] = field(default_factory=list)
+
+    def svg(self) -> SafeString:
+        return render_to_string(TEMPLATE, {"chart": self})
+
+
+def number_text(value: Number | None) -> str:
+    """A figure as the charts write it: grouped digits in the active locale, or "no data"."""
     if value is None:
         return _("no data")
     return number_format(value, force_grouping=True)
@@ -67,158 +130,76 @@ def _nice_step(maximum: float, ticks: int = 4) -> float:
     return float(10 * magnitude)  # pragma: no cover
 
 
-def _px(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def _svg_open(*, chart_id: str, title: str, description: str, width: float, height: float) -> str:
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart img-fluid" '
-        'aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-        'preserveAspectRatio="xMinYMin meet" id="{id}">'
-        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>',
-        id=chart_id,
-        w=_px(width),
-        h=_px(height),
-        title=title,
-        desc=description,
-    )
-
-
-def _legend(series: Sequence[ChartSeries], *, x: float, y: float) -> str:
-    parts: list[str] = []
-    for item in series:
-        parts.append(
-            format_html(
-                '<rect x="{x}" y="{y}" width="12" height="12" fill="{color}"/>'
-                '<text x="{tx}" y="{ty}" {font} fill="{axis}">{name}</text>',
-                x=_px(x),
-                y=_px(y),
-                color=item.color,
-                tx=_px(x + 16),
-                ty=_px(y + 10),
-                font=FONT,
-                axis=COLOR_AXIS,
-                name=item.name,
-            )
-        )
-        x += 24 + 7 * len(item.name)
-    return "".join(parts)
-
-
-def _y_axis(*, maximum: float, left: float, right: float, top: float, bottom: float) -> str:
-    step = _nice_step(maximum)
-    top_value = max(step, math.ceil(maximum / step) * step)
-    parts: list[str] = []
-    value = 0.0
-    while value <= top_value + step / 2:
-        y = bottom - (bottom - top) * value / top_value
-        label = number_format(Decimal(str(round(value, 6))).normalize(), force_grouping=True)
-        parts.append(
-            format_html(
-                '<line x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="{grid}" stroke-width="1"/>'
-                '<text x="{tx}" y="{ty}" text-anchor="end" {font} fill="{axis}">{label}</text>',
-                l=_px(left),
-                r=_px(right),
-                y=_px(y),
-                grid=COLOR_GRID,
-                tx=_px(left - 6),
-                ty=_px(y + 4),
-                font=FONT,
-                axis=COLOR_AXIS,
-                label=label,
-            )
-        )
-        value += step
-    parts.append(
-        format_html(
-            '<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="{axis}" stroke-width="1"/>',
-            l=_px(left),
-            r=_px(right),
-            b=_px(bottom),
-            axis=COLOR_AXIS,
-        )
-    )
-    return "".join(parts)
-
-
 def _scale_top(maximum: float) -> float:
     step = _nice_step(maximum)
     return max(step, math.ceil(maximum / step) * step)
 
 
-def _x_label(*, text: str, x: float, y: float, rotate: bool) -> str:
-    if rotate:
-        return format_html(
-            '<text x="{x}" y="{y}" text-anchor="end" transform="rotate(-45 {x} {y})" {font} '
-            'fill="{axis}">{text}</text>',
-            x=_px(x),
-            y=_px(y),
-            font=FONT,
-            axis=COLOR_AXIS,
-            text=text,
-        )
-    return format_html(
-        '<text x="{x}" y="{y}" text-anchor="middle" {font} fill="{axis}">{text}</text>',
-        x=_px(x),
-        y=_px(y),
-        font=FONT,
-        axis=COLOR_AXIS,
-        text=text,
-    )
+def _grid(*, maximum: float, left: float, top: float, bottom: float) -> list[GridLine]:
+    """A line and a value label at every tick from zero to the top of the scale."""
+    step = _nice_step(maximum)
+    top_value = _scale_top(maximum)
+    lines: list[GridLine] = []
+    value = 0.0
+    while value <= top_value + step / 2:
+        y = bottom - (bottom - top) * value / top_value
+        text = number_format(Decimal(str(round(value, 6))).normalize(), force_grouping=True)
+        lines.append(GridLine(y=y, label=Label(left - 6, y + 4, text, anchor="end")))
+        value += step
+    return lines
 
 
-def _bar(*, x: float, y: float, width: float, height: float, color: str, label: str) -> str:
-    return format_html(
-        '<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{color}">'
-        "<title>{label}</title></rect>",
-        x=_px(x),
-        y=_px(y),
-        w=_px(width),
-        h=_px(max(height, 0.0)),
-        color=color,
-        label=label,
-    )
+def _legend(series: Sequence[ChartSeries], *, x: float, y: float) -> list[LegendKey]:
+    keys: list[LegendKey] = []
+    for item in series:
+        keys.append(LegendKey(x=x, y=y, color=item.color, label=Label(x + 16, y + 10, item.name)))
+        x += 24 + 7 * len(item.name)
+    return keys
 
 
 def _empty(*, chart_id: str, title: str, description: str) -> SafeString:
-    return mark_safe(  # every part went through format_html
-        _svg_open(chart_id=chart_id, title=title, description=description, width=320, height=60)
-        + format_html(
-            '<text x="8" y="34" {font} fill="{axis}">{text}</text></svg>',
-            font=FONT,
-            axis=COLOR_AXIS,
-            text=_("No data yet."),
-        )
-    )
+    return Chart(
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        width=320,
+        height=60,
+        labels=[Label(8, 34, _("No data yet."))],
+    ).svg()
 
 
-@dataclass(frozen=True)
+@dataclass
 class _ColumnFrame:
-    """The axes of a vertical bar chart: where each category's slot sits and the scale."""
+    """The axes of a vertical bar chart, shared by the grouped and the stacked chart."""
 
-    parts: list[str]
+    chart: Chart
     bottom: float
     slot: float
     top_value: float
-    rotate: bool
 
     def height_of(self, value: Number) -> float:
         return (self.bottom - MARGIN_TOP) * float(value) / self.top_value
 
+    def slot_left(self, index: int, bars_width: float) -> float:
+        """Where bars ``bars_width`` wide start to sit centred in the category's slot."""
+        return MARGIN_LEFT + self.slot * index + (self.slot - bars_width) / 2
+
     def close(self, categories: Sequence[str], series: Sequence[ChartSeries]) -> SafeString:
-        for index, category in enumerate(categories):
-            self.parts.append(
-                _x_label(
-                    text=category,
-                    x=MARGIN_LEFT + self.slot * (index + 0.5),
-                    y=self.bottom + 14,
-                    rotate=self.rotate,
-                )
+        """Label the categories under the axis, add the legend and draw."""
+        rotate = len(categories) > 8
+        self.chart.labels = [
+            Label(
+                MARGIN_LEFT + self.slot * (index + 0.5),
+                self.bottom + 14,
+                category,
+                anchor="end" if rotate else "middle",
+                rotate=rotate,
             )
-        self.parts.append(_legend(series, x=MARGIN_LEFT, y=MARGIN_TOP + HEIGHT - LEGEND_HEIGHT + 4))
-        self.parts.append("</svg>")
-        return mark_safe("".join(self.parts))  # every part went through format_html
+            for index, category in enumerate(categories)
+        ]
+        legend_top = MARGIN_TOP + HEIGHT - LEGEND_HEIGHT + 4
+        self.chart.legend = _legend(series, x=MARGIN_LEFT, y=legend_top)
+        return self.chart.svg()
 
 
 def _column_frame(
@@ -230,25 +211,26 @@ def _column_frame(
     plot_width: float,
     maximum: float,
 ) -> _ColumnFrame:
+    # Many categories get their labels turned, which needs more room under the axis.
     rotate = len(categories) > 8
     bottom = MARGIN_TOP + HEIGHT - (76 if rotate else 40) - LEGEND_HEIGHT
     right = MARGIN_LEFT + plot_width
-    parts = [
-        _svg_open(
-            chart_id=chart_id,
-            title=title,
-            description=description,
-            width=right + MARGIN_RIGHT,
-            height=MARGIN_TOP + HEIGHT,
-        ),
-        _y_axis(maximum=maximum, left=MARGIN_LEFT, right=right, top=MARGIN_TOP, bottom=bottom),
-    ]
+    chart = Chart(
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        width=right + MARGIN_RIGHT,
+        height=MARGIN_TOP + HEIGHT,
+        plot_left=MARGIN_LEFT,
+        plot_right=right,
+        baseline=bottom,
+        grid=_grid(maximum=maximum, left=MARGIN_LEFT, top=MARGIN_TOP, bottom=bottom),
+    )
     return _ColumnFrame(
-        parts=parts,
+        chart=chart,
         bottom=bottom,
         slot=plot_width / len(categories),
         top_value=_scale_top(maximum),
-        rotate=rotate,
     )
 
 
@@ -274,20 +256,20 @@ def bar_chart_grouped(
         maximum=max(values),
     )
     for index, category in enumerate(categories):
-        start = MARGIN_LEFT + frame.slot * index + (frame.slot - bar_width * len(series)) / 2
+        start = frame.slot_left(index, bar_width * len(series))
         for offset, item in enumerate(series):
             value = item.values[index]
             if value is None:
                 continue
             height = frame.height_of(value)
-            frame.parts.append(
-                _bar(
+            frame.chart.bars.append(
+                Bar(
                     x=start + offset * bar_width,
                     y=frame.bottom - height,
                     width=bar_width - 1,
-                    height=height,
+                    height=max(height, 0.0),
                     color=item.color,
-                    label=f"{category}, {item.name}: {_fmt(value)}",
+                    label=f"{category}, {item.name}: {number_text(value)}",
                 )
             )
     return frame.close(categories, series)
@@ -317,20 +299,20 @@ def bar_chart_stacked(
         maximum=max(totals),
     )
     for index, category in enumerate(categories):
-        x = MARGIN_LEFT + frame.slot * index + (frame.slot - bar_width) / 2
+        x = frame.slot_left(index, bar_width)
         base = float(frame.bottom)
         for item in series:
             value = item.values[index] or 0
             height = frame.height_of(value)
             if height > 0:
-                frame.parts.append(
-                    _bar(
+                frame.chart.bars.append(
+                    Bar(
                         x=x,
                         y=base - height,
                         width=bar_width,
                         height=height,
                         color=item.color,
-                        label=f"{category}, {item.name}: {_fmt(value)}",
+                        label=f"{category}, {item.name}: {number_text(value)}",
                     )
                 )
             base -= height
@@ -352,152 +334,29 @@ def bar_chart_horizontal(
     label_width = min(220.0, 12 + 6.5 * max(len(label) for label in labels))
     row_height = 24.0
     plot_width = 300.0
-    width = label_width + plot_width + 60
-    height = MARGIN_TOP + row_height * len(labels) + 8
     maximum = max(float(v) for v in values)
-    parts = [
-        _svg_open(
-            chart_id=chart_id, title=title, description=description, width=width, height=height
-        )
-    ]
+    chart = Chart(
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        width=label_width + plot_width + 60,
+        height=MARGIN_TOP + row_height * len(labels) + 8,
+    )
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = MARGIN_TOP + row_height * index
         length = plot_width * float(value) / maximum if maximum else 0.0
-        parts.append(
-            format_html(
-                '<text x="{lx}" y="{ty}" text-anchor="end" {font} fill="{axis}">{label}</text>',
-                lx=_px(label_width - 8),
-                ty=_px(y + 14),
-                font=FONT,
-                axis=COLOR_AXIS,
-                label=label,
+        chart.rows.append(
+            BarRow(
+                label=Label(label_width - 8, y + 14, label, anchor="end"),
+                bar=Bar(
+                    x=label_width,
+                    y=y + 3,
+                    width=length,
+                    height=row_height - 8,
+                    color=color,
+                    label=f"{label}: {number_text(value)}",
+                ),
+                value=Label(label_width + length + 6, y + 14, number_text(value)),
             )
         )
-        parts.append(
-            _bar(
-                x=label_width,
-                y=y + 3,
-                width=length,
-                height=row_height - 8,
-                color=color,
-                label=f"{label}: {_fmt(value)}",
-            )
-        )
-        parts.append(
-            format_html(
-                '<text x="{vx}" y="{ty}" {font} fill="{axis}">{value}</text>',
-                vx=_px(label_width + length + 6),
-                ty=_px(y + 14),
-                font=FONT,
-                axis=COLOR_AXIS,
-                value=_fmt(value),
-            )
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # every part went through format_html
-
-
-# The dashboard's charts, built from its rows.
-
-STAGES = (
-    ("leads", gettext_lazy("Leads")),
-    ("mqls", gettext_lazy("MQLs")),
-    ("sqls", gettext_lazy("SQLs")),
-    ("customers", gettext_lazy("Customers")),
-)
-
-
-HANDOFF_TITLE = gettext_lazy("Hand-off compliance by month")
-REJECTION_TITLE = gettext_lazy("Rejected leads by reason")
-
-
-def _month_label(month: object) -> str:
-    return f"{month:%Y-%m}"
-
-
-def funnel_title(stage_label: str) -> str:
-    return _("%(stage)s: planned and actual per month") % {"stage": stage_label}
-
-
-def funnel_chart(*, months: Sequence[FunnelMonth], stage: str, stage_label: str) -> SafeString:
-    """Planned against actual per month for one funnel stage."""
-    categories = [_month_label(row.month) for row in months]
-    planned = [row.planned_value(stage) for row in months]
-    actual = [row.actual_value(stage) for row in months]
-    planned_total = sum(value for value in planned if value is not None)
-    actual_total = sum(value for value in actual if value is not None)
-    reported = sum(1 for value in actual if value is not None)
-    description = _(
-        "%(stage)s per month, planned against actual, %(first)s to %(last)s. "
-        "Planned %(planned)s in total; actual %(actual)s over %(reported)s reported months. "
-        "The table lists every month."
-    ) % {
-        "stage": stage_label,
-        "first": categories[0] if categories else "",
-        "last": categories[-1] if categories else "",
-        "planned": _fmt(planned_total),
-        "actual": _fmt(actual_total),
-        "reported": reported,
-    }
-    return bar_chart_grouped(
-        chart_id=f"chart-funnel-{stage}",
-        title=funnel_title(stage_label),
-        description=description,
-        categories=categories,
-        series=[
-            ChartSeries(_("Planned"), planned, COLOR_PLANNED),
-            ChartSeries(_("Actual"), actual, COLOR_ACTUAL),
-        ],
-    )
-
-
-def handoff_chart(*, months: Sequence[ComplianceRow]) -> SafeString:
-    """Leads met, breached and pending per month of becoming an MQL."""
-    met = sum(row.met for row in months)
-    breached = sum(row.breached for row in months)
-    pending = sum(row.pending for row in months)
-    decided = met + breached
-    share = _fmt((Decimal(met) * 100 / decided).quantize(Decimal("0.1"))) if decided else "—"
-    description = _(
-        "Hand-off of leads by month: %(met)s met, %(breached)s breached and %(pending)s pending "
-        "in total; %(share)s%% met. The table lists every month."
-    ) % {"met": _fmt(met), "breached": _fmt(breached), "pending": _fmt(pending), "share": share}
-    return bar_chart_stacked(
-        chart_id="chart-handoff-months",
-        title=str(HANDOFF_TITLE),
-        description=description,
-        categories=[_month_label(row.key) for row in months],
-        series=[
-            ChartSeries(_("Met"), [row.met for row in months], COLOR_MET),
-            ChartSeries(_("Breached"), [row.breached for row in months], COLOR_BREACHED),
-            ChartSeries(_("Pending"), [row.pending for row in months], COLOR_PENDING),
-        ],
-    )
-
-
-def rejection_chart(*, rows: Sequence[RejectionRow]) -> SafeString:
-    """Rejected leads per reason."""
-    total = sum(row.count for row in rows)
-    summary = "; ".join(f"{row.label}: {_fmt(row.count)}" for row in rows)
-    description = _("%(total)s rejected leads by reason. %(summary)s") % {
-        "total": _fmt(total),
-        "summary": summary,
-    }
-    return bar_chart_horizontal(
-        chart_id="chart-rejections",
-        title=str(REJECTION_TITLE),
-        description=description,
-        labels=[row.label for row in rows],
-        values=[row.count for row in rows],
-    )
-
-
-__all__ = [
-    "ChartSeries",
-    "bar_chart_grouped",
-    "bar_chart_horizontal",
-    "bar_chart_stacked",
-    "funnel_chart",
-    "handoff_chart",
-    "rejection_chart",
-]
+    return chart.svg()

@@ -7,11 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.utils import timezone
 
 from agreements.models import Agreement, AgreementSeries
-from agreements.periods import months_between
-from performance.dashboard import month_bucket
+from performance.dashboard.compliance import local_months, month_bucket
 from performance.models import LeadRecord, LeadTally
 
 
@@ -53,13 +51,10 @@ def lead_tally_refresh(*, series_id: int) -> list[LeadTally]:
         if first is None or last is None:
             return []
         tz = ZoneInfo(zone)
-        months = months_between(
-            timezone.localtime(first, tz).date(), timezone.localtime(last, tz).date()
-        )
-        starts = [dt.datetime.combine(month, dt.time(), tzinfo=tz) for month in months]
+        months = local_months(first, last, tz)
         groups = (
             LeadRecord.objects.filter(series_id=series_id)
-            .annotate(month_index=month_bucket(starts))
+            .annotate(month_index=month_bucket(months, tz))
             .order_by()
             .values("lead_type", "month_index", "outcome", "invalid_rejection")
             # One filtered count: the others follow from the plain counts of rows and touches.

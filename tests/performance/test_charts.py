@@ -12,11 +12,11 @@ from performance.charts import (
     bar_chart_grouped,
     bar_chart_horizontal,
     bar_chart_stacked,
-    funnel_chart,
-    handoff_chart,
-    rejection_chart,
 )
-from performance.dashboard import ComplianceRow, Figures, FunnelMonth, RejectionRow
+from performance.dashboard.charts import funnel_chart, handoff_chart, rejection_chart
+from performance.dashboard.compliance import ComplianceRow
+from performance.dashboard.figures import Figures, FunnelMonth
+from performance.dashboard.lead_figures import RejectionRow
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -160,3 +160,13 @@ def test_dashboard_charts_describe_their_numbers() -> None:
     )
     assert text(rejections, "desc") == "3 rejected leads by reason. No budget: 2; x: 1"
     assert re.search(r"\d", text(rejections, "title")) is None
+
+
+def test_handoff_share_rounds_as_the_table_does() -> None:
+    """The description's share met rounds half up like the table: 1 met of 400 is 0.3%."""
+    row = ComplianceRow(dt.date(2026, 1, 1), 1, 399, 0)
+
+    description = text(parse(handoff_chart(months=[row])), "desc")
+
+    assert row.share_met == Decimal("0.3")
+    assert "399 breached and 0 pending in total; 0.3% met." in description

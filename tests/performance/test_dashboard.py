@@ -10,17 +10,12 @@ import pytest
 
 from agreements.models import Agreement, Deadline
 from agreements.selectors import version_in_force
-from performance.dashboard import (
-    Standing,
-    VersionChain,
-    compliance_by_month,
-    compliance_by_type,
-    dashboard_for,
-    deadlines_due,
-    kpi_standing,
-    portfolio_rows,
-    portfolio_sort,
-)
+from performance.dashboard.agreement import dashboard_for
+from performance.dashboard.deadlines import deadlines_due
+from performance.dashboard.kpis import kpi_standing
+from performance.dashboard.portfolio import portfolio_rows, portfolio_sort
+from performance.dashboard.standing import Standing
+from performance.dashboard.versions import VersionChain
 from performance.models import KpiActual, LeadRecord
 from tests.performance.helpers import (
     amend,
@@ -72,20 +67,24 @@ def counts(rows: Any) -> dict[str, tuple[int, int, int, Decimal | None]]:
     return {row.label: (row.met, row.breached, row.pending, row.share_met) for row in rows}
 
 
+def in_zone(agreement: Agreement, zone: str) -> Agreement:
+    """The agreement on another calendar (its lead tally keeps the zone it was counted in)."""
+    Agreement.objects.filter(pk=agreement.pk).update(timezone=zone)
+    agreement.refresh_from_db()
+    return agreement
+
+
 def test_compliance_by_type_counts_met_breached_pending(
     signed: Agreement, handoff_leads: list[LeadRecord]
 ) -> None:
     """Per lead type: met within the limit (the exact limit included), breached, pending."""
-    rows = compliance_by_type(
-        series_id=signed.series_id,
-        as_of=NOW,
-        lead_types=["Demo request", "Contact us", "Content download"],
-    )
+    rows = dashboard_for(agreement=signed, now=NOW).by_type
 
     assert counts(rows) == {
         "Demo request": (2, 2, 1, Decimal("50.0")),
         "Contact us": (2, 1, 1, Decimal("66.7")),
         "Content download": (0, 0, 0, None),
+        "Event lead": (0, 0, 0, None),
     }
 
 
@@ -93,7 +92,7 @@ def test_compliance_by_month_buckets_by_mql_month(
     signed: Agreement, handoff_leads: list[LeadRecord]
 ) -> None:
     """January: 3 met, 1 breached (75%); February: 1 met, 2 breached, 2 pending (33.3%)."""
-    rows = compliance_by_month(series_id=signed.series_id, as_of=NOW, zone="UTC")
+    rows = dashboard_for(agreement=signed, now=NOW).by_month
 
     assert counts(rows) == {
         "2026-01": (3, 1, 0, Decimal("75.0")),
@@ -106,8 +105,8 @@ def test_compliance_by_month_uses_the_agreement_time_zone(signed: Agreement) -> 
     lead(signed, "NY", mql_at=at(2026, 2, 1, 3), due_at=at(2026, 2, 2, 15),
          first_touch_at=at(2026, 2, 2, 14))  # fmt: skip
 
-    new_york = compliance_by_month(series_id=signed.series_id, as_of=NOW, zone="America/New_York")
-    utc = compliance_by_month(series_id=signed.series_id, as_of=NOW, zone="UTC")
+    utc = dashboard_for(agreement=signed, now=NOW).by_month
+    new_york = dashboard_for(agreement=in_zone(signed, "America/New_York"), now=NOW).by_month
 
     assert [row.label for row in new_york] == ["2026-01"]
     assert [row.label for row in utc] == ["2026-02"]
@@ -115,6 +114,7 @@ def test_compliance_by_month_uses_the_agreement_time_zone(signed: Agreement) -> 
 
 def test_month_buckets_follow_daylight_saving_in_the_agreement_zone(signed: Agreement) -> None:
     """Berlin midnight is 22:00 UTC in summer time and 23:00 UTC in winter time."""
+    in_zone(signed, "Europe/Berlin")
     for lead_id, mql_at in (
         ("MARCH", at(2026, 3, 31, 21, 30)),  # 23:30 CEST, 31 March
         ("APRIL", at(2026, 3, 31, 22, 30)),  # 00:30 CEST, 1 April
@@ -124,7 +124,7 @@ def test_month_buckets_follow_daylight_saving_in_the_agreement_zone(signed: Agre
         lead(signed, lead_id, mql_at=mql_at, due_at=mql_at + dt.timedelta(hours=1),
              first_touch_at=mql_at)  # fmt: skip
 
-    rows = compliance_by_month(series_id=signed.series_id, as_of=NOW, zone="Europe/Berlin")
+    rows = dashboard_for(agreement=signed, now=NOW).by_month
 
     assert [(row.label, row.met) for row in rows] == [
         ("2026-03", 1),
@@ -136,18 +136,19 @@ def test_month_buckets_follow_daylight_saving_in_the_agreement_zone(signed: Agre
 
 def test_no_leads_no_compliance_rows(signed: Agreement) -> None:
     """Without leads the lead types are listed with zeros and there are no months."""
-    assert compliance_by_month(series_id=signed.series_id, as_of=NOW, zone="UTC") == []
-    assert counts(
-        compliance_by_type(series_id=signed.series_id, as_of=NOW, lead_types=["Event lead"])
-    ) == {"Event lead": (0, 0, 0, None)}
+    dashboard = dashboard_for(agreement=signed, now=NOW)
+
+    assert dashboard.by_month == []
+    lead_types = ("Demo request", "Contact us", "Content download", "Event lead")
+    assert counts(dashboard.by_type) == dict.fromkeys(lead_types, (0, 0, 0, None))
 
 
 def test_status_moves_from_pending_to_breached_as_time_passes(signed: Agreement) -> None:
     """An untouched lead is pending up to its due instant and breached just after."""
     lead(signed, "P", mql_at=at(2026, 2, 15, 11), due_at=at(2026, 2, 15, 12))
 
-    at_due = compliance_by_type(series_id=signed.series_id, as_of=at(2026, 2, 15, 12))
-    after = compliance_by_type(series_id=signed.series_id, as_of=at(2026, 2, 15, 12, 1))
+    at_due = dashboard_for(agreement=signed, now=at(2026, 2, 15, 12)).by_type
+    after = dashboard_for(agreement=signed, now=at(2026, 2, 15, 12, 1)).by_type
 
     assert counts(at_due)["Demo request"][:3] == (0, 0, 1)
     assert counts(after)["Demo request"][:3] == (0, 1, 0)

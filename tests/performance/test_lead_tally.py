@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from agreements.models import Agreement
-from performance.dashboard import dashboard_for, lead_figures, lead_figures_scan
+from performance.dashboard.agreement import dashboard_for
+from performance.dashboard.lead_figures import lead_figures, lead_figures_scan
 from performance.models import LeadRecord, LeadTally
 from performance.services.lead_tally import lead_tally_refresh
 from tests.performance.test_lead_import import run, sign

@@ -17,7 +17,7 @@ from django.tasks import TaskResult, TaskResultStatus
 from django.utils import timezone
 
 from agreements.models import Agreement
-from performance.dashboard import agreements_in_force
+from performance.dashboard.portfolio import agreements_in_force
 from performance.services.alerts.finding import deadline_alerts, kpi_alerts, lead_breach_alerts
 from performance.services.alerts.recording import (
     alerts_claim_unsent,

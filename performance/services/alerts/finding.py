@@ -18,7 +18,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, Owner
-from performance.dashboard import KpiReading, Standing, kpi_latest_values, kpi_readings, local_today
+from performance.dashboard.kpis import KpiReading, kpi_latest_values, kpi_readings
+from performance.dashboard.standing import Standing
+from performance.dashboard.versions import local_today
 from performance.lead_status import BREACHED, lead_status_annotation
 from performance.models import Alert, LeadRecord
 

@@ -1,0 +1,78 @@
+"""One agreement's dashboard: funnel, KPIs, hand-off compliance, rejections and deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from agreements.models import Agreement
+from performance.dashboard.compliance import ComplianceRow, compliance_total
+from performance.dashboard.deadlines import DeadlineDue, deadlines_due
+from performance.dashboard.figures import Funnel, funnel_compute
+from performance.dashboard.kpis import KpiReading, kpi_latest_values, kpi_readings
+from performance.dashboard.lead_figures import RejectionRow, lead_figures
+from performance.dashboard.standing import Standing, worst_standing
+from performance.dashboard.versions import VersionChain, local_today
+from performance.models import MonthlyActual
+
+
+@dataclass
+class Dashboard:
+    agreement: Agreement
+    current: Agreement
+    today: dt.date
+    as_of: dt.datetime
+    funnel: Funnel
+    kpis: list[KpiReading]
+    by_type: list[ComplianceRow]
+    by_month: list[ComplianceRow]
+    handoff_total: ComplianceRow
+    rejections: list[RejectionRow]
+    invalid_rejections: int
+    deadlines: list[DeadlineDue]
+
+    @property
+    def kpi_standing(self) -> Standing:
+        return worst_standing(reading.standing for reading in self.kpis)
+
+
+def dashboard_for(*, agreement: Agreement, now: dt.datetime | None = None) -> Dashboard:
+    """Everything the dashboard shows, in a fixed number of queries."""
+    now = now or timezone.now()
+    today = local_today(agreement, now)
+    chain = VersionChain.load(agreement, today=today)
+    current = chain.current
+    series_id = agreement.series_id
+    actuals = list(MonthlyActual.objects.filter(series_id=series_id).order_by("month"))
+    latest = kpi_latest_values([series_id])
+    leads = lead_figures(
+        series_id=series_id,
+        as_of=now,
+        zone=agreement.timezone,
+        lead_types=[level.lead_type for level in current.service_levels.all()],
+        labels=rejection_labels(chain),
+    )
+    return Dashboard(
+        agreement=agreement,
+        current=current,
+        today=today,
+        as_of=now,
+        funnel=funnel_compute(chain=chain, actuals=actuals, today=today),
+        kpis=kpi_readings(kpis=current.kpis.all(), latest=latest, series_id=series_id, today=today),
+        by_type=leads.by_type,
+        by_month=leads.by_month,
+        handoff_total=compliance_total(leads.by_type),
+        rejections=leads.rejections,
+        invalid_rejections=sum(row.invalid for row in leads.rejections),
+        deadlines=deadlines_due(current.deadlines.all(), today=today),
+    )
+
+
+def rejection_labels(chain: VersionChain) -> dict[str, str]:
+    """The label of each rejection reason code; a later version's label wins."""
+    labels: dict[str, str] = {}
+    for version in reversed(chain.signed or [chain.viewed]):
+        labels.update({reason.code: reason.label for reason in version.rejection_reasons.all()})
+    return labels

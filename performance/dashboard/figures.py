@@ -1,0 +1,165 @@
+"""The funnel's figures: each month planned against actual, and the totals to date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from agreements.funnel import FunnelPlan, plan_for
+from agreements.models import Agreement
+from agreements.periods import months_between
+from performance.dashboard.versions import VersionChain
+from performance.models import MonthlyActual
+
+STAGE_NAMES = ("leads", "mqls", "sqls", "customers", "revenue")
+STAGE_LABELS = {
+    "leads": _("Leads"),
+    "mqls": _("MQLs"),
+    "sqls": _("SQLs"),
+    "customers": _("Customers"),
+    "revenue": _("Revenue"),
+}
+HUNDRED = Decimal(100)
+TENTH = Decimal("0.1")
+CENT = Decimal("0.01")
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    """``part`` as a percentage of ``whole`` to one decimal, or None when ``whole`` is zero."""
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Figures:
+    leads: int
+    mqls: int
+    sqls: int
+    customers: int
+    revenue: Decimal
+
+    @classmethod
+    def planned(cls, plan: FunnelPlan, months: int) -> Figures:
+        revenue = (plan.marketing_revenue / Decimal(months)).quantize(CENT, rounding=ROUND_HALF_UP)
+        per_month = plan.per_month
+        return cls(per_month.leads, per_month.mqls, per_month.sqls, per_month.customers, revenue)
+
+    @classmethod
+    def total(cls, figures: Iterable[Figures]) -> Figures:
+        rows = list(figures)
+        return cls(
+            leads=sum(f.leads for f in rows),
+            mqls=sum(f.mqls for f in rows),
+            sqls=sum(f.sqls for f in rows),
+            customers=sum(f.customers for f in rows),
+            revenue=sum((f.revenue for f in rows), Decimal("0")),
+        )
+
+
+@dataclass(frozen=True)
+class FunnelMonth:
+    month: dt.date
+    version: int | None
+    planned: Figures | None
+    actual: Figures | None
+    to_date: bool
+
+    def planned_value(self, stage: str) -> int | Decimal | None:
+        return getattr(self.planned, stage) if self.planned else None
+
+    def actual_value(self, stage: str) -> int | Decimal | None:
+        return getattr(self.actual, stage) if self.actual else None
+
+
+@dataclass(frozen=True)
+class StageTotal:
+    stage: str
+    label: str
+    planned: int | Decimal
+    actual: int | Decimal
+
+    @property
+    def share(self) -> Decimal | None:
+        """Actual as a percentage of planned."""
+        return percent(self.actual, self.planned)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    months: list[FunnelMonth]
+    to_date: list[StageTotal]
+
+
+def funnel_compute(
+    *, chain: VersionChain, actuals: Sequence[MonthlyActual], today: dt.date
+) -> Funnel:
+    """Each month judged against the plan of the version in force that month; totals to date.
+
+    Months run from the first signed version's start to this month (or the last version's end),
+    plus any month with actuals outside that span. A month with no actuals counts as zero in the
+    totals to date, so a missing report shows as a shortfall rather than hiding the plan.
+    """
+    by_month = {row.month: row for row in actuals}
+    last = min(today, chain.last_day)
+    months = sorted(set(months_between(chain.first_day, last)) | set(by_month))
+    plans: dict[int, Figures | None] = {}
+    rows = [
+        _funnel_month(
+            month,
+            version=chain.for_month(month),
+            actual=by_month.get(month),
+            today=today,
+            plans=plans,
+        )
+        for month in months
+    ]
+    return Funnel(months=rows, to_date=_totals_to_date(rows))
+
+
+def _funnel_month(
+    month: dt.date,
+    *,
+    version: Agreement,
+    actual: MonthlyActual | None,
+    today: dt.date,
+    plans: dict[int, Figures | None],
+) -> FunnelMonth:
+    return FunnelMonth(
+        month=month,
+        version=version.version if version else None,
+        planned=_plan_of(version, plans) if version else None,
+        actual=(
+            Figures(actual.leads, actual.mqls, actual.sqls, actual.customers, actual.revenue)
+            if actual
+            else None
+        ),
+        to_date=month <= today,
+    )
+
+
+def _plan_of(version: Agreement, plans: dict[int, Figures | None]) -> Figures | None:
+    """The version's monthly plan, worked out once per version."""
+    if version.pk not in plans:
+        plan = plan_for(version)
+        plans[version.pk] = Figures.planned(plan, version.months or 1) if plan else None
+    return plans[version.pk]
+
+
+def _totals_to_date(rows: Sequence[FunnelMonth]) -> list[StageTotal]:
+    counted = [row for row in rows if row.to_date]
+    planned = Figures.total(row.planned for row in counted if row.planned)
+    actual = Figures.total(row.actual for row in counted if row.actual)
+    return [
+        StageTotal(
+            stage=stage,
+            label=str(STAGE_LABELS[stage]),
+            planned=getattr(planned, stage),
+            actual=getattr(actual, stage),
+        )
+        for stage in STAGE_NAMES
+    ]

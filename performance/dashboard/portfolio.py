@@ -1,0 +1,297 @@
+"""The portfolio: every agreement in force as a row of traffic lights, one per commitment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agreements.funnel import plan_for
+from agreements.models import Agreement, Cadence, Deadline, Kpi
+from agreements.periods import month_start
+from agreements.permissions import visible_agreements
+from performance.dashboard.compliance import ComplianceRow, compliance_counts, leads_with_status
+from performance.dashboard.deadlines import DEADLINE_HORIZON_DAYS, deadlines_due
+from performance.dashboard.kpis import kpi_latest_values, kpi_readings, kpi_standing
+from performance.dashboard.standing import SEVERITY, TONE, Standing, worst_standing
+from performance.dashboard.versions import local_today
+from performance.models import KpiActual, LeadRecord, MonthlyActual
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+# The hand-off target when the agreement has no KPI of this name.
+HANDOFF_KPI_NAME = "Leads followed up within SLA"
+HANDOFF_DEFAULT_TARGET = Decimal("90")
+# How far below the hand-off target the portfolio still shows amber rather than red.
+HANDOFF_AMBER_MARGIN = Decimal("10")
+PORTFOLIO_HANDOFF_DAYS = 30
+# The columns, each a sort key with its heading; "-key" sorts the other way.
+PORTFOLIO_COLUMNS = (
+    ("title", gettext_lazy("Agreement")),
+    ("volume", gettext_lazy("Marketing volume")),
+    ("handoff", gettext_lazy("Sales hand-off")),
+    ("kpis", gettext_lazy("KPIs")),
+    ("deadlines", gettext_lazy("Deadlines")),
+)
+PORTFOLIO_SORTS = tuple(key for key, _label in PORTFOLIO_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Light:
+    """One traffic light: a standing, its text and a detail line."""
+
+    standing: Standing
+    detail: str
+
+    @property
+    def tone(self) -> str:
+        return TONE[self.standing]
+
+    @property
+    def label(self) -> str:
+        return str(self.standing.label)
+
+    @property
+    def severity(self) -> int:
+        return SEVERITY[self.standing]
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    agreement: Agreement
+    volume: Light
+    handoff: Light
+    kpis: Light
+    deadlines: Light
+
+    @property
+    def lights(self) -> tuple[Light, Light, Light, Light]:
+        return (self.volume, self.handoff, self.kpis, self.deadlines)
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    """A column heading: a link that sorts by the column, and how the table is sorted now."""
+
+    key: str
+    label: str
+    active: bool
+    aria_sort: str
+    next: str
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    rows: list[PortfolioRow]
+    headers: list[SortHeader]
+    sort: str
+
+
+@dataclass(frozen=True)
+class _SeriesFigures:
+    """What the lights read of every series in the portfolio, each fetched in one query."""
+
+    monthly: dict[tuple[int, dt.date], MonthlyActual]
+    handoff: dict[int, ComplianceRow]
+    latest: dict[tuple[int, str], KpiActual]
+
+
+def agreements_in_force(
+    *, now: dt.datetime, queryset: QuerySet[Agreement] | None = None
+) -> QuerySet[Agreement]:
+    """Signed, not superseded at ``now``, period covering its date; with KPIs and open deadlines."""
+    queryset = Agreement.objects.all() if queryset is None else queryset
+    today = timezone.localdate(now)
+    return (
+        queryset.filter(
+            Q(superseded_at__isnull=True) | Q(superseded_at__gt=now),
+            status=Agreement.Status.SIGNED,
+            start_date__lte=today,
+            end_date__gte=today,
+        )
+        .select_related("marketing_team", "sales_team")
+        .prefetch_related(
+            "kpis", Prefetch("deadlines", queryset=Deadline.objects.filter(done=False))
+        )
+        .order_by("title", "pk")
+    )
+
+
+def portfolio_for(
+    *, user: User | AnonymousUser, sort: str, now: dt.datetime | None = None
+) -> Portfolio:
+    """The portfolio page's rows sorted by ``sort`` (title when unknown), and its headings."""
+    if sort.lstrip("-") not in PORTFOLIO_SORTS:
+        sort = "title"
+    return Portfolio(
+        rows=portfolio_rows(user=user, now=now, sort=sort), headers=sort_headers(sort), sort=sort
+    )
+
+
+def sort_headers(sort: str) -> list[SortHeader]:
+    """Each column's heading; the sorted column's link reverses its order."""
+    descending = sort.startswith("-")
+    headers = []
+    for key, label in PORTFOLIO_COLUMNS:
+        active = sort.lstrip("-") == key
+        headers.append(
+            SortHeader(
+                key=key,
+                label=str(label),
+                active=active,
+                aria_sort=("descending" if descending else "ascending") if active else "none",
+                next=f"-{key}" if active and not descending else key,
+            )
+        )
+    return headers
+
+
+def portfolio_rows(
+    *, user: User | AnonymousUser, now: dt.datetime | None = None, sort: str = "title"
+) -> list[PortfolioRow]:
+    """One row per agreement in force, each commitment as a traffic light; fixed query count."""
+    now = now or timezone.now()
+    agreements = list(agreements_in_force(now=now, queryset=visible_agreements(user)))
+    local_days = {a.pk: local_today(a, now) for a in agreements}
+    figures = _series_figures(
+        series_ids=[a.series_id for a in agreements],
+        months={month_start(day) for day in local_days.values()},
+        now=now,
+    )
+    rows = [
+        _portfolio_row(agreement, figures=figures, today=local_days[agreement.pk])
+        for agreement in agreements
+    ]
+    return portfolio_sort(rows, sort)
+
+
+def _series_figures(
+    *, series_ids: list[int], months: set[dt.date], now: dt.datetime
+) -> _SeriesFigures:
+    monthly = MonthlyActual.objects.filter(series_id__in=series_ids, month__in=months)
+    recent_leads = LeadRecord.objects.filter(
+        series_id__in=series_ids, mql_at__gte=now - dt.timedelta(days=PORTFOLIO_HANDOFF_DAYS)
+    )
+    handoff = compliance_counts(leads_with_status(recent_leads, now).order_by().values("series_id"))
+    return _SeriesFigures(
+        monthly={(row.series_id, row.month): row for row in monthly},
+        handoff={
+            row["series_id"]: ComplianceRow.from_counts(row["series_id"], row) for row in handoff
+        },
+        latest=kpi_latest_values(series_ids),
+    )
+
+
+def _portfolio_row(
+    agreement: Agreement, *, figures: _SeriesFigures, today: dt.date
+) -> PortfolioRow:
+    series_id = agreement.series_id
+    return PortfolioRow(
+        agreement=agreement,
+        volume=_volume_light(
+            agreement=agreement,
+            actual=figures.monthly.get((series_id, month_start(today))),
+            today=today,
+        ),
+        handoff=_handoff_light(agreement=agreement, counts=figures.handoff.get(series_id)),
+        kpis=_kpi_light(agreement=agreement, latest=figures.latest, today=today),
+        deadlines=_deadline_light(agreement=agreement, today=today),
+    )
+
+
+def _volume_light(*, agreement: Agreement, actual: MonthlyActual | None, today: dt.date) -> Light:
+    """This month's MQLs against the plan, judged like an at-least KPI of the month."""
+    plan = plan_for(agreement)
+    if plan is None:
+        return Light(Standing.NO_DATA, _("No funnel plan"))
+    target = Decimal(plan.per_month.mqls)
+    if actual is None:
+        return Light(Standing.NO_DATA, _("No MQLs reported this month"))
+    standing, _projected, _current = kpi_standing(
+        direction=Kpi.Direction.AT_LEAST,
+        target=target,
+        value=Decimal(actual.mqls),
+        period_start=month_start(today),
+        cadence=Cadence.MONTHLY,
+        unit="MQLs",
+        today=today,
+    )
+    return Light(
+        standing,
+        _("%(actual)s of %(plan)s MQLs this month") % {"actual": actual.mqls, "plan": target},
+    )
+
+
+def _handoff_light(*, agreement: Agreement, counts: ComplianceRow | None) -> Light:
+    """Leads met over the last days against the hand-off KPI's target, amber just below it."""
+    kpi = next((k for k in agreement.kpis.all() if k.name == HANDOFF_KPI_NAME), None)
+    target = kpi.target if kpi else HANDOFF_DEFAULT_TARGET
+    share = counts.share_met if counts else None
+    if share is None:
+        return Light(
+            Standing.NO_DATA,
+            _("No decided leads in %(days)s days") % {"days": PORTFOLIO_HANDOFF_DAYS},
+        )
+    if share >= target:
+        standing = Standing.MET
+    elif share >= target - HANDOFF_AMBER_MARGIN:
+        standing = Standing.AT_RISK
+    else:
+        standing = Standing.MISSED
+    return Light(
+        standing,
+        _("%(share)s%% met (target %(target)s%%)")
+        % {"share": share, "target": number_format(target.normalize(), force_grouping=True)},
+    )
+
+
+def _kpi_light(
+    *, agreement: Agreement, latest: dict[tuple[int, str], KpiActual], today: dt.date
+) -> Light:
+    """The worst standing of the agreement's KPIs."""
+    readings = kpi_readings(
+        kpis=agreement.kpis.all(), latest=latest, series_id=agreement.series_id, today=today
+    )
+    failing = sum(1 for r in readings if r.standing in (Standing.AT_RISK, Standing.MISSED))
+    return Light(
+        worst_standing(r.standing for r in readings),
+        _("%(failing)s of %(count)s at risk or missed")
+        % {"failing": failing, "count": len(readings)},
+    )
+
+
+def _deadline_light(*, agreement: Agreement, today: dt.date) -> Light:
+    """Red when a deadline is overdue, amber when one is due soon."""
+    due = deadlines_due(agreement.deadlines.all(), today=today)
+    overdue = sum(1 for d in due if d.overdue)
+    if overdue:
+        return Light(Standing.MISSED, _("%(count)s overdue") % {"count": overdue})
+    if due:
+        return Light(
+            Standing.AT_RISK,
+            _("%(count)s due within %(days)s days")
+            % {"count": len(due), "days": DEADLINE_HORIZON_DAYS},
+        )
+    return Light(Standing.MET, _("None due"))
+
+
+def portfolio_sort(rows: list[PortfolioRow], sort: str) -> list[PortfolioRow]:
+    """Sort by a column; severity columns put the best first, ``-column`` the worst first."""
+    descending = sort.startswith("-")
+    column = sort.lstrip("-")
+    if column not in PORTFOLIO_SORTS:
+        column, descending = "title", False
+    if column == "title":
+        return sorted(
+            rows, key=lambda r: (r.agreement.title.casefold(), r.agreement.pk), reverse=descending
+        )
+    ordered = sorted(rows, key=lambda r: (r.agreement.title.casefold(), r.agreement.pk))
+    return sorted(ordered, key=lambda r: getattr(r, column).severity, reverse=descending)
