@@ -14,6 +14,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "sla.example.com",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
     "DATABASE_URL": "sqlite:///:memory:",
+    "AUDIT_SIGNING_KEYS": "2026:a-production-audit-key-kept-apart-from-the-secret-key",
 }
 
 
@@ -21,7 +22,14 @@ def manage(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "AUDIT_SIGNING_KEYS",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(environ)
     return subprocess.run(
@@ -55,3 +63,12 @@ def test_development_key_is_allowed_with_debug():
     """DEBUG=true runs locally on the built-in key."""
     result = manage("check", DEBUG="true", DATABASE_URL="sqlite:///:memory:")
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_the_development_audit_key() -> None:
+    """Without AUDIT_SIGNING_KEYS, evidence would be sealed with a key anyone can read."""
+    environ = dict(PRODUCTION)
+    del environ["AUDIT_SIGNING_KEYS"]
+    result = manage("check", **environ)
+    assert result.returncode != 0
+    assert "AUDIT_SIGNING_KEYS holds the built-in development key" in result.stderr

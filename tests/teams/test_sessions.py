@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from slaportal.middleware import SEEN_AT, SIGNED_IN_AT
+from teams.middleware import SEEN_AT, SIGNED_IN_AT
 
 pytestmark = pytest.mark.django_db
 
