@@ -17,7 +17,7 @@ from django.db.models import F
 from agreements.exchange import agreement_export
 from agreements.models import Agreement, AgreementEvent, Revision
 from agreements.selectors import agreement_load_sections
-from performance.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from performance.demo.people import DEMO_PASSWORD, DEMO_PEOPLE
 from teams.models import Membership, Team
 from tests.factories import UserFactory
 
