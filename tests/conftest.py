@@ -6,13 +6,20 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.tasks import task_backends
 from django.tasks.backends.dummy import DummyBackend
 
 from agreements.models import Agreement
-from agreements.services.agreements import agreement_create
 from teams.models import Membership, Side, Team
-from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AgreementFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+    advance_to,
+)
 
 
 @pytest.fixture
@@ -31,66 +38,82 @@ def task_queue(settings: Any) -> DummyBackend:
 
 @pytest.fixture
 def marketing_team(db: None) -> Team:
-    return Team.objects.create(name="Growth Marketing", side=Side.MARKETING)
+    return TeamFactory.create(name="Growth Marketing", side=Side.MARKETING)
 
 
 @pytest.fixture
 def sales_team(db: None) -> Team:
-    return Team.objects.create(name="Mid-Market Sales", side=Side.SALES)
+    return TeamFactory.create(name="Mid-Market Sales", side=Side.SALES)
 
 
 @pytest.fixture
-def marketing_member(marketing_team: Team) -> Any:
-    return MembershipFactory(
-        team=marketing_team, user=UserFactory(username="mia"), role=Membership.Role.MEMBER
+def marketing_member(marketing_team: Team) -> User:
+    return MembershipFactory.create(
+        team=marketing_team, user=UserFactory.create(username="mia"), role=Membership.Role.MEMBER
     ).user
 
 
 @pytest.fixture
-def marketing_signatory(marketing_team: Team) -> Any:
-    return MembershipFactory(
+def marketing_signatory(marketing_team: Team) -> User:
+    return MembershipFactory.create(
         team=marketing_team,
-        user=UserFactory(username="mark", first_name="Mark", last_name="Eting"),
+        user=UserFactory.create(username="mark", first_name="Mark", last_name="Eting"),
         role=Membership.Role.SIGNATORY,
     ).user
 
 
 @pytest.fixture
-def sales_member(sales_team: Team) -> Any:
-    return MembershipFactory(
-        team=sales_team, user=UserFactory(username="sam"), role=Membership.Role.MEMBER
+def sales_member(sales_team: Team) -> User:
+    return MembershipFactory.create(
+        team=sales_team, user=UserFactory.create(username="sam"), role=Membership.Role.MEMBER
     ).user
 
 
 @pytest.fixture
-def sales_signatory(sales_team: Team) -> Any:
-    return MembershipFactory(
+def sales_signatory(sales_team: Team) -> User:
+    return MembershipFactory.create(
         team=sales_team,
-        user=UserFactory(username="sally", first_name="Sally", last_name="Seller"),
+        user=UserFactory.create(username="sally", first_name="Sally", last_name="Seller"),
         role=Membership.Role.SIGNATORY,
     ).user
 
 
 @pytest.fixture
-def outsider(db: None) -> Any:
-    other = TeamFactory(name="Enterprise Sales", side=Side.SALES)
-    return MembershipFactory(team=other, user=UserFactory(username="otto")).user
+def outsider(db: None) -> User:
+    other = TeamFactory.create(name="Enterprise Sales", side=Side.SALES)
+    return MembershipFactory.create(team=other, user=UserFactory.create(username="otto")).user
 
 
 @pytest.fixture
-def staff_user(db: None) -> Any:
-    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+def staff_user(db: None) -> User:
+    return UserFactory.create(username="admin", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
-def agreement(marketing_team: Team, sales_team: Team, marketing_member: Any) -> Agreement:
+def agreement(marketing_team: Team, sales_team: Team, marketing_member: User) -> Agreement:
     """A draft filled from the standard template."""
-    return agreement_create(
-        actor=marketing_member,
+    return AgreementFactory.create(
+        owner=marketing_member,
         title="Q1 pipeline SLA",
         marketing_team=marketing_team,
         sales_team=sales_team,
         start_date=dt.date(2026, 1, 1),
         end_date=dt.date(2026, 3, 31),
-        from_template=True,
+    )
+
+
+@pytest.fixture
+def in_review(agreement: Agreement) -> Agreement:
+    """The draft, submitted for sign-off by its owner."""
+    return advance_to(agreement, Agreement.Status.IN_REVIEW)
+
+
+@pytest.fixture
+def signed(agreement: Agreement, marketing_signatory: User, sales_signatory: User) -> Agreement:
+    """The draft, submitted and signed by both teams' signatories."""
+    return advance_to(
+        agreement,
+        Agreement.Status.SIGNED,
+        marketing_signatory=marketing_signatory,
+        sales_signatory=sales_signatory,
     )

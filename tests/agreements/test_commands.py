@@ -1,24 +1,19 @@
-"""The operator commands: export_agreement, import_agreement and seed_demo."""
+"""The operator commands: export_agreement and import_agreement."""
 
 from __future__ import annotations
 
 import io
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
-from django.db.models import F
 
 from agreements.exchange import agreement_export
 from agreements.models import Agreement, AgreementEvent, Revision
 from agreements.selectors import agreement_load_sections
-from performance.demo import DEMO_PASSWORD, DEMO_PEOPLE
-from teams.models import Membership, Team
 from tests.factories import UserFactory
 
 
@@ -212,116 +207,3 @@ def test_command_round_trip_is_unchanged(staff_user, agreement):
     again, _stderr = _run("export_agreement", new_id.strip())
 
     assert again == exported
-
-
-# seed_demo
-
-
-def _demo_counts() -> dict[str, int]:
-    return {
-        "users": get_user_model().objects.count(),
-        "teams": Team.objects.count(),
-        "memberships": Membership.objects.count(),
-        "agreements": Agreement.objects.count(),
-        "revisions": Revision.objects.count(),
-        "events": AgreementEvent.objects.count(),
-    }
-
-
-def test_seed_demo_creates_the_demo_world(db):
-    """Two teams with a lead, a signatory and a member each, an admin, and the logins printed."""
-    stdout, _stderr = _run("seed_demo")
-
-    assert set(Team.objects.values_list("name", "side")) == {
-        ("Growth Marketing", "marketing"),
-        ("Mid-Market Sales", "sales"),
-    }
-    assert set(Membership.objects.values_list("user__username", "role")) == {
-        ("maria", "member"),
-        ("victor", "signatory"),
-        ("mike", "member"),
-        ("sally", "member"),
-        ("vera", "signatory"),
-        ("steve", "member"),
-    }
-    admin = get_user_model().objects.get(username="admin")
-    assert admin.is_staff and admin.is_superuser
-    titles = set(Agreement.objects.values_list("title", flat=True))
-    assert titles == {
-        "FY2027 H1 marketing–sales SLA",
-        "Q4 2026 demand-gen SLA",
-        "2026 pipeline SLA",
-    }
-    assert AgreementEvent.objects.filter(kind="section_edited").exists()
-    for person in DEMO_PEOPLE:
-        assert person.username in stdout
-    assert DEMO_PASSWORD in stdout
-
-
-def test_seed_demo_agreements_are_realistic(db):
-    """The first is the standard template; the Q4 one has its own funnel and KPIs."""
-    _run("seed_demo")
-
-    h1 = Agreement.objects.get(title="FY2027 H1 marketing–sales SLA")
-    assert (h1.start_date.isoformat(), h1.end_date.isoformat()) == ("2027-01-01", "2027-06-30")
-    assert _export(h1)["funnel"]["plan"]["customers"] == 30
-
-    q4 = Agreement.objects.get(title="Q4 2026 demand-gen SLA")
-    assert (q4.start_date.isoformat(), q4.end_date.isoformat()) == ("2026-10-01", "2026-12-31")
-    assert q4.revenue_goal == Decimal("450000.00")
-    assert q4.marketing_share_pct == Decimal("60.00")
-    plan = _export(q4)["funnel"]["plan"]
-    assert plan["customers"] == 36
-    assert plan["per_month"]["mqls"] == 143
-    assert q4.kpis.filter(name="MQLs delivered", target=Decimal("143")).exists()
-    assert q4.status == Agreement.Status.IN_REVIEW
-    assert list(q4.signatures.values_list("team__side", flat=True)) == ["marketing"]
-    assert h1.status == Agreement.Status.DRAFT
-
-
-def test_seed_demo_has_a_superseded_version_and_one_in_force_with_actuals(db):
-    """Version 1 of the 2026 SLA is superseded by a signed version 2 in force with its actuals."""
-    _run("seed_demo")
-
-    first, second = Agreement.objects.filter(title="2026 pipeline SLA").order_by("version")
-    assert first.standing == "superseded"
-    assert second.standing == "in_force"
-    assert second.signatures.filter(voided_at__isnull=True).count() == 2
-    series = second.series
-    assert series.monthly_actuals.count() == 12
-    assert series.kpi_actuals.exists()
-    assert series.leads.count() == 3000
-    assert series.leads.filter(first_touch_at__gt=F("due_at")).exists()
-
-
-def test_seed_demo_twice_changes_nothing(db):
-    """A second run creates nothing, fails on nothing and still prints the logins."""
-    _run("seed_demo")
-    first = _demo_counts()
-
-    stdout, _stderr = _run("seed_demo")
-
-    assert _demo_counts() == first
-    assert "nothing changed" in stdout
-    assert "maria" in stdout
-    assert DEMO_PASSWORD in stdout
-
-
-def test_demo_users_can_sign_in(client, db):
-    """Every printed login works with the printed password."""
-    _run("seed_demo")
-    for person in DEMO_PEOPLE:
-        client.post("/accounts/login/", {"username": person.username, "password": DEMO_PASSWORD})
-        assert "_auth_user_id" in client.session, person.username
-        client.logout()
-
-
-def test_seed_demo_keeps_existing_users_and_teams(db, marketing_team):
-    """A team or user that already exists is reused, not duplicated or changed."""
-    UserFactory(username="maria", first_name="Mari")
-    _run("seed_demo")
-
-    assert get_user_model().objects.get(username="maria").first_name == "Mari"
-    assert Team.objects.filter(name="Growth Marketing").count() == 1
-    # The two drafts, and the amended SLA's two versions.
-    assert Agreement.objects.filter(marketing_team=marketing_team).count() == 4

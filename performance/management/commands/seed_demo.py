@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from performance.demo import demo_seed
+from performance.demo.seed import demo_seed
 
 
 class Command(BaseCommand):

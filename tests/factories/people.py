@@ -1,21 +1,20 @@
-"""Factories for the domain's models."""
+"""Users, teams and memberships: who acts for each side."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from teams.models import Membership, Side, Team
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
@@ -32,7 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
@@ -40,14 +39,26 @@ class TeamFactory(factory.django.DjangoModelFactory):
     side = Side.MARKETING
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
+
+    class Params:
+        signatory = factory.Trait(role=Membership.Role.SIGNATORY)
 
     user = factory.SubFactory(UserFactory)
     team = factory.SubFactory(TeamFactory)
     role = Membership.Role.MEMBER
 
 
-def agreement_dates() -> tuple[dt.date, dt.date]:
-    return dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+def team_signatory(team: Team) -> User:
+    """The team's first signatory, or a new one signing with DEFAULT_PASSWORD."""
+    membership = (
+        Membership.objects.filter(team=team, role=Membership.Role.SIGNATORY)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if membership is None:
+        membership = MembershipFactory.create(team=team, signatory=True)
+    return membership.user
