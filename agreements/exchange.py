@@ -7,7 +7,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from agreements.funnel import plan_for
+from django.db import models
+
+from agreements.funnel import FUNNEL_INPUTS, plan_for
 from agreements.models import Agreement
 
 SCHEMA = "slaportal.agreement/1"
@@ -28,6 +30,14 @@ def _date(value: Any) -> str | None:
 
 def _time(value: Any) -> str:
     return value.strftime("%H:%M")
+
+
+def _field_text(instance: models.Model, name: str) -> Any:
+    """A field's value as schema /1 writes it: a decimal as a two-place string."""
+    value = getattr(instance, name)
+    if isinstance(instance._meta.get_field(name), models.DecimalField):
+        return decimal_text(value)
+    return value
 
 
 def _plan(agreement: Agreement) -> dict[str, Any] | None:
@@ -63,13 +73,7 @@ def content_of(agreement: Agreement) -> dict[str, Any]:
         "period": {"start": _date(agreement.start_date), "end": _date(agreement.end_date)},
         "funnel": {
             "currency": agreement.currency,
-            "revenue_goal": decimal_text(agreement.revenue_goal),
-            "marketing_share_pct": decimal_text(agreement.marketing_share_pct),
-            "average_deal_size": decimal_text(agreement.average_deal_size),
-            "lead_to_mql_pct": decimal_text(agreement.lead_to_mql_pct),
-            "mql_to_sql_pct": decimal_text(agreement.mql_to_sql_pct),
-            "sql_to_won_pct": decimal_text(agreement.sql_to_won_pct),
-            "months": agreement.months,
+            **{name: _field_text(agreement, name) for name in FUNNEL_INPUTS},
             "plan": _plan(agreement),
         },
         "kpis": [

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from agreements.funnel import FUNNEL_INPUTS
+
 
 @dataclass(frozen=True)
 class Section:
@@ -28,16 +30,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "funnel",
         _("Goals and funnel plan"),
-        fields=(
-            "currency",
-            "revenue_goal",
-            "marketing_share_pct",
-            "average_deal_size",
-            "lead_to_mql_pct",
-            "mql_to_sql_pct",
-            "sql_to_won_pct",
-            "months",
-        ),
+        fields=("currency", *FUNNEL_INPUTS),
         export_keys=("funnel",),
     ),
     Section("kpis", _("KPIs"), rows=("kpis",), export_keys=("kpis",)),
@@ -77,6 +70,9 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 SECTIONS_BY_KEY: dict[str, Section] = {section.key: section for section in SECTIONS}
+# Every field of the content held on the agreement's own row, in section order.
+CONTENT_FIELDS: tuple[str, ...] = tuple(name for section in SECTIONS for name in section.fields)
+# Every relation of repeating rows, in section order: what a whole agreement prefetches.
 ROW_RELATIONS: tuple[str, ...] = tuple(name for section in SECTIONS for name in section.rows)
 
 

@@ -28,6 +28,7 @@ from agreements.models import (
     RejectionReason,
     Responsibility,
 )
+from agreements.sections import CONTENT_FIELDS
 from agreements.services.admin_writes import agreement_admin_save
 from agreements.services.agreements import agreement_create
 from teams.models import Side, Team
@@ -145,30 +146,7 @@ class AgreementChangeForm(forms.ModelForm):
 
     class Meta:
         model = Agreement
-        fields = (
-            "title",
-            "marketing_team",
-            "sales_team",
-            "start_date",
-            "end_date",
-            "owner",
-            "currency",
-            "revenue_goal",
-            "marketing_share_pct",
-            "average_deal_size",
-            "lead_to_mql_pct",
-            "mql_to_sql_pct",
-            "sql_to_won_pct",
-            "months",
-            "mql_score_threshold",
-            "timezone",
-            "workdays",
-            "day_start",
-            "day_end",
-            "report_cadence",
-            "meeting_cadence",
-            "next_review",
-        )
+        fields = ("owner", *CONTENT_FIELDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -34,7 +34,7 @@ from agreements.models import (
     Responsibility,
 )
 from agreements.permissions import visible_agreements
-from agreements.sections import SECTIONS_BY_KEY, Section
+from agreements.sections import SECTIONS_BY_KEY, Section, section_get
 from teams.models import Side, Team
 from teams.selectors import user_team_ids
 
@@ -233,7 +233,7 @@ class AgreementPartiesForm(RulesInPython):
 
     class Meta:
         model = Agreement
-        fields = ("title", "marketing_team", "sales_team", "start_date", "end_date")
+        fields = section_get("header").fields
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -368,22 +368,13 @@ class HeaderForm(SectionFormMixin, AgreementPartiesForm):
         return self.parties_layout()
 
 
-FUNNEL_INPUTS = (
-    "revenue_goal",
-    "marketing_share_pct",
-    "average_deal_size",
-    "lead_to_mql_pct",
-    "mql_to_sql_pct",
-    "sql_to_won_pct",
-    "months",
-)
-
-
 class FunnelForm(SectionModelForm):
+    # Revenue goal first: the first field gets the focus, and the layout opens with it.
+    field_order = ["revenue_goal"]
+
     class Meta:
         model = Agreement
-        # Revenue goal first: the first field gets the focus, and the layout opens with it.
-        fields = ("revenue_goal", "currency", *FUNNEL_INPUTS[1:])
+        fields = section_get("funnel").fields
 
     def __init__(self, *args: Any, preview_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -392,7 +383,7 @@ class FunnelForm(SectionModelForm):
         self.fields["currency"].widget.attrs.update(
             {"maxlength": 3, "autocapitalize": "characters", "size": 4}
         )
-        for name in ("currency", *FUNNEL_INPUTS):
+        for name in self._meta.fields or ():
             widget = self.fields[name].widget
             widget.attrs["inputmode"] = "numeric" if name == "months" else "decimal"
             if name == "currency":
@@ -454,7 +445,7 @@ class FunnelForm(SectionModelForm):
 class CriteriaForm(SectionModelForm):
     class Meta:
         model = Agreement
-        fields = ("mql_score_threshold",)
+        fields = section_get("criteria").fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -489,7 +480,7 @@ class CalendarForm(SectionModelForm):
 
     class Meta:
         model = Agreement
-        fields = ("timezone", "workdays", "day_start", "day_end")
+        fields = section_get("service_levels").fields
         widgets = {"day_start": TimeInput(), "day_end": TimeInput()}
 
     def section_layout(self) -> Layout:
@@ -521,7 +512,7 @@ class CalendarForm(SectionModelForm):
 class ReviewForm(SectionModelForm):
     class Meta:
         model = Agreement
-        fields = ("report_cadence", "meeting_cadence", "next_review")
+        fields = section_get("review").fields
         widgets = {"next_review": DateInput()}
 
     def section_layout(self) -> Layout:

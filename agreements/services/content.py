@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from agreements.exchange import SCHEMA
+from agreements.funnel import FUNNEL_INPUTS
 from agreements.models import (
     Agreement,
     Deadline,
@@ -50,13 +51,7 @@ AGREEMENT_PATHS: dict[str, str] = {
     "start_date": "period.start",
     "end_date": "period.end",
     "currency": "funnel.currency",
-    "revenue_goal": "funnel.revenue_goal",
-    "marketing_share_pct": "funnel.marketing_share_pct",
-    "average_deal_size": "funnel.average_deal_size",
-    "lead_to_mql_pct": "funnel.lead_to_mql_pct",
-    "mql_to_sql_pct": "funnel.mql_to_sql_pct",
-    "sql_to_won_pct": "funnel.sql_to_won_pct",
-    "months": "funnel.months",
+    **{name: f"funnel.{name}" for name in FUNNEL_INPUTS},
     "mql_score_threshold": "criteria.mql_score_threshold",
     "timezone": "service_levels.calendar.timezone",
     "workdays": "service_levels.calendar.workdays",
@@ -218,7 +213,10 @@ def _model_errors(
             reader.error(path, message)
 
 
-def _row_value(reader: _Reader, model: type[models.Model], name: str, value: Any, path: str) -> Any:
+def _field_value(
+    reader: _Reader, model: type[models.Model], name: str, value: Any, path: str
+) -> Any:
+    """A document's value read as the type of the model field it fills."""
     model_field = model._meta.get_field(name)
     if isinstance(model_field, models.DecimalField):
         return reader.decimal(value, path)
@@ -255,7 +253,10 @@ def content_validate(document: Any) -> ValidatedContent:
         "start_date": reader.date(period.get("start"), "period.start"),
         "end_date": reader.date(period.get("end"), "period.end"),
         "currency": reader.text(funnel.get("currency"), "funnel.currency", default="USD").upper(),
-        "months": reader.integer(funnel.get("months"), "funnel.months"),
+        **{
+            name: _field_value(reader, Agreement, name, funnel.get(name), f"funnel.{name}")
+            for name in FUNNEL_INPUTS
+        },
         "mql_score_threshold": reader.integer(
             criteria.get("mql_score_threshold"), "criteria.mql_score_threshold"
         ),
@@ -274,15 +275,6 @@ def content_validate(document: Any) -> ValidatedContent:
         ),
         "next_review": reader.date(review.get("next_review"), "review.next_review"),
     }
-    for name in (
-        "revenue_goal",
-        "marketing_share_pct",
-        "average_deal_size",
-        "lead_to_mql_pct",
-        "mql_to_sql_pct",
-        "sql_to_won_pct",
-    ):
-        fields[name] = reader.decimal(funnel.get(name), f"funnel.{name}")
 
     workdays_path = "service_levels.calendar.workdays"
     workdays = reader.items(calendar.get("workdays", [1, 2, 3, 4, 5]), workdays_path)
@@ -346,7 +338,7 @@ def content_validate(document: Any) -> ValidatedContent:
                 continue
             before = len(reader.errors)
             values = {
-                name: _row_value(reader, model, name, item.get(name), f"{item_path}.{name}")
+                name: _field_value(reader, model, name, item.get(name), f"{item_path}.{name}")
                 for name in names
             }
             bad = {path.rsplit(".", 1)[-1] for path, _m in reader.errors[before:]}
