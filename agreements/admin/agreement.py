@@ -28,6 +28,7 @@ from agreements.models import (
     RejectionReason,
     Responsibility,
 )
+from agreements.models.agreement import is_weekday
 from agreements.sections import CONTENT_FIELDS
 from agreements.services.admin_writes import agreement_admin_save
 from agreements.services.agreements import agreement_create
@@ -155,12 +156,7 @@ class AgreementChangeForm(forms.ModelForm):
 
     def clean_workdays(self) -> list[int]:
         days = self.cleaned_data.get("workdays")
-        if (
-            not isinstance(days, list)
-            or not days
-            or any(isinstance(day, bool) or not isinstance(day, int) for day in days)
-            or any(not 1 <= day <= 7 for day in days)
-        ):
+        if not isinstance(days, list) or not days or not all(is_weekday(day) for day in days):
             raise forms.ValidationError(ERROR_WORKDAYS, code="invalid_workdays")
         return sorted(set(days))
 

@@ -6,17 +6,14 @@ import contextlib
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cache
 from typing import Any, ClassVar
-from zoneinfo import available_timezones
 
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_slug
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.utils import ErrorDict
 from django.urls import reverse
@@ -33,6 +30,13 @@ from agreements.models import (
     RejectionReason,
     Responsibility,
 )
+from agreements.models.agreement import (
+    ERROR_DAY_END,
+    ERROR_END_BEFORE_START,
+    ERROR_NO_WORKDAY,
+    Weekday,
+    known_timezones,
+)
 from agreements.permissions import visible_agreements
 from agreements.sections import SECTIONS_BY_KEY, Section, section_get
 from teams.models import Side, Team
@@ -42,10 +46,6 @@ ERROR_RATE = _("Enter a rate above 0 and at most 100.")
 ERROR_NOT_NEGATIVE = _("Enter an amount of 0 or more.")
 ERROR_DEAL_SIZE = _("The average deal size must be greater than 0.")
 ERROR_MONTHS = _("The plan covers 1 to 120 months.")
-ERROR_END_BEFORE_START = _("The end date must be after the start date.")
-ERROR_DAY_END = _("The working day must end after it starts.")
-ERROR_TIMEZONE = _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Berlin.")
-ERROR_NO_WORKDAY = _("Choose at least one working day.")
 ERROR_TARGET = _("A target must be 0 or more.")
 ERROR_FIRST_RESPONSE = _("The first response time must be more than 0 hours.")
 ERROR_ATTEMPTS = _("At least 1 contact attempt.")
@@ -60,23 +60,18 @@ ERROR_NOT_YOUR_TEAMS = _(
 ERROR_COPY_SOURCE = _("Choose the agreement to copy.")
 ERROR_DUPLICATE = _("“%(value)s” appears more than once; each must be unique.")
 
-WEEKDAYS = (
-    (1, _("Monday")),
-    (2, _("Tuesday")),
-    (3, _("Wednesday")),
-    (4, _("Thursday")),
-    (5, _("Friday")),
-    (6, _("Saturday")),
-    (7, _("Sunday")),
-)
 
-HUNDRED = Decimal(100)
+def range_messages(message: Any, *, upper: bool = True) -> dict[str, Any]:
+    """A model field's range validators reported in the form's own words."""
+    # The model's validators state the bounds; ModelForm runs them after the field's own
+    # cleaning and swaps in the form's message for their codes.
+    return {"min_value": message, "max_value": message} if upper else {"min_value": message}
 
 
 @cache
 def timezone_names() -> tuple[str, ...]:
     """Every IANA time zone name this system knows, sorted."""
-    return tuple(sorted(available_timezones()))
+    return tuple(sorted(known_timezones()))
 
 
 @cache
@@ -131,18 +126,6 @@ def _autofocus_first(form: forms.BaseForm) -> None:
     for bound in form.visible_fields():
         bound.field.widget.attrs["autofocus"] = True
         return
-
-
-def _check_rate(value: Decimal | None) -> Decimal | None:
-    if value is not None and not (0 < value <= HUNDRED):
-        raise ValidationError(ERROR_RATE, code="rate_range")
-    return value
-
-
-def _check_not_negative(value: Decimal | None, message: Any = ERROR_NOT_NEGATIVE) -> Any:
-    if value is not None and value < 0:
-        raise ValidationError(message, code="negative")
-    return value
 
 
 def _check_end_after_start(
@@ -375,6 +358,15 @@ class FunnelForm(SectionModelForm):
     class Meta:
         model = Agreement
         fields = section_get("funnel").fields
+        error_messages = {
+            "revenue_goal": range_messages(ERROR_NOT_NEGATIVE),
+            "marketing_share_pct": range_messages(ERROR_RATE),
+            "average_deal_size": range_messages(ERROR_DEAL_SIZE),
+            "lead_to_mql_pct": range_messages(ERROR_RATE),
+            "mql_to_sql_pct": range_messages(ERROR_RATE),
+            "sql_to_won_pct": range_messages(ERROR_RATE),
+            "months": range_messages(ERROR_MONTHS),
+        }
 
     def __init__(self, *args: Any, preview_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -414,38 +406,13 @@ class FunnelForm(SectionModelForm):
             raise ValidationError(ERROR_CURRENCY, code="currency")
         return value
 
-    def clean_revenue_goal(self) -> Decimal | None:
-        return _check_not_negative(self.cleaned_data.get("revenue_goal"))
-
-    def clean_average_deal_size(self) -> Decimal | None:
-        value = self.cleaned_data.get("average_deal_size")
-        if value is not None and value <= 0:
-            raise ValidationError(ERROR_DEAL_SIZE, code="deal_size")
-        return value
-
-    def clean_marketing_share_pct(self) -> Decimal | None:
-        return _check_rate(self.cleaned_data.get("marketing_share_pct"))
-
-    def clean_lead_to_mql_pct(self) -> Decimal | None:
-        return _check_rate(self.cleaned_data.get("lead_to_mql_pct"))
-
-    def clean_mql_to_sql_pct(self) -> Decimal | None:
-        return _check_rate(self.cleaned_data.get("mql_to_sql_pct"))
-
-    def clean_sql_to_won_pct(self) -> Decimal | None:
-        return _check_rate(self.cleaned_data.get("sql_to_won_pct"))
-
-    def clean_months(self) -> int | None:
-        value = self.cleaned_data.get("months")
-        if value is not None and not 1 <= value <= 120:
-            raise ValidationError(ERROR_MONTHS, code="months")
-        return value
-
 
 class CriteriaForm(SectionModelForm):
     class Meta:
         model = Agreement
         fields = section_get("criteria").fields
+        # A positive integer field: its database range starts at 0.
+        error_messages = {"mql_score_threshold": range_messages(ERROR_THRESHOLD, upper=False)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -453,12 +420,6 @@ class CriteriaForm(SectionModelForm):
 
     def section_layout(self) -> Layout:
         return Layout(Row(Column("mql_score_threshold", css_class="col-md-4")))
-
-    def clean_mql_score_threshold(self) -> int | None:
-        value = self.cleaned_data.get("mql_score_threshold")
-        if value is not None and value < 0:
-            raise ValidationError(ERROR_THRESHOLD, code="threshold")
-        return value
 
 
 class CalendarForm(SectionModelForm):
@@ -472,7 +433,7 @@ class CalendarForm(SectionModelForm):
     )
     workdays = forms.TypedMultipleChoiceField(
         label=_("Working days"),
-        choices=WEEKDAYS,
+        choices=Weekday.choices,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -492,10 +453,8 @@ class CalendarForm(SectionModelForm):
         )
 
     def clean_timezone(self) -> str:
-        value = (self.cleaned_data.get("timezone") or "").strip()
-        if value not in timezone_names():
-            raise ValidationError(ERROR_TIMEZONE, code="timezone", params={"value": value})
-        return value
+        # The model's validate_timezone then checks the name.
+        return (self.cleaned_data.get("timezone") or "").strip()
 
     def clean_workdays(self) -> list[int]:
         value = sorted(set(self.cleaned_data.get("workdays") or []))
@@ -568,9 +527,7 @@ class KpiForm(RowForm):
     class Meta:
         model = Kpi
         fields = ("name", "owner", "target", "unit", "direction", "cadence")
-
-    def clean_target(self) -> Decimal | None:
-        return _check_not_negative(self.cleaned_data.get("target"), ERROR_TARGET)
+        error_messages = {"target": range_messages(ERROR_TARGET)}
 
 
 class ResponsibilityForm(RowForm):
@@ -622,24 +579,11 @@ class LeadTypeForm(RowForm):
             "attempt_window_days",
             "escalation",
         )
-
-    def clean_first_response_hours(self) -> Decimal | None:
-        value = self.cleaned_data.get("first_response_hours")
-        if value is not None and value <= 0:
-            raise ValidationError(ERROR_FIRST_RESPONSE, code="first_response")
-        return value
-
-    def clean_min_attempts(self) -> int | None:
-        value = self.cleaned_data.get("min_attempts")
-        if value is not None and value < 1:
-            raise ValidationError(ERROR_ATTEMPTS, code="attempts")
-        return value
-
-    def clean_attempt_window_days(self) -> int | None:
-        value = self.cleaned_data.get("attempt_window_days")
-        if value is not None and value < 1:
-            raise ValidationError(ERROR_WINDOW, code="window")
-        return value
+        error_messages = {
+            "first_response_hours": range_messages(ERROR_FIRST_RESPONSE),
+            "min_attempts": range_messages(ERROR_ATTEMPTS),
+            "attempt_window_days": range_messages(ERROR_WINDOW),
+        }
 
 
 class HolidayForm(RowForm):
@@ -652,22 +596,13 @@ class HolidayForm(RowForm):
 
 
 class RejectionReasonForm(RowForm):
-    # The model's SlugField validator runs first; its message is replaced by a clearer one.
-    code = forms.CharField(label=_("Code"), max_length=40)
-
     columns = (("code", "col-md-3"), ("label", "col-md-5"), ("next_step", "col-md-3"))
 
     class Meta:
         model = RejectionReason
         fields = ("code", "label", "next_step")
-
-    def clean_code(self) -> str:
-        value = (self.cleaned_data.get("code") or "").strip()
-        try:
-            validate_slug(value)
-        except ValidationError:
-            raise ValidationError(ERROR_SLUG, code="slug") from None
-        return value
+        # The slug field's own message names no example; this one does.
+        error_messages = {"code": {"invalid": ERROR_SLUG}}
 
 
 class DeadlineForm(RowForm):

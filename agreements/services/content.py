@@ -23,6 +23,12 @@ from agreements.models import (
     RejectionReason,
     Responsibility,
 )
+from agreements.models.agreement import (
+    ERROR_DAY_END,
+    ERROR_END_BEFORE_START,
+    ERROR_NO_WORKDAY,
+    is_weekday,
+)
 from teams.models import Side, Team
 
 ERROR_NOT_OBJECT = "Expected a JSON object."
@@ -278,13 +284,11 @@ def content_validate(document: Any) -> ValidatedContent:
 
     workdays_path = "service_levels.calendar.workdays"
     workdays = reader.items(calendar.get("workdays", [1, 2, 3, 4, 5]), workdays_path)
-    if any(
-        isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7 for day in workdays
-    ):
+    if not all(is_weekday(day) for day in workdays):
         reader.error(workdays_path, _("Working days are weekday numbers from 1 (Monday) to 7."))
         workdays = []
     elif not workdays:
-        reader.error(workdays_path, _("Choose at least one working day."))
+        reader.error(workdays_path, str(ERROR_NO_WORKDAY))
     fields["workdays"] = sorted(set(workdays))
 
     if not fields["title"]:
@@ -295,11 +299,9 @@ def content_validate(document: Any) -> ValidatedContent:
     if end is None and "period.end" not in dict(reader.errors):
         reader.error("period.end", _("An end date is required."))
     if start and end and end <= start:
-        reader.error("period.end", _("The end date must be after the start date."))
+        reader.error("period.end", str(ERROR_END_BEFORE_START))
     if fields["day_start"] and fields["day_end"] and fields["day_end"] <= fields["day_start"]:
-        reader.error(
-            "service_levels.calendar.day_end", _("The working day must end after it starts.")
-        )
+        reader.error("service_levels.calendar.day_end", str(ERROR_DAY_END))
 
     known_paths = {path for path, _message in reader.errors}
     candidate = Agreement(

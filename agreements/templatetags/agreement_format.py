@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from agreements.forms.drafting import WEEKDAYS
 from agreements.models import Agreement, QualificationRule
+from agreements.models.agreement import Weekday
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ STATUS_BADGES: dict[str, str] = {
 @register.filter
 def workday_names(days: Iterable[Any]) -> str:
     """ISO weekday numbers as names, Monday first: [1, 2] -> "Monday, Tuesday"."""
-    names = dict(WEEKDAYS)
+    names = dict(Weekday.choices)
     chosen = sorted({int(day) for day in days or ()})
     return ", ".join(str(names[day]) for day in chosen if day in names)
 

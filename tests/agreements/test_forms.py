@@ -11,20 +11,16 @@ from agreements.forms.drafting import (
     ERROR_ATTEMPTS,
     ERROR_COPY_SOURCE,
     ERROR_CURRENCY,
-    ERROR_DAY_END,
     ERROR_DEAL_SIZE,
     ERROR_DUPLICATE,
-    ERROR_END_BEFORE_START,
     ERROR_FIRST_RESPONSE,
     ERROR_MONTHS,
-    ERROR_NO_WORKDAY,
     ERROR_NOT_NEGATIVE,
     ERROR_NOT_YOUR_TEAMS,
     ERROR_RATE,
     ERROR_SLUG,
     ERROR_TARGET,
     ERROR_THRESHOLD,
-    ERROR_TIMEZONE,
     ERROR_WINDOW,
     AgreementCreateForm,
     AgreementFilterForm,
@@ -43,6 +39,12 @@ from agreements.forms.drafting import (
     section_editor,
 )
 from agreements.models import Agreement
+from agreements.models.agreement import (
+    ERROR_DAY_END,
+    ERROR_END_BEFORE_START,
+    ERROR_NO_WORKDAY,
+    ERROR_TIMEZONE,
+)
 from teams.models import Side, Team
 from tests.agreements.drafting import FUNNEL_VALUES, formset_data
 
