@@ -14,14 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.client import client_ip
-from agreements.forms.drafting import (
-    ERROR_NOT_YOUR_TEAMS,
-    AgreementCreateForm,
-    AgreementFilterForm,
-    FunnelForm,
-    SectionEditor,
-    section_editor,
-)
+from agreements.forms.drafting.editor import SectionEditor, section_editor
+from agreements.forms.drafting.funnel import FunnelForm
+from agreements.forms.drafting.listing import AgreementFilterForm
+from agreements.forms.drafting.parties import ERROR_NOT_YOUR_TEAMS, AgreementCreateForm
 from agreements.funnel import plan_for
 from agreements.models import Agreement
 from agreements.permissions import can_edit

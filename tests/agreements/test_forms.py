@@ -7,36 +7,39 @@ from typing import Any
 
 import pytest
 
-from agreements.forms.drafting import (
-    ERROR_ATTEMPTS,
-    ERROR_COPY_SOURCE,
+from agreements.forms.drafting.calendar import CalendarForm
+from agreements.forms.drafting.criteria import ERROR_THRESHOLD, CriteriaForm
+from agreements.forms.drafting.editor import section_editor
+from agreements.forms.drafting.funnel import (
     ERROR_CURRENCY,
     ERROR_DEAL_SIZE,
-    ERROR_DUPLICATE,
-    ERROR_FIRST_RESPONSE,
     ERROR_MONTHS,
     ERROR_NOT_NEGATIVE,
-    ERROR_NOT_YOUR_TEAMS,
     ERROR_RATE,
+    FunnelForm,
+)
+from agreements.forms.drafting.listing import AgreementFilterForm
+from agreements.forms.drafting.parties import (
+    ERROR_COPY_SOURCE,
+    ERROR_NOT_YOUR_TEAMS,
+    AgreementCreateForm,
+    HeaderForm,
+)
+from agreements.forms.drafting.review import ReviewForm
+from agreements.forms.drafting.rows import (
+    ERROR_ATTEMPTS,
+    ERROR_DUPLICATE,
+    ERROR_FIRST_RESPONSE,
     ERROR_SLUG,
     ERROR_TARGET,
-    ERROR_THRESHOLD,
     ERROR_WINDOW,
-    AgreementCreateForm,
-    AgreementFilterForm,
-    CalendarForm,
-    CriteriaForm,
     DeadlineFormSet,
-    FunnelForm,
-    HeaderForm,
     HolidayFormSet,
     KpiFormSet,
     LeadTypeFormSet,
     QualificationRuleFormSet,
     RejectionReasonFormSet,
     ResponsibilityFormSet,
-    ReviewForm,
-    section_editor,
 )
 from agreements.models import Agreement
 from agreements.models.agreement import (
