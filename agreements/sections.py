@@ -69,6 +69,23 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 
+# The fields of each relation's rows, in the order schema /1 lists them.
+ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "kpis": ("name", "owner", "target", "unit", "direction", "cadence"),
+    "responsibilities": ("owner", "activity", "description", "commitment"),
+    "criteria_rules": ("stage", "category", "rule", "points"),
+    "service_levels": (
+        "lead_type",
+        "first_response_hours",
+        "min_attempts",
+        "attempt_window_days",
+        "escalation",
+    ),
+    "holidays": ("date",),
+    "rejection_reasons": ("code", "label", "next_step"),
+    "deadlines": ("title", "due", "owner", "done"),
+}
+
 SECTIONS_BY_KEY: dict[str, Section] = {section.key: section for section in SECTIONS}
 # Every field of the content held on the agreement's own row, in section order.
 CONTENT_FIELDS: tuple[str, ...] = tuple(name for section in SECTIONS for name in section.fields)

@@ -20,6 +20,7 @@ from agreements.models import (
     RejectionReason,
     Responsibility,
 )
+from agreements.sections import ROW_FIELDS
 
 
 class SectionRowFormSet(BaseInlineFormSet):
@@ -61,44 +62,38 @@ class SectionRowInline(admin.TabularInline):
 
 class KpiInline(SectionRowInline):
     model = Kpi
-    fields = ("position", "name", "owner", "target", "unit", "direction", "cadence")
+    fields = ("position", *ROW_FIELDS["kpis"])
 
 
 class ResponsibilityInline(SectionRowInline):
     model = Responsibility
-    fields = ("position", "owner", "activity", "description", "commitment")
+    fields = ("position", *ROW_FIELDS["responsibilities"])
 
 
 class QualificationRuleInline(SectionRowInline):
     model = QualificationRule
-    fields = ("position", "stage", "category", "rule", "points")
+    fields = ("position", *ROW_FIELDS["criteria_rules"])
 
 
 class LeadTypeServiceLevelInline(SectionRowInline):
     model = LeadTypeServiceLevel
-    fields = (
-        "position",
-        "lead_type",
-        "first_response_hours",
-        "min_attempts",
-        "attempt_window_days",
-        "escalation",
-    )
+    fields = ("position", *ROW_FIELDS["service_levels"])
 
 
 class HolidayInline(SectionRowInline):
     model = Holiday
-    fields = ("date",)
+    # Holidays are kept in date order, so they have no position to set.
+    fields = ROW_FIELDS["holidays"]
 
 
 class RejectionReasonInline(SectionRowInline):
     model = RejectionReason
-    fields = ("position", "code", "label", "next_step")
+    fields = ("position", *ROW_FIELDS["rejection_reasons"])
 
 
 class DeadlineInline(SectionRowInline):
     model = Deadline
-    fields = ("position", "title", "due", "owner", "done")
+    fields = ("position", *ROW_FIELDS["deadlines"])
 
 
 class SectionRowAdmin(ReadOnlyAdmin):

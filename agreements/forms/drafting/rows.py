@@ -21,6 +21,7 @@ from agreements.models import (
     RejectionReason,
     Responsibility,
 )
+from agreements.sections import ROW_FIELDS
 
 ERROR_TARGET = _("A target must be 0 or more.")
 ERROR_FIRST_RESPONSE = _("The first response time must be more than 0 hours.")
@@ -72,7 +73,7 @@ class KpiForm(RowForm):
 
     class Meta:
         model = Kpi
-        fields = ("name", "owner", "target", "unit", "direction", "cadence")
+        fields = ROW_FIELDS["kpis"]
         error_messages = {"target": range_messages(ERROR_TARGET)}
 
 
@@ -86,7 +87,7 @@ class ResponsibilityForm(RowForm):
 
     class Meta:
         model = Responsibility
-        fields = ("owner", "activity", "description", "commitment")
+        fields = ROW_FIELDS["responsibilities"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "commitment": forms.Textarea(attrs={"rows": 2}),
@@ -103,7 +104,7 @@ class QualificationRuleForm(RowForm):
 
     class Meta:
         model = QualificationRule
-        fields = ("stage", "category", "rule", "points")
+        fields = ROW_FIELDS["criteria_rules"]
 
 
 class LeadTypeForm(RowForm):
@@ -118,13 +119,7 @@ class LeadTypeForm(RowForm):
 
     class Meta:
         model = LeadTypeServiceLevel
-        fields = (
-            "lead_type",
-            "first_response_hours",
-            "min_attempts",
-            "attempt_window_days",
-            "escalation",
-        )
+        fields = ROW_FIELDS["service_levels"]
         error_messages = {
             "first_response_hours": range_messages(ERROR_FIRST_RESPONSE),
             "min_attempts": range_messages(ERROR_ATTEMPTS),
@@ -137,7 +132,7 @@ class HolidayForm(RowForm):
 
     class Meta:
         model = Holiday
-        fields = ("date",)
+        fields = ROW_FIELDS["holidays"]
         widgets = {"date": DateInput()}
 
 
@@ -146,7 +141,7 @@ class RejectionReasonForm(RowForm):
 
     class Meta:
         model = RejectionReason
-        fields = ("code", "label", "next_step")
+        fields = ROW_FIELDS["rejection_reasons"]
         # The slug field's own message names no example; this one does.
         error_messages = {"code": {"invalid": ERROR_SLUG}}
 
@@ -161,7 +156,7 @@ class DeadlineForm(RowForm):
 
     class Meta:
         model = Deadline
-        fields = ("title", "due", "owner", "done")
+        fields = ROW_FIELDS["deadlines"]
         widgets = {"due": DateInput()}
 
 
