@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
@@ -39,6 +40,13 @@ ERROR_CHANGED_MEANWHILE = _(
     "Someone saved this agreement after you opened it. Reload the page and make the change again."
 )
 ERROR_WORKDAYS = _("Enter a list of weekday numbers from 1 (Monday) to 7, such as [1, 2, 3, 4, 5].")
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The acting staff member: the admin site lets in only signed-in, active staff."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 class AgreementAddForm(forms.ModelForm):
@@ -182,7 +190,7 @@ class AgreementAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Agreement]:
         return super().get_queryset(request).select_related("marketing_team", "sales_team", "owner")
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_fieldsets(self, request: HttpRequest, obj: Agreement | None = None) -> Any:
         if obj is None:
             return self.add_fieldsets
         if self.has_change_permission(request, obj):
@@ -199,17 +207,25 @@ class AgreementAdmin(admin.ModelAdmin):
             for name, options in self.fieldsets
         ]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Agreement | None = None
+    ) -> tuple[str, ...]:
         if obj is None:
             return ()
         return (*RECORD_FIELDS, "funnel_plan")
 
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Agreement | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         if obj is None:
             kwargs["form"] = self.add_form
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+    def get_inline_instances(self, request: HttpRequest, obj: Agreement | None = None) -> list[Any]:
         # A new draft's rows come from the service (template or empty), not from inlines.
         if obj is None:
             return []
@@ -232,12 +248,12 @@ class AgreementAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         if obj is not None and not obj.is_editable:
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         if obj is not None and not obj.is_editable:
             return False
         return super().has_delete_permission(request, obj)
@@ -259,12 +275,12 @@ class AgreementAdmin(admin.ModelAdmin):
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_form(self, request: Any, form: Any, change: bool) -> Any:
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
         if change:
             return form.save(commit=False)
         data = form.cleaned_data
         return agreement_create(
-            actor=request.user,
+            actor=staff_user(request),
             title=data["title"],
             marketing_team=data["marketing_team"],
             sales_team=data["sales_team"],
@@ -274,12 +290,12 @@ class AgreementAdmin(admin.ModelAdmin):
             ip_address=client_ip(request),
         )
 
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Agreement, form: Any, change: bool) -> None:
         # A new draft was created by agreement_create in save_form; a change is written
         # together with its inline rows in save_related, as one audited revision.
         return
 
-    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if not change:
             return
         changed = [name for name in form.changed_data if name != "base_revision"]
@@ -299,7 +315,7 @@ class AgreementAdmin(admin.ModelAdmin):
 
         agreement_admin_save(
             agreement=agreement,
-            actor=request.user,
+            actor=staff_user(request),
             write=write,
             base_revision=form.cleaned_data["base_revision"],
             changed=changed,
@@ -337,13 +353,13 @@ class AgreementVersionInline(admin.TabularInline):
     show_change_link = True
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return False
 
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from agreements.admin.base import ReadOnlyAdmin
 from agreements.models import (
+    Agreement,
     Deadline,
     Holiday,
     Kpi,
@@ -50,13 +51,13 @@ class SectionRowInline(admin.TabularInline):
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
     }
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return (obj is None or obj.is_editable) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return (obj is None or obj.is_editable) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return (obj is None or obj.is_editable) and super().has_delete_permission(request, obj)
 
 

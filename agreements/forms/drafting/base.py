@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
@@ -10,6 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from agreements.models import Agreement
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def range_messages(message: Any, *, upper: bool = True) -> dict[str, Any]:
@@ -98,7 +101,7 @@ class SectionBaseForm(SectionFormMixin, forms.Form):
 
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args: Any, agreement: Agreement, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agreement: Agreement, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_helper()
 
@@ -106,7 +109,7 @@ class SectionBaseForm(SectionFormMixin, forms.Form):
 class SectionModelForm(SectionFormMixin, RulesInPython):
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args: Any, agreement: Agreement, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agreement: Agreement, user: User, **kwargs: Any) -> None:
         kwargs["instance"] = agreement
         super().__init__(*args, **kwargs)
         autofocus_first(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -30,6 +30,9 @@ from agreements.forms.drafting.rows import (
 )
 from agreements.models import Agreement
 from agreements.sections import SECTIONS_BY_KEY, Section
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def section_editor(
     *,
     section_key: str,
     agreement: Agreement,
-    user: Any,
+    user: User,
     data: Any = None,
     add_row: str = "",
 ) -> SectionEditor:

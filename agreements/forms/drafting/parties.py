@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
@@ -24,6 +24,9 @@ from agreements.permissions import visible_agreements
 from agreements.sections import section_get
 from teams.models import Side, Team
 from teams.selectors import user_team_ids
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ERROR_NOT_YOUR_TEAMS = _(
     "You can only make an agreement for a team you belong to: "
@@ -60,7 +63,7 @@ class AgreementPartiesForm(RulesInPython):
         fields = section_get("header").fields
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         own = set() if user.is_staff else user_team_ids(user)
@@ -117,7 +120,7 @@ class AgreementCreateForm(AgreementPartiesForm):
         ),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         source_field = self.fields["copy_source"]
         assert isinstance(source_field, forms.ModelChoiceField)
@@ -143,7 +146,7 @@ class AgreementCreateForm(AgreementPartiesForm):
 class HeaderForm(SectionFormMixin, AgreementPartiesForm):
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args: Any, agreement: Agreement, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agreement: Agreement, user: User, **kwargs: Any) -> None:
         super().__init__(*args, instance=agreement, user=user, **kwargs)
         self.setup_helper()
 
