@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from agreements.funnel import FUNNEL_INPUTS, inputs_missing
 from agreements.models import Agreement, QualificationRule
 from agreements.models.agreement import Weekday
 
@@ -26,6 +27,12 @@ def workday_names(days: Iterable[Any]) -> str:
     names = dict(Weekday.choices)
     chosen = sorted({int(day) for day in days or ()})
     return ", ".join(str(names[day]) for day in chosen if day in names)
+
+
+@register.filter
+def funnel_is_empty(agreement: Agreement) -> bool:
+    """No funnel input holds a value yet: the section shows its empty state."""
+    return len(inputs_missing(agreement)) == len(FUNNEL_INPUTS)
 
 
 @register.filter
