@@ -98,6 +98,12 @@ def test_rates_outside_zero_to_hundred_are_refused_beside_the_field(
     assert form.errors[field] == [str(ERROR_RATE)]
 
 
+def test_range_messages_name_the_model_bounds():
+    """The messages are built from the model's bounds and read as they always have."""
+    assert str(ERROR_RATE) == "Enter a rate above 0 and at most 100."
+    assert str(ERROR_MONTHS) == "The plan covers 1 to 120 months."
+
+
 @pytest.mark.parametrize("value", ["0.01", "100"])
 def test_rates_at_the_edges_are_accepted(agreement, marketing_member, value):
     """0.01% and 100% are valid rates."""

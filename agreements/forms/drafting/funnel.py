@@ -6,16 +6,21 @@ from typing import Any
 
 from crispy_forms.layout import Column, Layout, Row
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agreements.forms.drafting.base import SectionModelForm, plain_integer, range_messages
 from agreements.models import Agreement
+from agreements.models.agreement import MONTHS_MAX, MONTHS_MIN, RATE_MAX
 from agreements.sections import section_get
 
-ERROR_RATE = _("Enter a rate above 0 and at most 100.")
+# The bounds come from the model, so the message cannot drift from the rule.
+ERROR_RATE = format_lazy(_("Enter a rate above 0 and at most {max}."), max=RATE_MAX)
 ERROR_NOT_NEGATIVE = _("Enter an amount of 0 or more.")
 ERROR_DEAL_SIZE = _("The average deal size must be greater than 0.")
-ERROR_MONTHS = _("The plan covers 1 to 120 months.")
+ERROR_MONTHS = format_lazy(
+    _("The plan covers {min} to {max} months."), min=MONTHS_MIN, max=MONTHS_MAX
+)
 ERROR_CURRENCY = _("Enter a three-letter currency code such as USD or EUR.")
 
 
