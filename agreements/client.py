@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request past LoginRequiredMiddleware: its user has signed in."""
+
+    user: User
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -7,8 +7,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from agreements.funnel import plan_for
+from django.db import models
+
+from agreements.funnel import FUNNEL_INPUTS, plan_for
 from agreements.models import Agreement
+from agreements.sections import ROW_FIELDS
 
 SCHEMA = "slaportal.agreement/1"
 
@@ -28,6 +31,26 @@ def _date(value: Any) -> str | None:
 
 def _time(value: Any) -> str:
     return value.strftime("%H:%M")
+
+
+def _field_text(instance: models.Model, name: str) -> Any:
+    """A field's value as schema /1 writes it: a decimal as a two-place string, a date in ISO."""
+    value = getattr(instance, name)
+    model_field = instance._meta.get_field(name)
+    if isinstance(model_field, models.DecimalField):
+        return decimal_text(value)
+    if isinstance(model_field, models.DateField):
+        return _date(value)
+    return value
+
+
+def _rows(agreement: Agreement, relation: str) -> list[dict[str, Any]]:
+    """One relation's rows, each with its fields in the schema's order."""
+    names = ROW_FIELDS[relation]
+    return [
+        {name: _field_text(row, name) for name in names}
+        for row in getattr(agreement, relation).all()
+    ]
 
 
 def _plan(agreement: Agreement) -> dict[str, Any] | None:
@@ -63,46 +86,14 @@ def content_of(agreement: Agreement) -> dict[str, Any]:
         "period": {"start": _date(agreement.start_date), "end": _date(agreement.end_date)},
         "funnel": {
             "currency": agreement.currency,
-            "revenue_goal": decimal_text(agreement.revenue_goal),
-            "marketing_share_pct": decimal_text(agreement.marketing_share_pct),
-            "average_deal_size": decimal_text(agreement.average_deal_size),
-            "lead_to_mql_pct": decimal_text(agreement.lead_to_mql_pct),
-            "mql_to_sql_pct": decimal_text(agreement.mql_to_sql_pct),
-            "sql_to_won_pct": decimal_text(agreement.sql_to_won_pct),
-            "months": agreement.months,
+            **{name: _field_text(agreement, name) for name in FUNNEL_INPUTS},
             "plan": _plan(agreement),
         },
-        "kpis": [
-            {
-                "name": kpi.name,
-                "owner": kpi.owner,
-                "target": decimal_text(kpi.target),
-                "unit": kpi.unit,
-                "direction": kpi.direction,
-                "cadence": kpi.cadence,
-            }
-            for kpi in agreement.kpis.all()
-        ],
-        "responsibilities": [
-            {
-                "owner": item.owner,
-                "activity": item.activity,
-                "description": item.description,
-                "commitment": item.commitment,
-            }
-            for item in agreement.responsibilities.all()
-        ],
+        "kpis": _rows(agreement, "kpis"),
+        "responsibilities": _rows(agreement, "responsibilities"),
         "criteria": {
             "mql_score_threshold": agreement.mql_score_threshold,
-            "rules": [
-                {
-                    "stage": rule.stage,
-                    "category": rule.category,
-                    "rule": rule.rule,
-                    "points": rule.points,
-                }
-                for rule in agreement.criteria_rules.all()
-            ],
+            "rules": _rows(agreement, "criteria_rules"),
         },
         "service_levels": {
             "calendar": {
@@ -112,30 +103,10 @@ def content_of(agreement: Agreement) -> dict[str, Any]:
                 "day_end": _time(agreement.day_end),
                 "holidays": sorted(_date(holiday.date) for holiday in agreement.holidays.all()),
             },
-            "lead_types": [
-                {
-                    "lead_type": level.lead_type,
-                    "first_response_hours": decimal_text(level.first_response_hours),
-                    "min_attempts": level.min_attempts,
-                    "attempt_window_days": level.attempt_window_days,
-                    "escalation": level.escalation,
-                }
-                for level in agreement.service_levels.all()
-            ],
+            "lead_types": _rows(agreement, "service_levels"),
         },
-        "rejection_reasons": [
-            {"code": reason.code, "label": reason.label, "next_step": reason.next_step}
-            for reason in agreement.rejection_reasons.all()
-        ],
-        "deadlines": [
-            {
-                "title": deadline.title,
-                "due": _date(deadline.due),
-                "owner": deadline.owner,
-                "done": deadline.done,
-            }
-            for deadline in agreement.deadlines.all()
-        ],
+        "rejection_reasons": _rows(agreement, "rejection_reasons"),
+        "deadlines": _rows(agreement, "deadlines"),
         "review": {
             "report_cadence": agreement.report_cadence,
             "meeting_cadence": agreement.meeting_cadence,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any
 
 HUNDRED = Decimal(100)
 
@@ -15,6 +17,8 @@ def ceil_count(value: Decimal) -> int:
 
 @dataclass(frozen=True)
 class FunnelInputs:
+    """What a plan is computed from: each is the agreement's field of the same name."""
+
     revenue_goal: Decimal
     marketing_share_pct: Decimal
     average_deal_size: Decimal
@@ -22,6 +26,10 @@ class FunnelInputs:
     mql_to_sql_pct: Decimal
     sql_to_won_pct: Decimal
     months: int
+
+
+# The agreement's funnel inputs, in the order the forms, the export and the admin show them.
+FUNNEL_INPUTS: tuple[str, ...] = tuple(field.name for field in fields(FunnelInputs))
 
 
 @dataclass(frozen=True)
@@ -83,35 +91,29 @@ def plan_compute(inputs: FunnelInputs) -> FunnelPlan:
     )
 
 
+def _input_values(source: object) -> dict[str, object]:
+    if isinstance(source, Mapping):
+        return {name: source.get(name) for name in FUNNEL_INPUTS}
+    return {name: getattr(source, name, None) for name in FUNNEL_INPUTS}
+
+
+def inputs_missing(source: object) -> list[str]:
+    """The funnel inputs an agreement or a form's cleaned data has no value for yet."""
+    return [name for name, value in _input_values(source).items() if value is None]
+
+
 def inputs_from(source: object) -> FunnelInputs | None:
     """Funnel inputs read off an agreement or a form's cleaned data; None while incomplete."""
-    names = (
-        "revenue_goal",
-        "marketing_share_pct",
-        "average_deal_size",
-        "lead_to_mql_pct",
-        "mql_to_sql_pct",
-        "sql_to_won_pct",
-        "months",
-    )
-    if isinstance(source, dict):
-        values = {name: source.get(name) for name in names}
-    else:
-        values = {name: getattr(source, name, None) for name in names}
+    values = _input_values(source)
     if any(value is None for value in values.values()):
         return None
-    return FunnelInputs(
-        revenue_goal=Decimal(str(values["revenue_goal"])),
-        marketing_share_pct=Decimal(str(values["marketing_share_pct"])),
-        average_deal_size=Decimal(str(values["average_deal_size"])),
-        lead_to_mql_pct=Decimal(str(values["lead_to_mql_pct"])),
-        mql_to_sql_pct=Decimal(str(values["mql_to_sql_pct"])),
-        sql_to_won_pct=Decimal(str(values["sql_to_won_pct"])),
-        months=int(str(values["months"])),
-    )
+    exact: dict[str, Any] = {name: Decimal(str(value)) for name, value in values.items()}
+    exact["months"] = int(str(values["months"]))
+    return FunnelInputs(**exact)
 
 
 def plan_for(source: object) -> FunnelPlan | None:
+    """The plan of complete inputs; None while one is missing or a divisor is not positive."""
     inputs = inputs_from(source)
     if inputs is None:
         return None

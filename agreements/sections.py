@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from agreements.funnel import FUNNEL_INPUTS
+
 
 @dataclass(frozen=True)
 class Section:
@@ -28,16 +30,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "funnel",
         _("Goals and funnel plan"),
-        fields=(
-            "currency",
-            "revenue_goal",
-            "marketing_share_pct",
-            "average_deal_size",
-            "lead_to_mql_pct",
-            "mql_to_sql_pct",
-            "sql_to_won_pct",
-            "months",
-        ),
+        fields=("currency", *FUNNEL_INPUTS),
         export_keys=("funnel",),
     ),
     Section("kpis", _("KPIs"), rows=("kpis",), export_keys=("kpis",)),
@@ -76,7 +69,27 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 
+# The fields of each relation's rows, in the order schema /1 lists them.
+ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "kpis": ("name", "owner", "target", "unit", "direction", "cadence"),
+    "responsibilities": ("owner", "activity", "description", "commitment"),
+    "criteria_rules": ("stage", "category", "rule", "points"),
+    "service_levels": (
+        "lead_type",
+        "first_response_hours",
+        "min_attempts",
+        "attempt_window_days",
+        "escalation",
+    ),
+    "holidays": ("date",),
+    "rejection_reasons": ("code", "label", "next_step"),
+    "deadlines": ("title", "due", "owner", "done"),
+}
+
 SECTIONS_BY_KEY: dict[str, Section] = {section.key: section for section in SECTIONS}
+# Every field of the content held on the agreement's own row, in section order.
+CONTENT_FIELDS: tuple[str, ...] = tuple(name for section in SECTIONS for name in section.fields)
+# Every relation of repeating rows, in section order: what a whole agreement prefetches.
 ROW_RELATIONS: tuple[str, ...] = tuple(name for section in SECTIONS for name in section.rows)
 
 

@@ -1,4 +1,4 @@
-"""The admin of agreements and their sections, writing through the same services as the site."""
+"""The admin of agreements and their series, writing through the same services as the site."""
 
 from __future__ import annotations
 
@@ -7,27 +7,27 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
-from django.db import models
+from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.admin.base import ReadOnlyAdmin
+from agreements.admin.sections import (
+    DeadlineInline,
+    HolidayInline,
+    KpiInline,
+    LeadTypeServiceLevelInline,
+    QualificationRuleInline,
+    RejectionReasonInline,
+    ResponsibilityInline,
+)
 from agreements.client import client_ip
 from agreements.funnel import plan_for
-from agreements.models import (
-    Agreement,
-    AgreementSeries,
-    Deadline,
-    Holiday,
-    Kpi,
-    LeadTypeServiceLevel,
-    QualificationRule,
-    RejectionReason,
-    Responsibility,
-)
+from agreements.models import Agreement, AgreementSeries
+from agreements.models.agreement import is_weekday
+from agreements.sections import CONTENT_FIELDS
 from agreements.services.admin_writes import agreement_admin_save
 from agreements.services.agreements import agreement_create
 from teams.models import Side, Team
@@ -42,86 +42,11 @@ ERROR_CHANGED_MEANWHILE = _(
 ERROR_WORKDAYS = _("Enter a list of weekday numbers from 1 (Monday) to 7, such as [1, 2, 3, 4, 5].")
 
 
-# Agreements and their sections
-
-
-class SectionRowFormSet(BaseInlineFormSet):
-    """New rows without an explicit position go after the existing ones."""
-
-    def save(self, commit: bool = True) -> list[Any]:
-        positions = [form.instance.position for form in self.initial_forms]
-        next_position = max(positions, default=-1) + 1
-        for form in self.extra_forms:
-            if (
-                form.has_changed()
-                and form not in self.deleted_forms
-                and "position" in form.fields
-                and "position" not in form.changed_data
-            ):
-                form.instance.position = next_position
-                next_position += 1
-        return super().save(commit=commit)
-
-
-class SectionRowInline(admin.TabularInline):
-    """One section's rows; changeable only while the agreement is a draft."""
-
-    extra = 0
-    formset = SectionRowFormSet
-    formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
-    }
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (obj is None or obj.is_editable) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (obj is None or obj.is_editable) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (obj is None or obj.is_editable) and super().has_delete_permission(request, obj)
-
-
-class KpiInline(SectionRowInline):
-    model = Kpi
-    fields = ("position", "name", "owner", "target", "unit", "direction", "cadence")
-
-
-class ResponsibilityInline(SectionRowInline):
-    model = Responsibility
-    fields = ("position", "owner", "activity", "description", "commitment")
-
-
-class QualificationRuleInline(SectionRowInline):
-    model = QualificationRule
-    fields = ("position", "stage", "category", "rule", "points")
-
-
-class LeadTypeServiceLevelInline(SectionRowInline):
-    model = LeadTypeServiceLevel
-    fields = (
-        "position",
-        "lead_type",
-        "first_response_hours",
-        "min_attempts",
-        "attempt_window_days",
-        "escalation",
-    )
-
-
-class HolidayInline(SectionRowInline):
-    model = Holiday
-    fields = ("date",)
-
-
-class RejectionReasonInline(SectionRowInline):
-    model = RejectionReason
-    fields = ("position", "code", "label", "next_step")
-
-
-class DeadlineInline(SectionRowInline):
-    model = Deadline
-    fields = ("position", "title", "due", "owner", "done")
+def staff_user(request: HttpRequest) -> User:
+    """The acting staff member: the admin site lets in only signed-in, active staff."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 class AgreementAddForm(forms.ModelForm):
@@ -145,30 +70,7 @@ class AgreementChangeForm(forms.ModelForm):
 
     class Meta:
         model = Agreement
-        fields = (
-            "title",
-            "marketing_team",
-            "sales_team",
-            "start_date",
-            "end_date",
-            "owner",
-            "currency",
-            "revenue_goal",
-            "marketing_share_pct",
-            "average_deal_size",
-            "lead_to_mql_pct",
-            "mql_to_sql_pct",
-            "sql_to_won_pct",
-            "months",
-            "mql_score_threshold",
-            "timezone",
-            "workdays",
-            "day_start",
-            "day_end",
-            "report_cadence",
-            "meeting_cadence",
-            "next_review",
-        )
+        fields = ("owner", *CONTENT_FIELDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -177,12 +79,7 @@ class AgreementChangeForm(forms.ModelForm):
 
     def clean_workdays(self) -> list[int]:
         days = self.cleaned_data.get("workdays")
-        if (
-            not isinstance(days, list)
-            or not days
-            or any(isinstance(day, bool) or not isinstance(day, int) for day in days)
-            or any(not 1 <= day <= 7 for day in days)
-        ):
+        if not isinstance(days, list) or not days or not all(is_weekday(day) for day in days):
             raise forms.ValidationError(ERROR_WORKDAYS, code="invalid_workdays")
         return sorted(set(days))
 
@@ -293,7 +190,7 @@ class AgreementAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Agreement]:
         return super().get_queryset(request).select_related("marketing_team", "sales_team", "owner")
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_fieldsets(self, request: HttpRequest, obj: Agreement | None = None) -> Any:
         if obj is None:
             return self.add_fieldsets
         if self.has_change_permission(request, obj):
@@ -310,17 +207,25 @@ class AgreementAdmin(admin.ModelAdmin):
             for name, options in self.fieldsets
         ]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Agreement | None = None
+    ) -> tuple[str, ...]:
         if obj is None:
             return ()
         return (*RECORD_FIELDS, "funnel_plan")
 
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Agreement | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         if obj is None:
             kwargs["form"] = self.add_form
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+    def get_inline_instances(self, request: HttpRequest, obj: Agreement | None = None) -> list[Any]:
         # A new draft's rows come from the service (template or empty), not from inlines.
         if obj is None:
             return []
@@ -343,12 +248,12 @@ class AgreementAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         if obj is not None and not obj.is_editable:
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         if obj is not None and not obj.is_editable:
             return False
         return super().has_delete_permission(request, obj)
@@ -370,12 +275,12 @@ class AgreementAdmin(admin.ModelAdmin):
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_form(self, request: Any, form: Any, change: bool) -> Any:
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
         if change:
             return form.save(commit=False)
         data = form.cleaned_data
         return agreement_create(
-            actor=request.user,
+            actor=staff_user(request),
             title=data["title"],
             marketing_team=data["marketing_team"],
             sales_team=data["sales_team"],
@@ -385,12 +290,12 @@ class AgreementAdmin(admin.ModelAdmin):
             ip_address=client_ip(request),
         )
 
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Agreement, form: Any, change: bool) -> None:
         # A new draft was created by agreement_create in save_form; a change is written
         # together with its inline rows in save_related, as one audited revision.
         return
 
-    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if not change:
             return
         changed = [name for name in form.changed_data if name != "base_revision"]
@@ -410,7 +315,7 @@ class AgreementAdmin(admin.ModelAdmin):
 
         agreement_admin_save(
             agreement=agreement,
-            actor=request.user,
+            actor=staff_user(request),
             write=write,
             base_revision=form.cleaned_data["base_revision"],
             changed=changed,
@@ -448,13 +353,13 @@ class AgreementVersionInline(admin.TabularInline):
     show_change_link = True
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:
         return False
 
 
@@ -471,66 +376,3 @@ class AgreementSeriesAdmin(ReadOnlyAdmin):
     @admin.display(description=_("versions"), ordering="version_total")
     def version_count(self, series: Any) -> int:
         return series.version_total
-
-
-class SectionRowAdmin(ReadOnlyAdmin):
-    """A section's rows across agreements; they are edited on their agreement's page."""
-
-    list_select_related = ("agreement",)
-
-
-@admin.register(Kpi)
-class KpiAdmin(SectionRowAdmin):
-    list_display = ("name", "agreement", "owner", "target", "unit", "direction", "cadence")
-    list_filter = ("owner", "direction", "cadence", "agreement__status")
-    search_fields = ("name", "agreement__title")
-
-
-@admin.register(Responsibility)
-class ResponsibilityAdmin(SectionRowAdmin):
-    list_display = ("activity", "agreement", "owner", "commitment")
-    list_filter = ("owner", "agreement__status")
-    search_fields = ("activity", "commitment", "agreement__title")
-
-
-@admin.register(QualificationRule)
-class QualificationRuleAdmin(SectionRowAdmin):
-    list_display = ("rule", "agreement", "stage", "category", "points")
-    list_filter = ("stage", "category", "agreement__status")
-    search_fields = ("rule", "agreement__title")
-
-
-@admin.register(LeadTypeServiceLevel)
-class LeadTypeServiceLevelAdmin(SectionRowAdmin):
-    list_display = (
-        "lead_type",
-        "agreement",
-        "first_response_hours",
-        "min_attempts",
-        "attempt_window_days",
-    )
-    list_filter = ("agreement__status",)
-    search_fields = ("lead_type", "agreement__title")
-
-
-@admin.register(Holiday)
-class HolidayAdmin(SectionRowAdmin):
-    list_display = ("date", "agreement")
-    list_filter = ("agreement__status",)
-    date_hierarchy = "date"
-    search_fields = ("agreement__title",)
-
-
-@admin.register(RejectionReason)
-class RejectionReasonAdmin(SectionRowAdmin):
-    list_display = ("code", "label", "agreement", "next_step")
-    list_filter = ("next_step", "agreement__status")
-    search_fields = ("code", "label", "agreement__title")
-
-
-@admin.register(Deadline)
-class DeadlineAdmin(SectionRowAdmin):
-    list_display = ("title", "agreement", "due", "owner", "done")
-    list_filter = ("done", "owner", "agreement__status")
-    date_hierarchy = "due"
-    search_fields = ("title", "agreement__title")

@@ -15,7 +15,35 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models.choices import ReviewCadence
 from teams.models import Team
 
-RATE_VALIDATORS = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
+# The range rules of the funnel inputs: the model's validators state them for the forms
+# and the import, the check constraints for the database.
+RATE_MIN = Decimal("0.01")
+RATE_MAX = Decimal("100")
+RATE_VALIDATORS = [MinValueValidator(RATE_MIN), MaxValueValidator(RATE_MAX)]
+MONTHS_MIN = 1
+MONTHS_MAX = 120
+
+ERROR_END_BEFORE_START = _("The end date must be after the start date.")
+ERROR_DAY_END = _("The working day must end after it starts.")
+ERROR_TIMEZONE = _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Berlin.")
+ERROR_NO_WORKDAY = _("Choose at least one working day.")
+
+
+class Weekday(models.IntegerChoices):
+    """ISO weekday numbers, as an agreement's working days hold them."""
+
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+    SUNDAY = 7, _("Sunday")
+
+
+def is_weekday(value: object) -> bool:
+    """An ISO weekday number; JSON's true and 1.0 are not."""
+    return isinstance(value, int) and not isinstance(value, bool) and value in Weekday.values
 
 
 @functools.cache
@@ -27,7 +55,7 @@ def known_timezones() -> frozenset[str]:
 def validate_timezone(value: str) -> None:
     if value not in known_timezones():
         raise ValidationError(
-            _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Berlin."),
+            ERROR_TIMEZONE,
             params={"value": value},
             code="invalid_timezone",
         )
@@ -40,7 +68,7 @@ def default_workdays() -> list[int]:
 def _rate_check(field: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(**{f"{field}__isnull": True})
-        | (Q(**{f"{field}__gt": 0}) & Q(**{f"{field}__lte": 100})),
+        | (Q(**{f"{field}__gt": 0}) & Q(**{f"{field}__lte": RATE_MAX})),
         name=f"agreement_{field}_in_range",
     )
 
@@ -172,7 +200,7 @@ class Agreement(models.Model):
         _("months in the plan"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        validators=[MinValueValidator(MONTHS_MIN), MaxValueValidator(MONTHS_MAX)],
     )
 
     # 4. Qualification: the score an MQL must reach.
@@ -215,7 +243,7 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__gt=models.F("start_date")),
                 name="agreement_end_after_start",
-                violation_error_message=_("The end date must be after the start date."),
+                violation_error_message=ERROR_END_BEFORE_START,
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "in_review", "signed", "cancelled"]),
@@ -239,13 +267,14 @@ class Agreement(models.Model):
             _rate_check("mql_to_sql_pct"),
             _rate_check("sql_to_won_pct"),
             models.CheckConstraint(
-                condition=Q(months__isnull=True) | (Q(months__gte=1) & Q(months__lte=120)),
+                condition=Q(months__isnull=True)
+                | (Q(months__gte=MONTHS_MIN) & Q(months__lte=MONTHS_MAX)),
                 name="agreement_months_in_range",
             ),
             models.CheckConstraint(
                 condition=Q(day_end__gt=models.F("day_start")),
                 name="agreement_day_end_after_start",
-                violation_error_message=_("The working day must end after it starts."),
+                violation_error_message=ERROR_DAY_END,
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="agreement_version_positive"),
             models.UniqueConstraint(

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from agreements.lifecycle import Act, allows, refusal
 from agreements.models import Agreement, AgreementEvent
 from agreements.services.audit import event_record, revision_record
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 ADMIN_SECTION = "admin"
 
-ERROR_ADMIN_NOT_DRAFT = "Only a draft can be changed; this agreement is {status}."
 ERROR_ADMIN_CHANGED = (
     "Someone saved this agreement after you opened it (revision {current}, you opened "
     "revision {base}). Reload the page and make the change again."
@@ -24,7 +27,7 @@ ERROR_ADMIN_CHANGED = (
 def agreement_admin_save(
     *,
     agreement: Agreement,
-    actor: Any,
+    actor: User,
     write: Callable[[], None],
     base_revision: int | None = None,
     changed: Sequence[str] = (),
@@ -38,10 +41,8 @@ def agreement_admin_save(
     """
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-        if not locked.is_editable:
-            raise ValidationError(
-                _(ERROR_ADMIN_NOT_DRAFT).format(status=locked.get_status_display().lower())
-            )
+        if not allows(locked, Act.EDIT):
+            raise ValidationError(refusal(locked, Act.EDIT))
         if base_revision is not None and locked.revision != base_revision:
             raise ValidationError(
                 _(ERROR_ADMIN_CHANGED).format(current=locked.revision, base=base_revision)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from agreements.exchange import content_of
+from agreements.lifecycle import Act, allows, refusal
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Revision
-from agreements.permissions import can_view
+from agreements.permissions import ensure_party
 from agreements.sections import SECTIONS_BY_KEY
 from agreements.selectors import agreement_load_sections
 from agreements.services.audit import event_record, revision_record
@@ -19,8 +20,10 @@ from agreements.services.content import ContentErrors, content_apply, content_va
 from agreements.standard_template import standard_content
 from teams.models import Team
 
-ERROR_NOT_DRAFT = "Only a draft can be changed; this agreement is {status}."
-ERROR_NOT_PARTY = "You are not a member of either team of this agreement."
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+ERROR_NOT_YOUR_TEAMS = "You can only create agreements for a team you belong to."
 
 
 class EditConflict(Exception):
@@ -37,22 +40,15 @@ def _section_content(content: dict[str, Any], section: str) -> dict[str, Any]:
     return {key: content.get(key) for key in SECTIONS_BY_KEY[section].export_keys}
 
 
-def _ensure_party(actor: Any, agreement: Agreement) -> None:
-    if not can_view(actor, agreement):
-        raise PermissionDenied(_(ERROR_NOT_PARTY))
-
-
 def _ensure_draft(agreement: Agreement) -> None:
-    if not agreement.is_editable:
-        raise ValidationError(
-            _(ERROR_NOT_DRAFT).format(status=agreement.get_status_display().lower())
-        )
+    if not allows(agreement, Act.EDIT):
+        raise ValidationError(refusal(agreement, Act.EDIT))
 
 
 def _create_from_document(
     *,
     document: dict[str, Any],
-    actor: Any,
+    actor: User,
     ip_address: str | None,
     event_details: dict[str, Any],
     kind: str = AgreementEvent.Kind.CREATED,
@@ -77,16 +73,16 @@ def _create_from_document(
     return agreement
 
 
-def _check_actor_in_teams(actor: Any, marketing_team: Team, sales_team: Team) -> None:
+def _check_actor_in_teams(actor: User, marketing_team: Team, sales_team: Team) -> None:
     if actor.is_staff:
         return
     if not actor.memberships.filter(team__in=[marketing_team, sales_team]).exists():
-        raise PermissionDenied(_("You can only create agreements for a team you belong to."))
+        raise PermissionDenied(_(ERROR_NOT_YOUR_TEAMS))
 
 
 def agreement_create(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     marketing_team: Team,
     sales_team: Team,
@@ -117,7 +113,7 @@ def agreement_create(
 def agreement_copy(
     *,
     source: Agreement,
-    actor: Any,
+    actor: User,
     title: str = "",
     ip_address: str | None = None,
     marketing_team: Team | None = None,
@@ -129,7 +125,7 @@ def agreement_copy(
 
     The teams and the period may be given anew; those not given are the source's.
     """
-    _ensure_party(actor, source)
+    ensure_party(actor, source)
     if marketing_team is not None or sales_team is not None:
         _check_actor_in_teams(
             actor, marketing_team or source.marketing_team, sales_team or source.sales_team
@@ -153,7 +149,7 @@ def agreement_copy(
         )
 
 
-def agreement_import(*, document: Any, actor: Any, ip_address: str | None = None) -> Agreement:
+def agreement_import(*, document: Any, actor: User, ip_address: str | None = None) -> Agreement:
     """A new draft from a schema /1 document; nothing is created when any error is found."""
     content = content_validate(document)
     marketing_team = content.fields["marketing_team"]
@@ -172,7 +168,7 @@ def agreement_import(*, document: Any, actor: Any, ip_address: str | None = None
 def agreement_section_update(
     *,
     agreement: Agreement,
-    actor: Any,
+    actor: User,
     section: str,
     base_revision: int,
     fields: dict[str, Any],
@@ -191,7 +187,7 @@ def agreement_section_update(
         raise ValueError(f"Fields {sorted(unknown)} are not in section {section}.")
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-        _ensure_party(actor, locked)
+        ensure_party(actor, locked)
         _ensure_draft(locked)
         if locked.revision != base_revision:
             base = Revision.objects.filter(agreement=locked, number=base_revision).first()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from agreements.document_reader import ERROR_NOT_OBJECT, DocumentReader
 from agreements.exchange import SCHEMA
+from agreements.funnel import FUNNEL_INPUTS
 from agreements.models import (
     Agreement,
     Deadline,
@@ -22,10 +23,16 @@ from agreements.models import (
     RejectionReason,
     Responsibility,
 )
+from agreements.models.agreement import (
+    ERROR_DAY_END,
+    ERROR_END_BEFORE_START,
+    ERROR_NO_WORKDAY,
+    default_workdays,
+    is_weekday,
+)
+from agreements.sections import ROW_FIELDS
 from teams.models import Side, Team
 
-ERROR_NOT_OBJECT = "Expected a JSON object."
-ERROR_NOT_LIST = "Expected a list."
 ERROR_SCHEMA = "Unsupported schema; expected “slaportal.agreement/1”."
 
 
@@ -50,13 +57,7 @@ AGREEMENT_PATHS: dict[str, str] = {
     "start_date": "period.start",
     "end_date": "period.end",
     "currency": "funnel.currency",
-    "revenue_goal": "funnel.revenue_goal",
-    "marketing_share_pct": "funnel.marketing_share_pct",
-    "average_deal_size": "funnel.average_deal_size",
-    "lead_to_mql_pct": "funnel.lead_to_mql_pct",
-    "mql_to_sql_pct": "funnel.mql_to_sql_pct",
-    "sql_to_won_pct": "funnel.sql_to_won_pct",
-    "months": "funnel.months",
+    **{name: f"funnel.{name}" for name in FUNNEL_INPUTS},
     "mql_score_threshold": "criteria.mql_score_threshold",
     "timezone": "service_levels.calendar.timezone",
     "workdays": "service_levels.calendar.workdays",
@@ -67,128 +68,23 @@ AGREEMENT_PATHS: dict[str, str] = {
     "next_review": "review.next_review",
 }
 
-# relation name -> (model, path of its list, fields read from each item, unique key)
-ROW_SPECS: dict[str, tuple[type[models.Model], str, tuple[str, ...], str | None]] = {
-    "kpis": (Kpi, "kpis", ("name", "owner", "target", "unit", "direction", "cadence"), "name"),
-    "responsibilities": (
-        Responsibility,
-        "responsibilities",
-        ("owner", "activity", "description", "commitment"),
-        None,
-    ),
-    "criteria_rules": (
-        QualificationRule,
-        "criteria.rules",
-        ("stage", "category", "rule", "points"),
-        None,
-    ),
-    "service_levels": (
-        LeadTypeServiceLevel,
-        "service_levels.lead_types",
-        ("lead_type", "first_response_hours", "min_attempts", "attempt_window_days", "escalation"),
-        "lead_type",
-    ),
-    "rejection_reasons": (
-        RejectionReason,
-        "rejection_reasons",
-        ("code", "label", "next_step"),
-        "code",
-    ),
-    "deadlines": (Deadline, "deadlines", ("title", "due", "owner", "done"), None),
+# relation -> (its model, the path of its list, the field no two items may share)
+ROW_LISTS: dict[str, tuple[type[models.Model], str, str | None]] = {
+    "kpis": (Kpi, "kpis", "name"),
+    "responsibilities": (Responsibility, "responsibilities", None),
+    "criteria_rules": (QualificationRule, "criteria.rules", None),
+    "service_levels": (LeadTypeServiceLevel, "service_levels.lead_types", "lead_type"),
+    "rejection_reasons": (RejectionReason, "rejection_reasons", "code"),
+    "deadlines": (Deadline, "deadlines", None),
 }
 
+# The document's nested objects, each read once: a problem with one is reported once.
+BLOCKS = ("period", "funnel", "criteria", "service_levels", "service_levels.calendar", "review")
 
-class _Reader:
-    """Reads typed values out of a parsed document, noting errors by path."""
-
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-
-    def error(self, path: str, message: str) -> None:
-        self.errors.append((path, str(message)))
-
-    def obj(self, value: Any, path: str) -> dict[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.error(path, _(ERROR_NOT_OBJECT))
-            return {}
-        return value
-
-    def items(self, value: Any, path: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.error(path, _(ERROR_NOT_LIST))
-            return []
-        return value
-
-    def text(self, value: Any, path: str, *, default: str = "") -> str:
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            self.error(path, _("Expected a string."))
-            return default
-        return value
-
-    def decimal(self, value: Any, path: str) -> Decimal | None:
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.error(path, _("Expected a decimal number as a string, such as “12.50”."))
-            return None
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            self.error(path, _("“%(value)s” is not a decimal number.") % {"value": value})
-            return None
-        if not number.is_finite():
-            self.error(path, _("Expected a finite number."))
-            return None
-        return number
-
-    def integer(self, value: Any, path: str) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(path, _("Expected a whole number."))
-            return None
-        return value
-
-    def boolean(self, value: Any, path: str) -> bool:
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            self.error(path, _("Expected true or false."))
-            return False
-        return value
-
-    def date(self, value: Any, path: str) -> dt.date | None:
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            self.error(path, _("Expected a date as YYYY-MM-DD."))
-            return None
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.error(path, _("“%(value)s” is not a date as YYYY-MM-DD.") % {"value": value})
-            return None
-
-    def time(self, value: Any, path: str) -> dt.time | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.error(path, _("Expected a time as HH:MM."))
-            return None
-        try:
-            return dt.time.fromisoformat(value)
-        except ValueError:
-            self.error(path, _("“%(value)s” is not a time as HH:MM.") % {"value": value})
-            return None
+Blocks = dict[str, dict[str, Any]]
 
 
-def _team(reader: _Reader, name: Any, side: str, path: str) -> Team | None:
+def _team(reader: DocumentReader, name: Any, side: str, path: str) -> Team | None:
     team_name = reader.text(name, path)
     if not team_name:
         reader.error(path, _("A team name is required."))
@@ -208,7 +104,7 @@ def _team(reader: _Reader, name: Any, side: str, path: str) -> Team | None:
 
 
 def _model_errors(
-    reader: _Reader, error: ValidationError, paths: dict[str, str], base: str
+    reader: DocumentReader, error: ValidationError, paths: dict[str, str], base: str
 ) -> None:
     for name, messages in error.message_dict.items():
         path = paths.get(name, f"{base}.{name}" if base else name)
@@ -218,35 +114,20 @@ def _model_errors(
             reader.error(path, message)
 
 
-def _row_value(reader: _Reader, model: type[models.Model], name: str, value: Any, path: str) -> Any:
-    model_field = model._meta.get_field(name)
-    if isinstance(model_field, models.DecimalField):
-        return reader.decimal(value, path)
-    if isinstance(model_field, models.BooleanField):
-        return reader.boolean(value, path)
-    if isinstance(model_field, models.DateField):
-        return reader.date(value, path)
-    if isinstance(model_field, models.IntegerField):
-        return reader.integer(value, path)
-    return reader.text(value, path)
+def _blocks(reader: DocumentReader, document: dict[str, Any]) -> Blocks:
+    """The document and its nested objects by path; {} for one absent or not an object."""
+    blocks: Blocks = {"": document}
+    for path in BLOCKS:
+        parent, _dot, key = path.rpartition(".")
+        blocks[path] = reader.obj(blocks[parent].get(key), path)
+    return blocks
 
 
-def content_validate(document: Any) -> ValidatedContent:
-    """Check a whole schema /1 document; raise ContentErrors listing every problem by path."""
-    reader = _Reader()
-    if not isinstance(document, dict):
-        raise ContentErrors([("$", _(ERROR_NOT_OBJECT))])
-    if document.get("schema") != SCHEMA:
-        reader.error("schema", _(ERROR_SCHEMA))
-
-    period = reader.obj(document.get("period"), "period")
-    funnel = reader.obj(document.get("funnel"), "funnel")
-    criteria = reader.obj(document.get("criteria"), "criteria")
-    levels = reader.obj(document.get("service_levels"), "service_levels")
-    calendar = reader.obj(levels.get("calendar"), "service_levels.calendar")
-    review = reader.obj(document.get("review"), "review")
-
-    fields: dict[str, Any] = {
+def _agreement_fields(reader: DocumentReader, blocks: Blocks) -> dict[str, Any]:
+    """The values held on the agreement's own row, each read as its field's type."""
+    document, period, funnel = blocks[""], blocks["period"], blocks["funnel"]
+    calendar, review = blocks["service_levels.calendar"], blocks["review"]
+    return {
         "title": reader.text(document.get("title"), "title").strip(),
         "marketing_team": _team(
             reader, document.get("marketing_team"), Side.MARKETING, "marketing_team"
@@ -255,9 +136,12 @@ def content_validate(document: Any) -> ValidatedContent:
         "start_date": reader.date(period.get("start"), "period.start"),
         "end_date": reader.date(period.get("end"), "period.end"),
         "currency": reader.text(funnel.get("currency"), "funnel.currency", default="USD").upper(),
-        "months": reader.integer(funnel.get("months"), "funnel.months"),
+        **{
+            name: reader.field(Agreement, name, funnel.get(name), f"funnel.{name}")
+            for name in FUNNEL_INPUTS
+        },
         "mql_score_threshold": reader.integer(
-            criteria.get("mql_score_threshold"), "criteria.mql_score_threshold"
+            blocks["criteria"].get("mql_score_threshold"), "criteria.mql_score_threshold"
         ),
         "timezone": reader.text(
             calendar.get("timezone"), "service_levels.calendar.timezone", default="UTC"
@@ -273,28 +157,23 @@ def content_validate(document: Any) -> ValidatedContent:
             review.get("meeting_cadence"), "review.meeting_cadence", default="monthly"
         ),
         "next_review": reader.date(review.get("next_review"), "review.next_review"),
+        "workdays": _workdays(reader, calendar),
     }
-    for name in (
-        "revenue_goal",
-        "marketing_share_pct",
-        "average_deal_size",
-        "lead_to_mql_pct",
-        "mql_to_sql_pct",
-        "sql_to_won_pct",
-    ):
-        fields[name] = reader.decimal(funnel.get(name), f"funnel.{name}")
 
-    workdays_path = "service_levels.calendar.workdays"
-    workdays = reader.items(calendar.get("workdays", [1, 2, 3, 4, 5]), workdays_path)
-    if any(
-        isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7 for day in workdays
-    ):
-        reader.error(workdays_path, _("Working days are weekday numbers from 1 (Monday) to 7."))
-        workdays = []
-    elif not workdays:
-        reader.error(workdays_path, _("Choose at least one working day."))
-    fields["workdays"] = sorted(set(workdays))
 
+def _workdays(reader: DocumentReader, calendar: dict[str, Any]) -> list[int]:
+    path = "service_levels.calendar.workdays"
+    workdays = reader.items(calendar.get("workdays", default_workdays()), path)
+    if not all(is_weekday(day) for day in workdays):
+        reader.error(path, _("Working days are weekday numbers from 1 (Monday) to 7."))
+        return []
+    if not workdays:
+        reader.error(path, str(ERROR_NO_WORKDAY))
+    return sorted(set(workdays))
+
+
+def _check_agreement(reader: DocumentReader, fields: dict[str, Any]) -> None:
+    """The rules across fields, then each field's own validators, on a candidate agreement."""
     if not fields["title"]:
         reader.error("title", _("A title is required."))
     start, end = fields["start_date"], fields["end_date"]
@@ -303,11 +182,9 @@ def content_validate(document: Any) -> ValidatedContent:
     if end is None and "period.end" not in dict(reader.errors):
         reader.error("period.end", _("An end date is required."))
     if start and end and end <= start:
-        reader.error("period.end", _("The end date must be after the start date."))
+        reader.error("period.end", str(ERROR_END_BEFORE_START))
     if fields["day_start"] and fields["day_end"] and fields["day_end"] <= fields["day_start"]:
-        reader.error(
-            "service_levels.calendar.day_end", _("The working day must end after it starts.")
-        )
+        reader.error("service_levels.calendar.day_end", str(ERROR_DAY_END))
 
     known_paths = {path for path, _message in reader.errors}
     candidate = Agreement(
@@ -327,75 +204,91 @@ def content_validate(document: Any) -> ValidatedContent:
     except ValidationError as error:
         _model_errors(reader, error, AGREEMENT_PATHS, "")
 
-    rows: dict[str, list[models.Model]] = {}
-    sources = {
-        "kpis": document.get("kpis"),
-        "responsibilities": document.get("responsibilities"),
-        "criteria_rules": criteria.get("rules"),
-        "service_levels": levels.get("lead_types"),
-        "rejection_reasons": document.get("rejection_reasons"),
-        "deadlines": document.get("deadlines"),
-    }
-    for relation, (model, list_path, names, unique_key) in ROW_SPECS.items():
-        seen: dict[Any, int] = {}
-        instances: list[models.Model] = []
-        for index, item in enumerate(reader.items(sources[relation], list_path)):
-            item_path = f"{list_path}[{index}]"
-            if not isinstance(item, dict):
-                reader.error(item_path, _(ERROR_NOT_OBJECT))
-                continue
-            before = len(reader.errors)
-            values = {
-                name: _row_value(reader, model, name, item.get(name), f"{item_path}.{name}")
-                for name in names
-            }
-            bad = {path.rsplit(".", 1)[-1] for path, _m in reader.errors[before:]}
-            instance = model(position=index, **{k: v for k, v in values.items() if v is not None})
-            try:
-                instance.full_clean(exclude=["agreement", *bad], validate_unique=False)
-            except ValidationError as error:
-                _model_errors(reader, error, {}, item_path)
-            if unique_key and values.get(unique_key) is not None:
-                key = values[unique_key]
-                if key in seen:
-                    reader.error(
-                        f"{item_path}.{unique_key}",
-                        _("“%(value)s” repeats item %(index)s; each must be unique.")
-                        % {"value": key, "index": seen[key]},
-                    )
-                else:
-                    seen[key] = index
-            instances.append(instance)
-        rows[relation] = instances
 
-    holidays_path = "service_levels.calendar.holidays"
-    holiday_rows: list[models.Model] = []
-    seen_dates: set[dt.date] = set()
-    for index, value in enumerate(reader.items(calendar.get("holidays"), holidays_path)):
-        day = reader.date(value, f"{holidays_path}[{index}]")
+def _row(
+    reader: DocumentReader, relation: str, item: dict[str, Any], path: str, index: int
+) -> tuple[models.Model, dict[str, Any]]:
+    """One item of a list as an unsaved row, checked by its model's field validators."""
+    model = ROW_LISTS[relation][0]
+    before = len(reader.errors)
+    values = {
+        name: reader.field(model, name, item.get(name), f"{path}.{name}")
+        for name in ROW_FIELDS[relation]
+    }
+    bad = {error_path.rsplit(".", 1)[-1] for error_path, _m in reader.errors[before:]}
+    instance = model(position=index, **{k: v for k, v in values.items() if v is not None})
+    try:
+        instance.full_clean(exclude=["agreement", *bad], validate_unique=False)
+    except ValidationError as error:
+        _model_errors(reader, error, {}, path)
+    return instance, values
+
+
+def _row_list(reader: DocumentReader, blocks: Blocks, relation: str) -> list[models.Model]:
+    """One relation's list of items as unsaved rows; a repeated key is an error on the repeat."""
+    _model, list_path, unique_key = ROW_LISTS[relation]
+    parent, _dot, key = list_path.rpartition(".")
+    seen: dict[Any, int] = {}
+    instances: list[models.Model] = []
+    for index, item in enumerate(reader.items(blocks[parent].get(key), list_path)):
+        item_path = f"{list_path}[{index}]"
+        if not isinstance(item, dict):
+            reader.error(item_path, _(ERROR_NOT_OBJECT))
+            continue
+        instance, values = _row(reader, relation, item, item_path, index)
+        value = values.get(unique_key) if unique_key else None
+        if value is not None and value in seen:
+            reader.error(
+                f"{item_path}.{unique_key}",
+                _("“%(value)s” repeats item %(index)s; each must be unique.")
+                % {"value": value, "index": seen[value]},
+            )
+        elif value is not None:
+            seen[value] = index
+        instances.append(instance)
+    return instances
+
+
+def _holidays(reader: DocumentReader, calendar: dict[str, Any]) -> list[models.Model]:
+    """The calendar's holidays as unsaved rows; a date given twice is kept once."""
+    path = "service_levels.calendar.holidays"
+    rows: list[models.Model] = []
+    seen: set[dt.date] = set()
+    for index, value in enumerate(reader.items(calendar.get("holidays"), path)):
+        day = reader.date(value, f"{path}[{index}]")
         if day is None:
             if value in (None, ""):
-                reader.error(f"{holidays_path}[{index}]", _("A date is required."))
+                reader.error(f"{path}[{index}]", _("A date is required."))
             continue
-        if day in seen_dates:
-            continue
-        seen_dates.add(day)
-        holiday_rows.append(Holiday(date=day, position=index))
-    rows["holidays"] = holiday_rows
+        if day not in seen:
+            seen.add(day)
+            rows.append(Holiday(date=day, position=index))
+    return rows
 
+
+def content_validate(document: Any) -> ValidatedContent:
+    """Check a whole schema /1 document; raise ContentErrors listing every problem by path."""
+    reader = DocumentReader()
+    if not isinstance(document, dict):
+        raise ContentErrors([("$", _(ERROR_NOT_OBJECT))])
+    if document.get("schema") != SCHEMA:
+        reader.error("schema", _(ERROR_SCHEMA))
+    blocks = _blocks(reader, document)
+    fields = _agreement_fields(reader, blocks)
+    _check_agreement(reader, fields)
+    rows = {relation: _row_list(reader, blocks, relation) for relation in ROW_LISTS}
+    rows["holidays"] = _holidays(reader, blocks["service_levels.calendar"])
     if reader.errors:
         raise ContentErrors(reader.errors)
     return ValidatedContent(fields=fields, rows=rows)
 
 
-def content_apply(
-    *, agreement: Agreement, content: ValidatedContent, relations: tuple[str, ...] | None = None
-) -> None:
-    """Write validated content into a saved agreement, replacing the rows of the given relations."""
+def content_apply(*, agreement: Agreement, content: ValidatedContent) -> None:
+    """Write validated content into an agreement and save it, replacing all its rows."""
     for name, value in content.fields.items():
         setattr(agreement, name, value)
     agreement.save()
-    for relation in relations or tuple(content.rows):
+    for relation in content.rows:
         model = agreement._meta.get_field(relation).related_model
         getattr(agreement, relation).all().delete()
         fresh = []

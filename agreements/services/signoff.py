@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from agreements import notifications
 from agreements.exchange import agreement_digest, content_of
-from agreements.funnel import inputs_from, plan_for
+from agreements.funnel import inputs_missing, plan_for
 from agreements.models import Agreement, AgreementEvent, Comment, Signature
 from agreements.permissions import can_view, is_signatory, signing_team_ids
 from agreements.sections import SECTIONS_BY_KEY
@@ -104,20 +104,10 @@ def _ensure_typed_name(actor: Any, typed_name: str) -> None:
 def _missing_for_signoff(agreement: Agreement) -> list[str]:
     """What a draft still lacks before it can be signed, in words."""
     missing: list[str] = []
-    if inputs_from(agreement) is None:
-        names = (
-            "revenue_goal",
-            "marketing_share_pct",
-            "average_deal_size",
-            "lead_to_mql_pct",
-            "mql_to_sql_pct",
-            "sql_to_won_pct",
-            "months",
-        )
+    if missing_inputs := inputs_missing(agreement):
         fields = ", ".join(
             str(getattr(Agreement._meta.get_field(name), "verbose_name", name))
-            for name in names
-            if getattr(agreement, name) is None
+            for name in missing_inputs
         )
         missing.append(_(ERROR_MISSING_FUNNEL_FIELDS).format(fields=fields))
     elif plan_for(agreement) is None:

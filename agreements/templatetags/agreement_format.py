@@ -7,8 +7,9 @@ from typing import Any
 
 from django import template
 
-from agreements.forms.drafting import WEEKDAYS
+from agreements.funnel import FUNNEL_INPUTS, inputs_missing
 from agreements.models import Agreement, QualificationRule
+from agreements.models.agreement import Weekday
 
 register = template.Library()
 
@@ -23,9 +24,15 @@ STATUS_BADGES: dict[str, str] = {
 @register.filter
 def workday_names(days: Iterable[Any]) -> str:
     """ISO weekday numbers as names, Monday first: [1, 2] -> "Monday, Tuesday"."""
-    names = dict(WEEKDAYS)
+    names = dict(Weekday.choices)
     chosen = sorted({int(day) for day in days or ()})
     return ", ".join(str(names[day]) for day in chosen if day in names)
+
+
+@register.filter
+def funnel_is_empty(agreement: Agreement) -> bool:
+    """No funnel input holds a value yet: the section shows its empty state."""
+    return len(inputs_missing(agreement)) == len(FUNNEL_INPUTS)
 
 
 @register.filter

@@ -7,21 +7,17 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agreements.client import client_ip
-from agreements.forms.drafting import (
-    ERROR_NOT_YOUR_TEAMS,
-    AgreementCreateForm,
-    AgreementFilterForm,
-    FunnelForm,
-    SectionEditor,
-    section_editor,
-)
+from agreements.client import AuthenticatedHttpRequest, client_ip
+from agreements.forms.drafting.editor import SectionEditor, section_editor
+from agreements.forms.drafting.funnel import FunnelForm
+from agreements.forms.drafting.listing import AgreementFilterForm
+from agreements.forms.drafting.parties import ERROR_NOT_YOUR_TEAMS, AgreementCreateForm
 from agreements.funnel import plan_for
 from agreements.models import Agreement
 from agreements.permissions import can_edit
@@ -47,7 +43,7 @@ SECTION_TEMPLATE = "agreements/agreement_section_form.html"
 
 
 @require_http_methods(["GET", "HEAD"])
-def agreement_list(request: HttpRequest) -> HttpResponse:
+def agreement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filter_form = AgreementFilterForm(request.GET or None, teams=teams_for_user(request.user))
     filters = filter_form.filters()
     agreements = select_agreements(user=request.user, **filters)
@@ -64,7 +60,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _copy_initial(request: HttpRequest) -> dict[str, Any]:
+def _copy_initial(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     """The create form prefilled from ?copy=<pk>, when that agreement is visible."""
     try:
         source = agreement_get(user=request.user, pk=int(request.GET.get("copy", "")))
@@ -81,7 +77,7 @@ def _copy_initial(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _create_from_form(request: HttpRequest, form: AgreementCreateForm) -> Agreement:
+def _create_from_form(request: AuthenticatedHttpRequest, form: AgreementCreateForm) -> Agreement:
     data = form.cleaned_data
     if data["start_from"] == AgreementCreateForm.StartFrom.COPY:
         return agreement_copy(
@@ -107,7 +103,7 @@ def _create_from_form(request: HttpRequest, form: AgreementCreateForm) -> Agreem
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def agreement_create(request: HttpRequest) -> HttpResponse:
+def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = AgreementCreateForm(request.POST, user=request.user)
         if form.is_valid():
@@ -127,7 +123,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = agreement_with_sections(user=request.user, pk=pk)
     return render(
         request,
@@ -163,7 +159,7 @@ def _section_context(agreement: Agreement, editor: SectionEditor) -> dict[str, A
 
 
 def _render_conflict(
-    request: HttpRequest, section_key: str, conflict: EditConflict
+    request: AuthenticatedHttpRequest, section_key: str, conflict: EditConflict
 ) -> HttpResponse:
     """The user's input beside the section as saved meanwhile, ready to re-apply."""
     current = agreement_with_sections(user=request.user, pk=conflict.agreement.pk)
@@ -187,7 +183,9 @@ def _render_conflict(
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def agreement_section_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
+def agreement_section_edit(
+    request: AuthenticatedHttpRequest, pk: int, section: str
+) -> HttpResponse:
     if section not in SECTIONS_BY_KEY:
         raise Http404
     agreement = agreement_with_rows(
@@ -244,7 +242,7 @@ def _template(section: str) -> str:
 
 
 @require_POST
-def funnel_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def funnel_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The plan of the funnel inputs as typed; never saves."""
     agreement = agreement_get(user=request.user, pk=pk)
     form = FunnelForm(request.POST, agreement=agreement, user=request.user)

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from agreements.client import client_ip
+from agreements.client import AuthenticatedHttpRequest, client_ip
 from agreements.exchange import agreement_export, export_json_text
 from agreements.forms.exchange import AgreementImportForm
+from agreements.models import Agreement
 from agreements.selectors import agreement_with_sections
 from agreements.services.agreements import ContentErrors, agreement_import
 
 
-def export_filename(agreement: Any) -> str:
+def export_filename(agreement: Agreement) -> str:
     """The download name from the title's slug and the version: ``q1-pipeline-sla-v1.json``."""
     stem = slugify(agreement.title) or "agreement"
     return f"{stem}-v{agreement.version}.json"
 
 
 @require_http_methods(["GET", "HEAD"])
-def agreement_export_json(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_export_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = agreement_with_sections(user=request.user, pk=pk)
     response = HttpResponse(
         export_json_text(agreement_export(agreement)).encode("utf-8"),
@@ -38,7 +37,7 @@ def agreement_export_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def agreement_import_page(request: HttpRequest) -> HttpResponse:
+def agreement_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     content_errors: list[tuple[str, str]] = []
     if request.method == "POST":
         form = AgreementImportForm(request.POST, request.FILES)

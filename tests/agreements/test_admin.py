@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.exchange import agreement_digest
+from agreements.funnel import FUNNEL_INPUTS
 from agreements.models import Agreement, AgreementEvent, Comment, Holiday, Kpi, Signature
+from agreements.sections import CONTENT_FIELDS
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create
 from performance.models import Alert, KpiActual, LeadColumnMapping, LeadRecord, MonthlyActual
@@ -290,6 +292,15 @@ def test_editing_a_draft_writes_one_event_and_one_revision(admin_client_, staff_
     assert revision.section == "admin"
     assert revision.digest == agreement_digest(agreement_load_sections(agreement.pk))
     assert revision.snapshot["title"] == "Q1 pipeline SLA (admin)"
+
+
+def test_change_form_offers_every_content_field(admin_client_, agreement):
+    """Every field of every section, the funnel inputs among them, can be changed here."""
+    page = admin_client_.get(_url(Agreement, "change", agreement.pk))
+
+    fields = set(page.context["adminform"].form.fields)
+    assert set(CONTENT_FIELDS) <= fields
+    assert set(FUNNEL_INPUTS) <= fields
 
 
 def test_adding_and_deleting_inline_rows(admin_client_, agreement):

@@ -7,42 +7,47 @@ from typing import Any
 
 import pytest
 
-from agreements.forms.drafting import (
-    ERROR_ATTEMPTS,
-    ERROR_COPY_SOURCE,
+from agreements.forms.drafting.calendar import CalendarForm
+from agreements.forms.drafting.criteria import ERROR_THRESHOLD, CriteriaForm
+from agreements.forms.drafting.editor import section_editor
+from agreements.forms.drafting.funnel import (
     ERROR_CURRENCY,
-    ERROR_DAY_END,
     ERROR_DEAL_SIZE,
-    ERROR_DUPLICATE,
-    ERROR_END_BEFORE_START,
-    ERROR_FIRST_RESPONSE,
     ERROR_MONTHS,
-    ERROR_NO_WORKDAY,
     ERROR_NOT_NEGATIVE,
-    ERROR_NOT_YOUR_TEAMS,
     ERROR_RATE,
+    FunnelForm,
+)
+from agreements.forms.drafting.listing import AgreementFilterForm
+from agreements.forms.drafting.parties import (
+    ERROR_COPY_SOURCE,
+    ERROR_NOT_YOUR_TEAMS,
+    AgreementCreateForm,
+    HeaderForm,
+)
+from agreements.forms.drafting.review import ReviewForm
+from agreements.forms.drafting.rows import (
+    ERROR_ATTEMPTS,
+    ERROR_DUPLICATE,
+    ERROR_FIRST_RESPONSE,
     ERROR_SLUG,
     ERROR_TARGET,
-    ERROR_THRESHOLD,
-    ERROR_TIMEZONE,
     ERROR_WINDOW,
-    AgreementCreateForm,
-    AgreementFilterForm,
-    CalendarForm,
-    CriteriaForm,
     DeadlineFormSet,
-    FunnelForm,
-    HeaderForm,
     HolidayFormSet,
     KpiFormSet,
     LeadTypeFormSet,
     QualificationRuleFormSet,
     RejectionReasonFormSet,
     ResponsibilityFormSet,
-    ReviewForm,
-    section_editor,
 )
 from agreements.models import Agreement
+from agreements.models.agreement import (
+    ERROR_DAY_END,
+    ERROR_END_BEFORE_START,
+    ERROR_NO_WORKDAY,
+    ERROR_TIMEZONE,
+)
 from teams.models import Side, Team
 from tests.agreements.drafting import FUNNEL_VALUES, formset_data
 
@@ -91,6 +96,12 @@ def test_rates_outside_zero_to_hundred_are_refused_beside_the_field(
 
     assert not form.is_valid()
     assert form.errors[field] == [str(ERROR_RATE)]
+
+
+def test_range_messages_name_the_model_bounds():
+    """The messages are built from the model's bounds and read as they always have."""
+    assert str(ERROR_RATE) == "Enter a rate above 0 and at most 100."
+    assert str(ERROR_MONTHS) == "The plan covers 1 to 120 months."
 
 
 @pytest.mark.parametrize("value", ["0.01", "100"])

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from agreements.funnel import FunnelInputs, plan_compute, plan_for
+from agreements.funnel import FUNNEL_INPUTS, FunnelInputs, inputs_missing, plan_compute, plan_for
+from agreements.models import Agreement
+from agreements.sections import section_get
 
 
 def inputs(**overrides: object) -> FunnelInputs:
@@ -191,3 +193,27 @@ def test_plan_for_reads_strings_as_exact_decimals():
     assert plan is not None
     assert plan.customers == 33
     assert plan.sqls == 330
+
+
+def test_inputs_missing_names_the_empty_inputs_in_order():
+    """The sign-off check lists exactly the inputs still empty, in the order the form shows."""
+    values = dict.fromkeys(FUNNEL_INPUTS, "1") | {"months": None, "revenue_goal": None}
+
+    assert inputs_missing(values) == ["revenue_goal", "months"]
+    assert inputs_missing(Agreement()) == list(FUNNEL_INPUTS)
+
+
+def test_every_funnel_input_is_an_agreement_field_of_the_funnel_section():
+    """The one list of inputs names fields the funnel section edits, exports and validates."""
+    assert FUNNEL_INPUTS == (
+        "revenue_goal",
+        "marketing_share_pct",
+        "average_deal_size",
+        "lead_to_mql_pct",
+        "mql_to_sql_pct",
+        "sql_to_won_pct",
+        "months",
+    )
+    for name in FUNNEL_INPUTS:
+        assert Agreement._meta.get_field(name).null
+    assert section_get("funnel").fields == ("currency", *FUNNEL_INPUTS)

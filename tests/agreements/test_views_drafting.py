@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from agreements.exchange import content_of
-from agreements.forms.drafting import ERROR_DUPLICATE, ERROR_NOT_YOUR_TEAMS, ERROR_RATE
+from agreements.forms.drafting.funnel import ERROR_RATE
+from agreements.forms.drafting.parties import ERROR_NOT_YOUR_TEAMS
+from agreements.forms.drafting.rows import ERROR_DUPLICATE
 from agreements.models import Agreement, AgreementEvent, Revision
 from agreements.sections import SECTIONS
 from agreements.selectors import agreement_load_sections

@@ -1,0 +1,1 @@
+"""Drafting forms, one module per section: input validation and their crispy layouts."""
