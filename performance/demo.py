@@ -23,7 +23,9 @@ from django.utils import timezone
 from agreements.models import Agreement, Kpi
 from agreements.periods import months_from
 from agreements.services.agreements import agreement_create, agreement_section_update
-from agreements.services.signoff import agreement_amend, agreement_submit, signature_record
+from agreements.services.amendments import agreement_amend
+from agreements.services.review import agreement_submit
+from agreements.services.signatures import signature_record
 from agreements.standard_template import standard_content
 from performance.services.actuals import kpi_actuals_save, monthly_actual_save
 from performance.services.leads import leads_import

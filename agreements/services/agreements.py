@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from agreements.exchange import content_of
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Revision
-from agreements.permissions import can_view
+from agreements.permissions import ensure_party
 from agreements.sections import SECTIONS_BY_KEY
 from agreements.selectors import agreement_load_sections
 from agreements.services.audit import event_record, revision_record
@@ -20,7 +20,6 @@ from agreements.standard_template import standard_content
 from teams.models import Team
 
 ERROR_NOT_DRAFT = "Only a draft can be changed; this agreement is {status}."
-ERROR_NOT_PARTY = "You are not a member of either team of this agreement."
 
 
 class EditConflict(Exception):
@@ -35,11 +34,6 @@ class EditConflict(Exception):
 
 def _section_content(content: dict[str, Any], section: str) -> dict[str, Any]:
     return {key: content.get(key) for key in SECTIONS_BY_KEY[section].export_keys}
-
-
-def _ensure_party(actor: Any, agreement: Agreement) -> None:
-    if not can_view(actor, agreement):
-        raise PermissionDenied(_(ERROR_NOT_PARTY))
 
 
 def _ensure_draft(agreement: Agreement) -> None:
@@ -129,7 +123,7 @@ def agreement_copy(
 
     The teams and the period may be given anew; those not given are the source's.
     """
-    _ensure_party(actor, source)
+    ensure_party(actor, source)
     if marketing_team is not None or sales_team is not None:
         _check_actor_in_teams(
             actor, marketing_team or source.marketing_team, sales_team or source.sales_team
@@ -191,7 +185,7 @@ def agreement_section_update(
         raise ValueError(f"Fields {sorted(unknown)} are not in section {section}.")
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-        _ensure_party(actor, locked)
+        ensure_party(actor, locked)
         _ensure_draft(locked)
         if locked.revision != base_revision:
             base = Revision.objects.filter(agreement=locked, number=base_revision).first()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -42,26 +43,36 @@ from agreements.selectors import (
     signed_agreement_list,
     signed_agreement_teams,
 )
-from agreements.services.signoff import (
-    agreement_amend,
+from agreements.services.amendments import agreement_amend
+from agreements.services.comments import comment_add, comment_resolve
+from agreements.services.review import (
     agreement_cancel,
     agreement_request_changes,
     agreement_submit,
     agreement_withdraw,
-    comment_add,
-    comment_resolve,
-    signature_record,
 )
+from agreements.services.signatures import signature_record
 from agreements.verification import verify_agreement
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 SIGNED_PAGE_SIZE = 20
+
+
+class AuthenticatedRequest(HttpRequest):
+    """A request past the login-required middleware: its user is signed in."""
+
+    user: User
 
 
 def _message_of(error: ValidationError) -> str:
     return " ".join(str(message) for message in error.messages)
 
 
-def _act_on(request: HttpRequest, pk: int, act: Any, success: str) -> HttpResponse:
+def _act_on(
+    request: AuthenticatedRequest, pk: int, act: Callable[..., Agreement], success: str
+) -> HttpResponse:
     """Run one service on the agreement; its refusal becomes an error message."""
     agreement = agreement_get(user=request.user, pk=pk)
     try:
@@ -74,7 +85,7 @@ def _act_on(request: HttpRequest, pk: int, act: Any, success: str) -> HttpRespon
 
 
 @require_POST
-def agreement_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_submit_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _act_on(
         request,
         pk,
@@ -84,7 +95,7 @@ def agreement_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def agreement_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_amend_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _act_on(
         request,
         pk,
@@ -94,13 +105,13 @@ def agreement_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reasoned_act(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     pk: int,
     *,
     form_class: type[WithdrawForm] | type[CancelForm] | type[RequestChangesForm],
     field: str,
     template: str,
-    act: Any,
+    act: Callable[..., Agreement],
     keyword: str,
     success: str,
 ) -> HttpResponse:
@@ -123,7 +134,7 @@ def _reasoned_act(
     return render(request, template, {"agreement": agreement, "form": form})
 
 
-def agreement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -136,7 +147,7 @@ def agreement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_request_changes_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_request_changes_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -149,7 +160,7 @@ def agreement_request_changes_view(request: HttpRequest, pk: int) -> HttpRespons
     )
 
 
-def agreement_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -162,7 +173,7 @@ def agreement_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_sign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_with_sections(user=request.user, pk=pk)
     content = content_of(agreement)
     digest = content_digest(content)
@@ -224,7 +235,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def comment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     form = CommentForm(request.POST or None, action=reverse("agreements:comment_add", args=[pk]))
     if request.method == "POST" and form.is_valid():
@@ -247,7 +258,7 @@ def comment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def comment_resolve_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+def comment_resolve_view(request: AuthenticatedRequest, pk: int, comment_pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     comment = get_object_or_404(Comment, pk=comment_pk, agreement=agreement)
     try:
@@ -259,7 +270,7 @@ def comment_resolve_view(request: HttpRequest, pk: int, comment_pk: int) -> Http
     return redirect(agreement.get_absolute_url() + "#comments")
 
 
-def agreement_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_evidence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     signatures = list(agreement_signatures(agreement=agreement))
     return render(
@@ -275,7 +286,7 @@ def agreement_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_verify(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     versions = agreement_version_chain(user=request.user, agreement=agreement)
     results = [
@@ -290,7 +301,7 @@ def agreement_verify(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_revisions_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_revisions_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     return render(
         request,
@@ -341,7 +352,7 @@ def _content_for_ref(
     return content_of(agreement_load_sections(version.pk))
 
 
-def agreement_compare(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     revisions = list(agreement_revisions(agreement=agreement))
     versions = agreement_version_chain(user=request.user, agreement=agreement)
@@ -370,7 +381,7 @@ def agreement_compare(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def signed_list(request: HttpRequest) -> HttpResponse:
+def signed_list(request: AuthenticatedRequest) -> HttpResponse:
     form = SignedFilterForm(request.GET or None, teams=signed_agreement_teams(user=request.user))
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
 from agreements.models import Agreement, Signature
-from agreements.services.signoff import (
+from agreements.services.review import (
     agreement_cancel,
     agreement_request_changes,
     agreement_withdraw,

@@ -11,18 +11,18 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from agreements.exchange import agreement_digest
+from agreements.lifecycle import ERROR_SUPERSEDED, Act, refusal
 from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Signature
 from agreements.selectors import agreement_load_sections
-from agreements.services import signoff
+from agreements.services import amendments, comments, review, signatures
 from agreements.services.agreements import agreement_create, agreement_section_update
-from agreements.services.signoff import (
-    agreement_amend,
+from agreements.services.amendments import agreement_amend
+from agreements.services.comments import comment_add, comment_resolve
+from agreements.services.review import (
     agreement_cancel,
     agreement_request_changes,
     agreement_submit,
     agreement_withdraw,
-    comment_add,
-    comment_resolve,
 )
 from teams.models import Membership
 from tests.agreements.signing import current_digest, sign, sign_both, submit
@@ -87,6 +87,18 @@ ROLE_RULES: dict[str, tuple[str, frozenset[str]]] = {
     "amend": ("signed", PARTY),
     "comment": ("draft", PARTY),
     "resolve_comment": ("draft", PARTY),
+}
+
+# The life-cycle act each service act is; resolving a comment is allowed in every state.
+LIFECYCLE_ACT = {
+    "submit": Act.SUBMIT,
+    "withdraw": Act.WITHDRAW,
+    "request_changes": Act.REQUEST_CHANGES,
+    "cancel": Act.CANCEL,
+    "sign_marketing": Act.SIGN,
+    "sign_sales": Act.SIGN,
+    "amend": Act.AMEND,
+    "comment": Act.COMMENT,
 }
 
 # act -> (an entitled actor, the states it may be taken in)
@@ -158,7 +170,7 @@ def test_each_act_is_allowed_only_to_its_roles(
 def test_each_act_is_allowed_only_in_its_states(
     act: str, state: str, agreement: Agreement, people: dict[str, Any]
 ) -> None:
-    """In a state it does not apply to, an act is refused with a message and writes nothing."""
+    """In a state it does not apply to, an act is refused with the life cycle's message."""
     role, allowed_states = STATE_RULES[act]
     subject = in_state(agreement, state, people)
     if state in allowed_states:
@@ -170,7 +182,8 @@ def test_each_act_is_allowed_only_in_its_states(
         before = _written()
         with pytest.raises(ValidationError) as refused:
             ACTS[act](subject, people[role])
-        assert refused.value.messages
+        stored = Agreement.objects.get(pk=subject.pk)
+        assert refused.value.messages == [refusal(stored, LIFECYCLE_ACT[act])]
         assert _written() == before
         assert Agreement.objects.get(pk=subject.pk).status == state
 
@@ -281,7 +294,7 @@ def test_wrong_password_is_refused_and_writes_nothing(
     for password in ("not-my-password", ""):
         with pytest.raises(ValidationError) as refused:
             sign(in_review, marketing_signatory, in_review.marketing_team, password=password)
-        assert refused.value.messages == [signoff.ERROR_BAD_PASSWORD]
+        assert refused.value.messages == [signatures.ERROR_BAD_PASSWORD]
     assert _written() == before
 
 
@@ -293,10 +306,10 @@ def test_typed_name_must_match_the_full_name(
     with pytest.raises(ValidationError) as refused:
         sign(in_review, marketing_signatory, in_review.marketing_team, typed_name="Sally Seller")
     assert refused.value.code == "name_mismatch"
-    assert refused.value.messages == [signoff.ERROR_NAME_MISMATCH]
+    assert refused.value.messages == [signatures.ERROR_NAME_MISMATCH]
     with pytest.raises(ValidationError) as blank:
         sign(in_review, marketing_signatory, in_review.marketing_team, typed_name=" ")
-    assert blank.value.messages == [signoff.ERROR_NAME_MISMATCH]
+    assert blank.value.messages == [signatures.ERROR_NAME_MISMATCH]
     assert _written() == before
 
 
@@ -304,14 +317,11 @@ def test_a_user_without_a_full_name_must_type_some_name(
     in_review: Agreement, marketing_team: Any
 ) -> None:
     """With no name on the account, a blank name is refused and any typed name accepted."""
-    nameless = MembershipFactory(
-        team=marketing_team,
-        user=UserFactory(username="nameless", first_name="", last_name=""),
-        role=Membership.Role.SIGNATORY,
-    ).user
+    nameless = UserFactory.create(username="nameless", first_name="", last_name="")
+    MembershipFactory(team=marketing_team, user=nameless, role=Membership.Role.SIGNATORY)
     with pytest.raises(ValidationError) as refused:
         sign(in_review, nameless, marketing_team, typed_name="   ")
-    assert refused.value.messages == [signoff.ERROR_NAME_MISMATCH]
+    assert refused.value.messages == [signatures.ERROR_NAME_MISMATCH]
     signature = sign(in_review, nameless, marketing_team, typed_name="N. Less")
     assert signature.typed_name == "N. Less"
 
@@ -335,7 +345,7 @@ def test_stale_digest_is_refused_and_writes_nothing(
     before = _written()
     with pytest.raises(ValidationError) as refused:
         sign(resubmitted, marketing_signatory, resubmitted.marketing_team, seen_digest=seen)
-    assert refused.value.messages == [signoff.ERROR_STALE_DIGEST]
+    assert refused.value.messages == [signatures.ERROR_STALE_DIGEST]
     assert refused.value.code == "stale_digest"
     assert _written() == before
 
@@ -345,17 +355,14 @@ def test_one_valid_signature_per_team_per_version(
 ) -> None:
     """A team that has signed cannot sign again, by the same or another signatory."""
     sign(in_review, marketing_signatory, marketing_team)
-    colleague = MembershipFactory(
-        team=marketing_team,
-        user=UserFactory(username="mona", first_name="Mona", last_name="Lisa"),
-        role=Membership.Role.SIGNATORY,
-    ).user
+    colleague = UserFactory.create(username="mona", first_name="Mona", last_name="Lisa")
+    MembershipFactory(team=marketing_team, user=colleague, role=Membership.Role.SIGNATORY)
     before = _written()
     for signer in (marketing_signatory, colleague):
         with pytest.raises(ValidationError) as refused:
             sign(in_review, signer, marketing_team)
         assert refused.value.code == "already_signed"
-        assert refused.value.messages == [signoff.ERROR_ALREADY_SIGNED]
+        assert refused.value.messages == [signatures.ERROR_ALREADY_SIGNED]
     assert _written() == before
     assert Signature.objects.filter(agreement=in_review, voided_at__isnull=True).count() == 1
 
@@ -411,7 +418,7 @@ def test_request_changes_needs_a_comment(in_review: Agreement, sales_signatory: 
     before = _written()
     with pytest.raises(ValidationError) as refused:
         agreement_request_changes(agreement=in_review, actor=sales_signatory, comment="  ")
-    assert refused.value.messages == [signoff.ERROR_COMMENT_REQUIRED]
+    assert refused.value.messages == [review.ERROR_COMMENT_REQUIRED]
     assert _written() == before
     assert Agreement.objects.get(pk=in_review.pk).status == Agreement.Status.IN_REVIEW
 
@@ -439,7 +446,7 @@ def test_cancel_needs_a_reason_and_keeps_it(agreement: Agreement, sales_member: 
     """Cancelling without a reason is refused; with one, it is stored on the agreement."""
     with pytest.raises(ValidationError) as refused:
         agreement_cancel(agreement=agreement, actor=sales_member, reason="")
-    assert refused.value.messages == [signoff.ERROR_REASON_REQUIRED]
+    assert refused.value.messages == [review.ERROR_REASON_REQUIRED]
     cancelled = agreement_cancel(agreement=agreement, actor=sales_member, reason="Team merged")
     stored = Agreement.objects.get(pk=cancelled.pk)
     assert stored.status == Agreement.Status.CANCELLED
@@ -493,7 +500,7 @@ def test_a_version_is_amended_only_once(signed: Agreement, sales_member: Any) ->
     before = _written()
     with pytest.raises(ValidationError) as refused:
         agreement_amend(agreement=signed, actor=sales_member)
-    assert refused.value.messages == [signoff.ERROR_ALREADY_AMENDED.format(version=2)]
+    assert refused.value.messages == [amendments.ERROR_ALREADY_AMENDED.format(version=2)]
     assert _written() == before
 
 
@@ -522,7 +529,7 @@ def test_signing_the_amendment_supersedes_the_earlier_version(
     assert event.actor == sales_signatory
     with pytest.raises(ValidationError) as refused:
         agreement_amend(agreement=original, actor=marketing_member)
-    assert refused.value.messages == [signoff.ERROR_SUPERSEDED]
+    assert refused.value.messages == [ERROR_SUPERSEDED]
     version_three = agreement_amend(agreement=amendment, actor=marketing_member)
     assert version_three.version == 3
 
@@ -644,15 +651,15 @@ def test_comment_on_a_section_and_resolve_it(agreement: Agreement, sales_member:
     assert resolved.resolved_at is not None
     with pytest.raises(ValidationError) as refused:
         comment_resolve(comment=comment, actor=sales_member)
-    assert refused.value.messages == [signoff.ERROR_ALREADY_RESOLVED]
+    assert refused.value.messages == [comments.ERROR_ALREADY_RESOLVED]
 
 
 @pytest.mark.parametrize(
     ("body", "section", "message"),
     [
-        ("", "", signoff.ERROR_BODY_REQUIRED),
-        ("   ", "kpis", signoff.ERROR_BODY_REQUIRED),
-        ("Fine", "nonsense", signoff.ERROR_UNKNOWN_SECTION.format(section="nonsense")),
+        ("", "", comments.ERROR_BODY_REQUIRED),
+        ("   ", "kpis", comments.ERROR_BODY_REQUIRED),
+        ("Fine", "nonsense", comments.ERROR_UNKNOWN_SECTION.format(section="nonsense")),
     ],
 )
 def test_comment_needs_a_body_and_a_known_section(

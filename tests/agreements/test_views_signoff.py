@@ -15,14 +15,10 @@ from django.utils import timezone
 
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Comment, Kpi, Signature
 from agreements.services.agreements import agreement_create, agreement_section_update
-from agreements.services.signoff import (
-    ERROR_BAD_PASSWORD,
-    ERROR_STALE_DIGEST,
-    agreement_amend,
-    agreement_cancel,
-    agreement_withdraw,
-    comment_add,
-)
+from agreements.services.amendments import agreement_amend
+from agreements.services.comments import comment_add
+from agreements.services.review import agreement_cancel, agreement_withdraw
+from agreements.services.signatures import ERROR_BAD_PASSWORD, ERROR_STALE_DIGEST
 from agreements.templatetags.signoff_tags import STANDING_LABELS
 from teams.models import Team
 from tests.agreements.signing import current_digest, sign, sign_both, submit
@@ -605,7 +601,7 @@ def test_sign_page_offers_a_team_choice_to_a_signatory_of_both(
     client: Any, in_review: Agreement, marketing_team: Team, sales_team: Team
 ) -> None:
     """A signatory of both teams chooses the team; a team that signed is no longer offered."""
-    both = UserFactory(username="bo", first_name="Bo", last_name="Both")
+    both = UserFactory.create(username="bo", first_name="Bo", last_name="Both")
     MembershipFactory(user=both, team=marketing_team, role="signatory")
     MembershipFactory(user=both, team=sales_team, role="signatory")
     client.force_login(both)
