@@ -40,6 +40,7 @@ from agreements.services.agreements import (
     agreement_section_update,
 )
 from agreements.services.agreements import agreement_create as create_agreement
+from agreements.views.signoff import signoff_panel_context
 
 PAGE_SIZE = 20
 FUNNEL_TEMPLATE = "agreements/agreement_section_funnel.html"
@@ -138,6 +139,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": plan_for(agreement),
             "can_edit": can_edit(request.user, agreement),
             "today": timezone.localdate(),
+            **signoff_panel_context(request.user, agreement),
         },
     )
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agreements.client import client_ip, client_user_agent
-from agreements.comparison import compare_content
+from agreements.comparison import compare_content, compare_refs, default_refs
 from agreements.exchange import content_digest, content_of
 from agreements.forms.signoff import (
     CancelForm,
@@ -28,8 +28,8 @@ from agreements.forms.signoff import (
     WithdrawForm,
 )
 from agreements.funnel import plan_for
-from agreements.models import Agreement, Comment, Revision
-from agreements.permissions import signoff_actions
+from agreements.models import Agreement, Comment
+from agreements.permissions import can_view, signoff_actions
 from agreements.sections import SECTIONS
 from agreements.selectors import (
     agreement_events,
@@ -37,6 +37,7 @@ from agreements.selectors import (
     agreement_load_sections,
     agreement_revisions,
     agreement_signatures,
+    agreement_signoff_record,
     agreement_version_chain,
     agreement_with_sections,
     revision_snapshot,
@@ -52,10 +53,10 @@ from agreements.services.review import (
     agreement_withdraw,
 )
 from agreements.services.signatures import signature_record
-from agreements.verification import verify_agreement
+from agreements.verification import verify_agreement, verify_loaded, verify_versions
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import AnonymousUser, User
 
 SIGNED_PAGE_SIZE = 20
 
@@ -64,6 +65,30 @@ class AuthenticatedRequest(HttpRequest):
     """A request past the login-required middleware: its user is signed in."""
 
     user: User
+
+
+def signoff_panel_context(user: User | AnonymousUser, agreement: Agreement) -> dict[str, Any]:
+    """The agreement page's sign-off panel and comments, for an agreement loaded with sections."""
+    record = agreement_signoff_record(user=user, agreement=agreement)
+    actions = signoff_actions(
+        user,
+        agreement,
+        signed_team_ids=set(record.valid_by_team),
+        has_amendment=record.has_amendment,
+    )
+    signed = agreement.status == Agreement.Status.SIGNED
+    return {
+        "signoff": record,
+        "signoff_actions": actions,
+        # The sections just loaded are the content verified: no second load.
+        "verification": verify_loaded(agreement) if signed else None,
+        "can_resolve": can_view(user, agreement),
+        "comment_form": (
+            CommentForm(action=reverse("agreements:comment_add", args=[agreement.pk]))
+            if actions.comment
+            else None
+        ),
+    }
 
 
 def _message_of(error: ValidationError) -> str:
@@ -289,11 +314,9 @@ def agreement_evidence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def agreement_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     versions = agreement_version_chain(user=request.user, agreement=agreement)
-    results = [
-        (version, verify_agreement(version))
-        for version in versions
-        if version.status == Agreement.Status.SIGNED
-    ]
+    results = verify_versions(
+        [version for version in versions if version.status == Agreement.Status.SIGNED]
+    )
     return render(
         request,
         "agreements/agreement_verify.html",
@@ -308,36 +331,6 @@ def agreement_revisions_view(request: AuthenticatedRequest, pk: int) -> HttpResp
         "agreements/agreement_revisions.html",
         {"agreement": agreement, "revisions": agreement_revisions(agreement=agreement)},
     )
-
-
-def _compare_refs(revisions: list[Revision], versions: list[Agreement]) -> list[tuple[str, str]]:
-    refs = [
-        (
-            f"v{version.version}",
-            _("Version %(number)s (%(status)s)")
-            % {"number": version.version, "status": version.get_status_display()},
-        )
-        for version in reversed(versions)
-    ]
-    refs += [
-        (f"r{revision.number}", _("Revision %(number)s") % {"number": revision.number})
-        for revision in revisions
-    ]
-    return refs
-
-
-def _default_refs(
-    agreement: Agreement, revisions: list[Revision], versions: list[Agreement]
-) -> tuple[str, str]:
-    """The previous version against this one, else the two latest revisions."""
-    earlier = [version for version in versions if version.version < agreement.version]
-    if earlier:
-        return f"v{earlier[-1].version}", f"v{agreement.version}"
-    if len(revisions) >= 2:
-        return f"r{revisions[1].number}", f"r{revisions[0].number}"
-    if revisions:
-        return f"r{revisions[0].number}", f"r{revisions[0].number}"
-    return f"v{agreement.version}", f"v{agreement.version}"
 
 
 def _content_for_ref(
@@ -356,9 +349,9 @@ def agreement_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     revisions = list(agreement_revisions(agreement=agreement))
     versions = agreement_version_chain(user=request.user, agreement=agreement)
-    default_a, default_b = _default_refs(agreement, revisions, versions)
+    default_a, default_b = default_refs(agreement, revisions, versions)
     data = {"a": request.GET.get("a", default_a), "b": request.GET.get("b", default_b)}
-    refs = _compare_refs(revisions, versions)
+    refs = compare_refs(revisions, versions)
     form = CompareForm(data, refs=refs)
     show_all = request.GET.get("all") == "1"
     diffs = None

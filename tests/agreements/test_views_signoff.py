@@ -26,6 +26,16 @@ from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# The agreement page: session, user, the agreement with its seven section relations and its
+# signatures, the panels of other apps (the alerts banner's count), the latest revisions, the
+# version chain, the comments and the user's team roles. A signed agreement adds only the
+# digests its "signed" events record: the content verified is the content already loaded.
+DETAIL_DRAFT_QUERIES = 16
+DETAIL_SIGNED_QUERIES = 17
+# The Verify page: session, user, the agreement, its version chain, then for every signed
+# version at once: the versions, their seven section relations, signatures and signed events.
+VERIFY_QUERIES = 14
+
 
 def url(name: str, agreement: Agreement, *args: Any) -> str:
     return reverse(f"agreements:{name}", args=[agreement.pk, *args])
@@ -275,6 +285,28 @@ def test_agreement_page_query_count_does_not_grow_with_sign_off_data(
 
     assert Signature.objects.filter(agreement=agreement).count() == 3
     assert queries_for(client, address) == baseline
+
+
+def test_agreement_page_query_count_for_a_draft_and_a_signed_agreement(
+    client: Any,
+    agreement: Agreement,
+    marketing_member: Any,
+    marketing_signatory: Any,
+    sales_signatory: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    """A draft's page and a signed agreement's page, verification included, in pinned queries."""
+    client.force_login(marketing_member)
+    with django_assert_num_queries(DETAIL_DRAFT_QUERIES):
+        draft = client.get(agreement.get_absolute_url())
+    assert url("submit", agreement) in draft.content.decode()
+
+    signed = sign_both(
+        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+    )
+    with django_assert_num_queries(DETAIL_SIGNED_QUERIES):
+        page = client.get(signed.get_absolute_url())
+    assert "Integrity: intact" in text_of(page)
 
 
 # Submit.
@@ -894,12 +926,40 @@ def test_verify_query_count_is_fixed(
     """Verifying one signed version takes a fixed number of queries, whatever its event log."""
     client.force_login(sales_member)
     address = url("verify", signed)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(VERIFY_QUERIES):
         client.get(address)
     for number in range(20):
         comment_add(agreement=signed, actor=sales_member, body=f"Note {number}")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(VERIFY_QUERIES):
         client.get(address)
+
+
+def test_verify_page_query_count_is_the_same_for_one_and_five_signed_versions(
+    client: Any,
+    signed: Agreement,
+    marketing_member: Any,
+    marketing_signatory: Any,
+    sales_signatory: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    """Every signed version of the series is verified at once: five cost what one does."""
+    client.force_login(marketing_member)
+    with django_assert_num_queries(VERIFY_QUERIES):
+        client.get(url("verify", signed))
+
+    latest = signed
+    for _ in range(4):
+        amendment = agreement_amend(agreement=latest, actor=marketing_member)
+        latest = sign_both(
+            amendment, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+        )
+    with django_assert_num_queries(VERIFY_QUERIES):
+        response = client.get(url("verify", latest))
+
+    page = response.content.decode()
+    for number in range(1, 6):
+        assert f'data-testid="verify-v{number}"' in page
+    assert text_of(response).count("intact") == 5
 
 
 # Compare.
