@@ -24,6 +24,7 @@ from agreements.forms.drafting import (
 )
 from agreements.funnel import plan_for
 from agreements.models import Agreement
+from agreements.page_extensions import agreement_page_panels
 from agreements.permissions import can_edit
 from agreements.sections import SECTIONS, SECTIONS_BY_KEY
 from agreements.selectors import (
@@ -139,6 +140,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": plan_for(agreement),
             "can_edit": can_edit(request.user, agreement),
             "today": timezone.localdate(),
+            "page_panels": agreement_page_panels(request.user, agreement),
             **signoff_panel_context(request.user, agreement),
         },
     )

@@ -19,6 +19,7 @@ from performance import charts
 from performance.dashboard import PORTFOLIO_SORTS, dashboard_for, portfolio_rows
 from performance.lead_status import lead_status_annotation
 from performance.models import LeadRecord
+from performance.selectors import open_alerts_for
 
 CSV_CHUNK_SIZE = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -65,6 +66,7 @@ def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "performance/dashboard.html",
         {
             "agreement": agreement,
+            "alerts": open_alerts_for(agreement),
             "dashboard": dashboard,
             "funnel_charts": funnel_charts,
             "handoff_chart": charts.handoff_chart(months=dashboard.by_month),
