@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agreements.exchange import agreement_digest
-from agreements.models import Agreement, Signature
+from agreements.models import Agreement, AgreementEvent, Comment, Signature
 from agreements.selectors import agreement_load_sections
 from agreements.services.review import agreement_submit
 from agreements.services.signatures import signature_record
@@ -18,6 +18,16 @@ if TYPE_CHECKING:
 
 def current_digest(agreement: Agreement) -> str:
     return agreement_digest(agreement_load_sections(agreement.pk))
+
+
+def rows_written() -> tuple[int, int, int, int]:
+    """How many events, signatures, agreements and comments exist: what an act may write."""
+    return (
+        AgreementEvent.objects.count(),
+        Signature.objects.count(),
+        Agreement.objects.count(),
+        Comment.objects.count(),
+    )
 
 
 def sign(agreement: Agreement, user: User, team: Team, **overrides: Any) -> Signature:
