@@ -102,10 +102,7 @@ def signoff_actions(
     signed_team_ids: Collection[int],
     has_amendment: bool,
 ) -> SignoffActions:
-    """Parties (and staff) move the agreement along; signatories sign and request changes.
-
-    The life cycle says which acts the agreement's state allows; this adds who may take them.
-    """
+    """Of the acts the life cycle allows in this state, those this user may take."""
     party = can_view(user, agreement)
     may_sign = allows(agreement, Act.SIGN)
     return SignoffActions(
