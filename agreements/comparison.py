@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from agreements.models import Agreement, Revision
 from agreements.sections import SECTIONS
 
 CHANGED = "changed"
@@ -243,3 +245,34 @@ def compare_content(
             changes = [change for change in changes if change.kind != UNCHANGED]
         diffs.append(SectionDiff(key=section.key, title=str(section.title), changes=changes))
     return diffs
+
+
+def compare_refs(revisions: list[Revision], versions: list[Agreement]) -> list[tuple[str, str]]:
+    """What can be compared, as (reference, label): versions "v<n>", then revisions "r<n>"."""
+    refs = [
+        (
+            f"v{version.version}",
+            gettext("Version %(number)s (%(status)s)")
+            % {"number": version.version, "status": version.get_status_display()},
+        )
+        for version in reversed(versions)
+    ]
+    refs += [
+        (f"r{revision.number}", gettext("Revision %(number)s") % {"number": revision.number})
+        for revision in revisions
+    ]
+    return refs
+
+
+def default_refs(
+    agreement: Agreement, revisions: list[Revision], versions: list[Agreement]
+) -> tuple[str, str]:
+    """The previous version against this one, else the two latest revisions."""
+    earlier = [version for version in versions if version.version < agreement.version]
+    if earlier:
+        return f"v{earlier[-1].version}", f"v{agreement.version}"
+    if len(revisions) >= 2:
+        return f"r{revisions[1].number}", f"r{revisions[0].number}"
+    if revisions:
+        return f"r{revisions[0].number}", f"r{revisions[0].number}"
+    return f"v{agreement.version}", f"v{agreement.version}"

@@ -7,6 +7,7 @@ answered in ``permissions``.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -59,6 +60,20 @@ REFUSALS: dict[Act, str] = {
 }
 ERROR_SUPERSEDED = gettext_noop("This version is superseded; amend the latest version instead.")
 
+# The code of each refusal's ValidationError, for callers that tell refusals apart.
+REFUSAL_CODES: dict[Act, str] = {
+    Act.EDIT: "not_draft",
+    Act.SUBMIT: "not_draft",
+    Act.WITHDRAW: "not_in_review",
+    Act.REQUEST_CHANGES: "not_in_review",
+    Act.SIGN: "not_in_review",
+    Act.CANCEL: "not_cancellable",
+    Act.AMEND: "not_signed",
+    Act.COMMENT: "cancelled",
+    Act.RECORD: "not_signed",
+}
+SUPERSEDED_CODE = "superseded"
+
 
 def status_text(agreement: Agreement) -> str:
     """The agreement's state as a word inside a sentence."""
@@ -79,3 +94,12 @@ def refusal(agreement: Agreement, act: Act) -> str:
     if act in ALLOWED[agreement.status]:
         return _(ERROR_SUPERSEDED)
     return _(REFUSALS[act]).format(status=status_text(agreement))
+
+
+def ensure_allows(agreement: Agreement, act: Act) -> None:
+    """Raise ValidationError with the refusal unless the agreement's state allows the act."""
+    if allows(agreement, act):
+        return
+    superseded = act in ALLOWED[agreement.status]
+    code = SUPERSEDED_CODE if superseded else REFUSAL_CODES[act]
+    raise ValidationError(refusal(agreement, act), code=code)

@@ -4,28 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from agreements.lifecycle import Act, allows
 from agreements.models import Agreement
 from teams.models import Membership
 from teams.selectors import user_team_ids, user_team_roles
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    AnyUser = AbstractBaseUser | AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 ERROR_NOT_PARTY = gettext_noop("You are not a member of either team of this agreement.")
 
 
 def visible_agreements(
-    user: Any, queryset: QuerySet[Agreement] | None = None
+    user: User | AnonymousUser, queryset: QuerySet[Agreement] | None = None
 ) -> QuerySet[Agreement]:
     """Agreements a user may see: those of their teams; every one for staff."""
     queryset = Agreement.objects.all() if queryset is None else queryset
@@ -37,28 +36,28 @@ def visible_agreements(
     return queryset.filter(Q(marketing_team_id__in=team_ids) | Q(sales_team_id__in=team_ids))
 
 
-def is_party_member(user: Any, agreement: Agreement) -> bool:
+def is_party_member(user: User | AnonymousUser, agreement: Agreement) -> bool:
     """A member (any role) of the marketing or the sales team of the agreement."""
     teams = user_team_ids(user)
     return agreement.marketing_team_id in teams or agreement.sales_team_id in teams
 
 
-def can_view(user: Any, agreement: Agreement) -> bool:
+def can_view(user: User | AnonymousUser, agreement: Agreement) -> bool:
     return bool(user.is_authenticated and (user.is_staff or is_party_member(user, agreement)))
 
 
-def ensure_party(user: Any, agreement: Agreement) -> None:
+def ensure_party(user: User | AnonymousUser, agreement: Agreement) -> None:
     """Raise PermissionDenied unless the user is a member of either team, or staff."""
     if not can_view(user, agreement):
         raise PermissionDenied(_(ERROR_NOT_PARTY))
 
 
-def can_edit(user: Any, agreement: Agreement) -> bool:
+def can_edit(user: User | AnonymousUser, agreement: Agreement) -> bool:
     """Only a draft changes, and only at the hands of its parties or staff."""
-    return agreement.is_editable and can_view(user, agreement)
+    return allows(agreement, Act.EDIT) and can_view(user, agreement)
 
 
-def signing_team_ids(user: Any, agreement: Agreement) -> list[int]:
+def signing_team_ids(user: User | AnonymousUser, agreement: Agreement) -> list[int]:
     """The agreement's teams this user may sign for."""
     roles = user_team_roles(user)
     return [
@@ -68,7 +67,7 @@ def signing_team_ids(user: Any, agreement: Agreement) -> list[int]:
     ]
 
 
-def is_signatory(user: Any, agreement: Agreement) -> bool:
+def is_signatory(user: User | AnonymousUser, agreement: Agreement) -> bool:
     return bool(signing_team_ids(user, agreement))
 
 
@@ -97,25 +96,25 @@ class SignoffActions:
 
 
 def signoff_actions(
-    user: Any, agreement: Agreement, *, signed_team_ids: Collection[int], has_amendment: bool
+    user: User | AnonymousUser,
+    agreement: Agreement,
+    *,
+    signed_team_ids: Collection[int],
+    has_amendment: bool,
 ) -> SignoffActions:
-    """Parties (and staff) move the agreement along; signatories sign and request changes."""
+    """Of the acts the life cycle allows in this state, those this user may take."""
     party = can_view(user, agreement)
-    status = agreement.status
-    in_review = status == Agreement.Status.IN_REVIEW
+    may_sign = allows(agreement, Act.SIGN)
     return SignoffActions(
-        submit=party and status == Agreement.Status.DRAFT,
-        withdraw=party and in_review,
-        request_changes=in_review and is_signatory(user, agreement),
-        cancel=party and status in (Agreement.Status.DRAFT, Agreement.Status.IN_REVIEW),
-        amend=party
-        and status == Agreement.Status.SIGNED
-        and agreement.superseded_at is None
-        and not has_amendment,
-        comment=party and status != Agreement.Status.CANCELLED,
+        submit=party and allows(agreement, Act.SUBMIT),
+        withdraw=party and allows(agreement, Act.WITHDRAW),
+        request_changes=allows(agreement, Act.REQUEST_CHANGES) and is_signatory(user, agreement),
+        cancel=party and allows(agreement, Act.CANCEL),
+        amend=party and allows(agreement, Act.AMEND) and not has_amendment,
+        comment=party and allows(agreement, Act.COMMENT),
         sign_team_ids=tuple(
             team_id
             for team_id in signing_team_ids(user, agreement)
-            if in_review and team_id not in signed_team_ids
+            if may_sign and team_id not in signed_team_ids
         ),
     )

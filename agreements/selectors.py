@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -11,6 +13,9 @@ from django.http import Http404
 from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Revision, Signature
 from agreements.permissions import visible_agreements
 from teams.models import Team
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 SECTION_PREFETCHES = (
     "kpis",
@@ -22,10 +27,21 @@ SECTION_PREFETCHES = (
     "deadlines",
 )
 
+# The agreement page lists the latest revisions; the revisions page lists them all.
+PANEL_REVISIONS = 10
+
+
+def _with_sections(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """Teams, every section's rows and every signature with its people, in fixed queries."""
+    signatures = Signature.objects.select_related("team", "user", "voided_by")
+    return queryset.select_related(
+        "marketing_team", "sales_team", "owner", "series"
+    ).prefetch_related(*SECTION_PREFETCHES, Prefetch("signatures", queryset=signatures))
+
 
 def agreement_list(
     *,
-    user: Any,
+    user: User | AnonymousUser,
     status: str = "",
     team_id: int | None = None,
     search: str = "",
@@ -40,7 +56,7 @@ def agreement_list(
     return queryset.order_by("-updated_at", "-pk")
 
 
-def agreement_get(*, user: Any, pk: int) -> Agreement:
+def agreement_get(*, user: User | AnonymousUser, pk: int) -> Agreement:
     """One agreement the user may see, or 404 with no hint that it exists."""
     agreement = (
         visible_agreements(user)
@@ -53,18 +69,9 @@ def agreement_get(*, user: Any, pk: int) -> Agreement:
     return agreement
 
 
-def agreement_with_sections(*, user: Any, pk: int) -> Agreement:
+def agreement_with_sections(*, user: User | AnonymousUser, pk: int) -> Agreement:
     """An agreement with every section's rows loaded in a fixed number of queries."""
-    agreement = (
-        visible_agreements(user)
-        .select_related("marketing_team", "sales_team", "owner", "series")
-        .prefetch_related(
-            *SECTION_PREFETCHES,
-            Prefetch("signatures", queryset=Signature.objects.select_related("team", "user")),
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    agreement = _with_sections(visible_agreements(user)).filter(pk=pk).first()
     if agreement is None:
         raise Http404
     return agreement
@@ -72,17 +79,19 @@ def agreement_with_sections(*, user: Any, pk: int) -> Agreement:
 
 def agreement_load_sections(pk: int) -> Agreement:
     """The same load without a user, for commands and services."""
-    return (
-        Agreement.objects.select_related("marketing_team", "sales_team", "owner", "series")
-        .prefetch_related(
-            *SECTION_PREFETCHES,
-            Prefetch("signatures", queryset=Signature.objects.select_related("team", "user")),
-        )
-        .get(pk=pk)
-    )
+    return _with_sections(Agreement.objects.all()).get(pk=pk)
 
 
-def teams_for_user(user: Any) -> QuerySet[Team]:
+def agreements_load_sections(pks: Collection[int]) -> dict[int, Agreement]:
+    """Several agreements by pk, each with its sections: the same queries as for one."""
+    loaded = _with_sections(Agreement.objects.filter(pk__in=list(pks)))
+    return {agreement.pk: agreement for agreement in loaded}
+
+
+def teams_for_user(user: User | AnonymousUser) -> QuerySet[Team]:
+    """The teams a user belongs to; every team for staff, none for an anonymous visitor."""
+    if not user.is_authenticated:
+        return Team.objects.none()
     if user.is_staff:
         return Team.objects.all()
     return Team.objects.filter(memberships__user=user).distinct()
@@ -93,7 +102,7 @@ def teams_for_user(user: Any) -> QuerySet[Team]:
 
 def signed_agreement_list(
     *,
-    user: Any,
+    user: User | AnonymousUser,
     team_id: int | None = None,
     period_from: dt.date | None = None,
     period_to: dt.date | None = None,
@@ -113,7 +122,7 @@ def signed_agreement_list(
     return queryset.order_by("-signed_at", "-pk")
 
 
-def signed_agreement_teams(*, user: Any) -> QuerySet[Team]:
+def signed_agreement_teams(*, user: User | AnonymousUser) -> QuerySet[Team]:
     """The teams that are a party to some signed agreement the user may see."""
     signed = visible_agreements(user).filter(status=Agreement.Status.SIGNED)
     return Team.objects.filter(
@@ -121,7 +130,7 @@ def signed_agreement_teams(*, user: Any) -> QuerySet[Team]:
     ).order_by("name")
 
 
-def agreement_version_chain(*, user: Any, agreement: Agreement) -> list[Agreement]:
+def agreement_version_chain(*, user: User | AnonymousUser, agreement: Agreement) -> list[Agreement]:
     """Every version of the agreement's series the user may see, oldest first."""
     return list(
         visible_agreements(user)
@@ -166,7 +175,76 @@ def agreement_events(*, agreement: Agreement) -> QuerySet[AgreementEvent]:
     return AgreementEvent.objects.filter(agreement=agreement).select_related("actor")
 
 
-def agreement_with_rows(*, user: Any, pk: int, relations: tuple[str, ...]) -> Agreement:
+@dataclass(frozen=True)
+class SignoffRecord:
+    """What an agreement page shows of its sign-off: signatures, versions, revisions, comments."""
+
+    agreement: Agreement
+    # Valid and voided, oldest first.
+    signatures: list[Signature]
+    versions: list[Agreement]
+    # The latest PANEL_REVISIONS, newest first.
+    revisions: list[Revision]
+    more_revisions: bool
+    comments: list[Comment]
+
+    @property
+    def valid_by_team(self) -> dict[int, Signature]:
+        return {signature.team_id: signature for signature in self.signatures if signature.is_valid}
+
+    @property
+    def team_signatures(self) -> list[tuple[Team, Signature | None]]:
+        """Each team of the agreement with its valid signature of this version, if any."""
+        valid = self.valid_by_team
+        return [
+            (self.agreement.marketing_team, valid.get(self.agreement.marketing_team_id)),
+            (self.agreement.sales_team, valid.get(self.agreement.sales_team_id)),
+        ]
+
+    @property
+    def voided(self) -> list[Signature]:
+        return [signature for signature in self.signatures if not signature.is_valid]
+
+    @property
+    def previous(self) -> Agreement | None:
+        """The version this one amends, when the user may see it."""
+        return next(
+            (version for version in self.versions if version.pk == self.agreement.amends_id), None
+        )
+
+    @property
+    def has_amendment(self) -> bool:
+        """A later version amends this one, and is not cancelled."""
+        return any(
+            version.amends_id == self.agreement.pk and version.status != Agreement.Status.CANCELLED
+            for version in self.versions
+        )
+
+    @property
+    def open_comments(self) -> list[Comment]:
+        return [comment for comment in self.comments if comment.resolved_at is None]
+
+    @property
+    def resolved_comments(self) -> list[Comment]:
+        return [comment for comment in self.comments if comment.resolved_at is not None]
+
+
+def agreement_signoff_record(*, user: User | AnonymousUser, agreement: Agreement) -> SignoffRecord:
+    """The sign-off record of an agreement whose signatures are prefetched, in three queries."""
+    revisions = list(agreement_revisions(agreement=agreement)[: PANEL_REVISIONS + 1])
+    return SignoffRecord(
+        agreement=agreement,
+        signatures=list(agreement.signatures.all()),
+        versions=agreement_version_chain(user=user, agreement=agreement),
+        revisions=revisions[:PANEL_REVISIONS],
+        more_revisions=len(revisions) > PANEL_REVISIONS,
+        comments=list(agreement_comments(agreement=agreement)),
+    )
+
+
+def agreement_with_rows(
+    *, user: User | AnonymousUser, pk: int, relations: tuple[str, ...]
+) -> Agreement:
     """An agreement the user may see with only the given section relations prefetched."""
     agreement = (
         visible_agreements(user)

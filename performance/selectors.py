@@ -1,12 +1,17 @@
-"""Reads of a series' recorded figures: monthly actuals and KPI values."""
+"""Reads of a series' recorded figures (monthly actuals, KPI values) and its open alerts."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from performance.models import KpiActual, MonthlyActual
+from agreements.models import Agreement
+from performance.models import Alert, KpiActual, MonthlyActual
+
+# The alerts banner lists the latest few open alerts and counts the rest.
+BANNER_LATEST = 5
 
 
 def monthly_actuals_for_series(series_id: int) -> QuerySet[MonthlyActual]:
@@ -52,3 +57,44 @@ def months_recorded(series_id: int, months: list[dt.date]) -> set[dt.date]:
             "month", flat=True
         )
     )
+
+
+@dataclass(frozen=True)
+class KindCount:
+    kind: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class OpenAlerts:
+    total: int = 0
+    kinds: list[KindCount] = field(default_factory=list)
+    latest: list[Alert] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.latest)
+
+
+def open_alerts_for(agreement: Agreement) -> OpenAlerts:
+    """The series' unresolved alerts: a count per kind and the latest few, in two queries."""
+    open_alerts = Alert.objects.filter(series_id=agreement.series_id, resolved_at__isnull=True)
+    counts = dict(
+        open_alerts.order_by().values_list("kind").annotate(count=Count("pk")).order_by("kind")
+    )
+    total = sum(counts.values())
+    if not total:
+        return OpenAlerts()
+    labels = dict(Alert.Kind.choices)
+    kinds = [
+        KindCount(kind=kind, label=str(labels.get(kind, kind)), count=counts[kind])
+        for kind in Alert.Kind.values
+        if counts.get(kind)
+    ]
+    latest = list(
+        open_alerts.only("kind", "message", "created_at").order_by("-created_at", "-pk")[
+            :BANNER_LATEST
+        ]
+    )
+    return OpenAlerts(total=total, kinds=kinds, latest=latest)

@@ -20,6 +20,7 @@ from agreements.forms.drafting.listing import AgreementFilterForm
 from agreements.forms.drafting.parties import ERROR_NOT_YOUR_TEAMS, AgreementCreateForm
 from agreements.funnel import plan_for
 from agreements.models import Agreement
+from agreements.page_extensions import agreement_page_panels
 from agreements.permissions import can_edit
 from agreements.sections import SECTIONS, SECTIONS_BY_KEY
 from agreements.selectors import (
@@ -36,6 +37,7 @@ from agreements.services.agreements import (
     agreement_section_update,
 )
 from agreements.services.agreements import agreement_create as create_agreement
+from agreements.views.signoff import signoff_panel_context
 
 PAGE_SIZE = 20
 FUNNEL_TEMPLATE = "agreements/agreement_section_funnel.html"
@@ -134,6 +136,8 @@ def agreement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "plan": plan_for(agreement),
             "can_edit": can_edit(request.user, agreement),
             "today": timezone.localdate(),
+            "page_panels": agreement_page_panels(request.user, agreement),
+            **signoff_panel_context(request.user, agreement),
         },
     )
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agreements.client import client_ip, client_user_agent
-from agreements.comparison import compare_content
+from agreements.comparison import compare_content, compare_refs, default_refs
 from agreements.exchange import content_digest, content_of
 from agreements.forms.signoff import (
     CancelForm,
@@ -27,8 +28,8 @@ from agreements.forms.signoff import (
     WithdrawForm,
 )
 from agreements.funnel import plan_for
-from agreements.models import Agreement, Comment, Revision
-from agreements.permissions import signoff_actions
+from agreements.models import Agreement, Comment
+from agreements.permissions import can_view, signoff_actions
 from agreements.sections import SECTIONS
 from agreements.selectors import (
     agreement_events,
@@ -36,32 +37,67 @@ from agreements.selectors import (
     agreement_load_sections,
     agreement_revisions,
     agreement_signatures,
+    agreement_signoff_record,
     agreement_version_chain,
     agreement_with_sections,
     revision_snapshot,
     signed_agreement_list,
     signed_agreement_teams,
 )
-from agreements.services.signoff import (
-    agreement_amend,
+from agreements.services.amendments import agreement_amend
+from agreements.services.comments import comment_add, comment_resolve
+from agreements.services.review import (
     agreement_cancel,
     agreement_request_changes,
     agreement_submit,
     agreement_withdraw,
-    comment_add,
-    comment_resolve,
-    signature_record,
 )
-from agreements.verification import verify_agreement
+from agreements.services.signatures import signature_record
+from agreements.verification import verify_agreement, verify_loaded, verify_versions
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 SIGNED_PAGE_SIZE = 20
+
+
+class AuthenticatedRequest(HttpRequest):
+    """A request past the login-required middleware: its user is signed in."""
+
+    user: User
+
+
+def signoff_panel_context(user: User | AnonymousUser, agreement: Agreement) -> dict[str, Any]:
+    """The agreement page's sign-off panel and comments, for an agreement loaded with sections."""
+    record = agreement_signoff_record(user=user, agreement=agreement)
+    actions = signoff_actions(
+        user,
+        agreement,
+        signed_team_ids=set(record.valid_by_team),
+        has_amendment=record.has_amendment,
+    )
+    signed = agreement.status == Agreement.Status.SIGNED
+    return {
+        "signoff": record,
+        "signoff_actions": actions,
+        # The sections just loaded are the content verified: no second load.
+        "verification": verify_loaded(agreement) if signed else None,
+        "can_resolve": can_view(user, agreement),
+        "comment_form": (
+            CommentForm(action=reverse("agreements:comment_add", args=[agreement.pk]))
+            if actions.comment
+            else None
+        ),
+    }
 
 
 def _message_of(error: ValidationError) -> str:
     return " ".join(str(message) for message in error.messages)
 
 
-def _act_on(request: HttpRequest, pk: int, act: Any, success: str) -> HttpResponse:
+def _act_on(
+    request: AuthenticatedRequest, pk: int, act: Callable[..., Agreement], success: str
+) -> HttpResponse:
     """Run one service on the agreement; its refusal becomes an error message."""
     agreement = agreement_get(user=request.user, pk=pk)
     try:
@@ -74,7 +110,7 @@ def _act_on(request: HttpRequest, pk: int, act: Any, success: str) -> HttpRespon
 
 
 @require_POST
-def agreement_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_submit_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _act_on(
         request,
         pk,
@@ -84,7 +120,7 @@ def agreement_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def agreement_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_amend_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _act_on(
         request,
         pk,
@@ -94,13 +130,13 @@ def agreement_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reasoned_act(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     pk: int,
     *,
     form_class: type[WithdrawForm] | type[CancelForm] | type[RequestChangesForm],
     field: str,
     template: str,
-    act: Any,
+    act: Callable[..., Agreement],
     keyword: str,
     success: str,
 ) -> HttpResponse:
@@ -123,7 +159,7 @@ def _reasoned_act(
     return render(request, template, {"agreement": agreement, "form": form})
 
 
-def agreement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -136,7 +172,7 @@ def agreement_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_request_changes_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_request_changes_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -149,7 +185,7 @@ def agreement_request_changes_view(request: HttpRequest, pk: int) -> HttpRespons
     )
 
 
-def agreement_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -162,7 +198,7 @@ def agreement_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_sign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_with_sections(user=request.user, pk=pk)
     content = content_of(agreement)
     digest = content_digest(content)
@@ -224,7 +260,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def comment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     form = CommentForm(request.POST or None, action=reverse("agreements:comment_add", args=[pk]))
     if request.method == "POST" and form.is_valid():
@@ -247,7 +283,7 @@ def comment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def comment_resolve_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+def comment_resolve_view(request: AuthenticatedRequest, pk: int, comment_pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     comment = get_object_or_404(Comment, pk=comment_pk, agreement=agreement)
     try:
@@ -259,7 +295,7 @@ def comment_resolve_view(request: HttpRequest, pk: int, comment_pk: int) -> Http
     return redirect(agreement.get_absolute_url() + "#comments")
 
 
-def agreement_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_evidence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     signatures = list(agreement_signatures(agreement=agreement))
     return render(
@@ -275,14 +311,12 @@ def agreement_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_verify(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     versions = agreement_version_chain(user=request.user, agreement=agreement)
-    results = [
-        (version, verify_agreement(version))
-        for version in versions
-        if version.status == Agreement.Status.SIGNED
-    ]
+    results = verify_versions(
+        [version for version in versions if version.status == Agreement.Status.SIGNED]
+    )
     return render(
         request,
         "agreements/agreement_verify.html",
@@ -290,43 +324,13 @@ def agreement_verify(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_revisions_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_revisions_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     return render(
         request,
         "agreements/agreement_revisions.html",
         {"agreement": agreement, "revisions": agreement_revisions(agreement=agreement)},
     )
-
-
-def _compare_refs(revisions: list[Revision], versions: list[Agreement]) -> list[tuple[str, str]]:
-    refs = [
-        (
-            f"v{version.version}",
-            _("Version %(number)s (%(status)s)")
-            % {"number": version.version, "status": version.get_status_display()},
-        )
-        for version in reversed(versions)
-    ]
-    refs += [
-        (f"r{revision.number}", _("Revision %(number)s") % {"number": revision.number})
-        for revision in revisions
-    ]
-    return refs
-
-
-def _default_refs(
-    agreement: Agreement, revisions: list[Revision], versions: list[Agreement]
-) -> tuple[str, str]:
-    """The previous version against this one, else the two latest revisions."""
-    earlier = [version for version in versions if version.version < agreement.version]
-    if earlier:
-        return f"v{earlier[-1].version}", f"v{agreement.version}"
-    if len(revisions) >= 2:
-        return f"r{revisions[1].number}", f"r{revisions[0].number}"
-    if revisions:
-        return f"r{revisions[0].number}", f"r{revisions[0].number}"
-    return f"v{agreement.version}", f"v{agreement.version}"
 
 
 def _content_for_ref(
@@ -341,13 +345,13 @@ def _content_for_ref(
     return content_of(agreement_load_sections(version.pk))
 
 
-def agreement_compare(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     revisions = list(agreement_revisions(agreement=agreement))
     versions = agreement_version_chain(user=request.user, agreement=agreement)
-    default_a, default_b = _default_refs(agreement, revisions, versions)
+    default_a, default_b = default_refs(agreement, revisions, versions)
     data = {"a": request.GET.get("a", default_a), "b": request.GET.get("b", default_b)}
-    refs = _compare_refs(revisions, versions)
+    refs = compare_refs(revisions, versions)
     form = CompareForm(data, refs=refs)
     show_all = request.GET.get("all") == "1"
     diffs = None
@@ -370,7 +374,7 @@ def agreement_compare(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def signed_list(request: HttpRequest) -> HttpResponse:
+def signed_list(request: AuthenticatedRequest) -> HttpResponse:
     form = SignedFilterForm(request.GET or None, teams=signed_agreement_teams(user=request.user))
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():

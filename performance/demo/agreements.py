@@ -18,7 +18,9 @@ from agreements.exchange import agreement_digest
 from agreements.models import Agreement
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create, agreement_section_update
-from agreements.services.signoff import agreement_amend, agreement_submit, signature_record
+from agreements.services.amendments import agreement_amend
+from agreements.services.review import agreement_submit
+from agreements.services.signatures import signature_record
 from agreements.standard_template import standard_content
 from performance.demo.actuals import demo_actuals, demo_leads_csv
 from performance.demo.people import (

@@ -16,6 +16,7 @@ from performance.dashboard.agreement import dashboard_for
 from performance.dashboard.charts import dashboard_charts
 from performance.dashboard.exports import ACTUALS_COLUMNS, LEADS_COLUMNS, actuals_rows, lead_rows
 from performance.dashboard.portfolio import portfolio_for
+from performance.selectors import open_alerts_for
 
 
 def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
@@ -24,7 +25,12 @@ def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "performance/dashboard.html",
-        {"agreement": agreement, "dashboard": dashboard, "charts": dashboard_charts(dashboard)},
+        {
+            "agreement": agreement,
+            "alerts": open_alerts_for(agreement),
+            "dashboard": dashboard,
+            "charts": dashboard_charts(dashboard),
+        },
     )
 
 

@@ -12,7 +12,7 @@ from django.tasks import Task
 from django.tasks.backends.dummy import DummyBackend
 
 from agreements.models import Agreement, Signature
-from agreements.services.signoff import (
+from agreements.services.review import (
     agreement_cancel,
     agreement_request_changes,
     agreement_withdraw,

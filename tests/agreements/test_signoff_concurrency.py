@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
 from agreements.models import Agreement, AgreementEvent, Signature
-from agreements.services import signoff
+from agreements.services.signatures import ERROR_ALREADY_SIGNED
 from teams.models import Membership
 from tests.agreements.signing import current_digest, sign, submit
 from tests.factories import MembershipFactory, UserFactory
@@ -95,7 +95,7 @@ def test_concurrent_signatures_for_one_team_leave_exactly_one(
     assert len(signatures) == 1, outcomes
     assert len(refusals) == 1, outcomes
     assert refusals[0].code == "already_signed"
-    assert refusals[0].messages == [signoff.ERROR_ALREADY_SIGNED]
+    assert refusals[0].messages == [ERROR_ALREADY_SIGNED]
     assert (
         Signature.objects.filter(
             agreement=in_review, team=marketing_team, voided_at__isnull=True

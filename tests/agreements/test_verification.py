@@ -21,7 +21,7 @@ from agreements.models import (
     Signature,
 )
 from agreements.services.agreements import agreement_copy
-from agreements.services.signoff import agreement_withdraw
+from agreements.services.review import agreement_withdraw
 from agreements.verification import INTACT, TAMPERED, UNSIGNED, verify_agreement, verify_all
 from tests.agreements.signing import current_digest, sign, sign_both, submit
 from tests.tampering import database_writer

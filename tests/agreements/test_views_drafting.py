@@ -882,7 +882,7 @@ def test_recompute_shows_the_new_plan_without_saving(client, agreement, marketin
 # Session, user, then the page's own reads; the same for 1 and 50 rows, 1 and 200 agreements.
 LIST_QUERIES = 5
 CREATE_QUERIES = 7
-DETAIL_QUERIES = 17
+DETAIL_QUERIES = 16
 PREVIEW_QUERIES = 3
 SECTION_QUERIES = {
     "header": 6,

@@ -21,14 +21,10 @@ from agreements.models import (
 from agreements.sections import SECTIONS, SECTIONS_BY_KEY
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create, agreement_section_update
-from agreements.services.signoff import (
-    agreement_amend,
-    agreement_cancel,
-    agreement_submit,
-    comment_add,
-    comment_resolve,
-    signature_record,
-)
+from agreements.services.amendments import agreement_amend
+from agreements.services.comments import comment_add, comment_resolve
+from agreements.services.review import agreement_cancel, agreement_submit
+from agreements.services.signatures import signature_record
 from teams.models import Side, Team
 from tests.factories.people import DEFAULT_PASSWORD, MembershipFactory, TeamFactory, team_signatory
 

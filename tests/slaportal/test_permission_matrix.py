@@ -288,12 +288,12 @@ def world(db: None) -> dict[str, Any]:
     marketing = Team.objects.create(name="Growth Marketing", side=Side.MARKETING)
     sales = Team.objects.create(name="Mid-Market Sales", side=Side.SALES)
     party: Any = MembershipFactory(team=marketing, user=UserFactory(username="mia")).user
-    marketing_signatory = MembershipFactory(
+    marketing_signatory: Any = MembershipFactory(
         team=marketing,
         user=UserFactory(username="mark", first_name="Mark", last_name="Eting"),
         role=Membership.Role.SIGNATORY,
     ).user
-    signatory = MembershipFactory(
+    signatory: Any = MembershipFactory(
         team=sales,
         user=UserFactory(username="sally", first_name="Sally", last_name="Seller"),
         role=Membership.Role.SIGNATORY,
