@@ -15,13 +15,9 @@ from django.utils import timezone
 from agreements.models import Agreement, AgreementEvent
 from agreements.periods import period_start
 from performance.models import KpiActual, MonthlyActual
-from performance.services.actuals import (
-    actuals_csv_parse,
-    actuals_import,
-    kpi_actual_save,
-    kpi_actuals_save,
-    monthly_actual_save,
-)
+from performance.services.actuals import kpi_actual_save, kpi_actuals_save, monthly_actual_save
+from performance.services.actuals_csv import actuals_csv_parse, actuals_import
+from performance.services.csv_files import ERROR_NOT_UTF8
 
 HEADER = "month,leads,mqls,sqls,customers,revenue"
 
@@ -130,6 +126,17 @@ def test_parse_of_an_empty_file():
     """An empty file and a header without rows are errors."""
     assert actuals_csv_parse("").errors == [(1, "", "The file is empty.")]
     assert actuals_csv_parse(csv_text()).errors == [(2, "", "The file has no rows of figures.")]
+
+
+def test_parse_stops_at_a_line_that_is_not_utf8():
+    """Text that is not UTF-8 past the first lines ends the rows with an error on the line."""
+    rows = [f"{2001 + index // 12}-{index % 12 + 1:02d},1,1,1,1,1" for index in range(700)]
+    data = csv_text(*rows).encode() + b"2099-01,\xff,1,1,1,1\n"
+    parsed = actuals_csv_parse(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""))
+    line, column, message = parsed.errors[-1]
+    assert (column, message) == ("", ERROR_NOT_UTF8)
+    assert 1 < line <= 702
+    assert not parsed.ok
 
 
 def test_import_is_all_or_nothing(signed):

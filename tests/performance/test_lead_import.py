@@ -21,8 +21,9 @@ from agreements.selectors import version_in_force
 from agreements.services.agreements import agreement_copy
 from performance.lead_status import lead_status, lead_status_annotation
 from performance.models import LeadColumnMapping, LeadRecord
-from performance.services import leads as leads_service
-from performance.services.leads import leads_import
+from performance.services.csv_files import ERROR_NOT_UTF8
+from performance.services.leads import LeadImportResult, leads_import
+from performance.services.leads import writer as lead_writer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
@@ -48,7 +49,7 @@ def csv_file(*rows: str, header: str = HEADER) -> io.StringIO:
     return io.StringIO("\n".join([header, *rows]) + "\n")
 
 
-def run(agreement: Agreement, *rows: str, **kwargs: Any) -> leads_service.LeadImportResult:
+def run(agreement: Agreement, *rows: str, **kwargs: Any) -> LeadImportResult:
     kwargs.setdefault("as_of", AS_OF)
     header = kwargs.pop("header", HEADER)
     return leads_import(
@@ -209,7 +210,7 @@ def test_validation_errors_by_line_and_column(signed):
 def test_error_after_written_batches_rolls_everything_back(signed, monkeypatch):
     """Batches already written are undone when a later row fails; old rows stay as they were."""
     run(signed, "OLD,Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,1,accepted")
-    monkeypatch.setattr(leads_service, "BATCH_SIZE", 2)
+    monkeypatch.setattr(lead_writer, "BATCH_SIZE", 2)
     result = run(
         signed,
         "OLD,Demo request,2026-01-06T10:00:00,2026-01-06T15:30:00,1,accepted",
@@ -268,7 +269,7 @@ def test_database_error_in_a_pipelined_batch_rolls_everything_back(signed, monke
     third) or in the last (raised when the pipeline ends).
     """
     run(signed, "OLD,Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,1,accepted")
-    monkeypatch.setattr(leads_service, "BATCH_SIZE", 2)
+    monkeypatch.setattr(lead_writer, "BATCH_SIZE", 2)
     monkeypatch.setattr(LeadRecord._meta.get_field("lead_id"), "max_length", 300)
     rows = [f"N{number},Contact us,2026-01-06T10:00:00,,0," for number in range(5)]
     rows[bad_row] = "X" * 150 + ",Contact us,2026-01-06T10:00:00,,0,"
@@ -446,7 +447,7 @@ def _queries_for(agreement: Agreement, count: int, prefix: str) -> int:
 
 def test_query_count_does_not_grow_with_rows(signed):
     """10 and 1,000 rows (one batch) take the same, fixed number of queries."""
-    assert leads_service.BATCH_SIZE > 1000
+    assert lead_writer.BATCH_SIZE > 1000
     few = _queries_for(signed, 10, "A")
     many = _queries_for(signed, 1000, "B")
     # 12 for the import itself, 4 for refreshing the series' lead tally.
@@ -622,3 +623,18 @@ def test_a_version_signed_later_does_not_judge_earlier_days(signed, marketing_me
         signed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     )
     assert version_in_force(signed.series_id, dt.date(2026, 1, 10)) == signed
+
+
+def test_a_line_that_is_not_utf8_stops_the_import(signed):
+    """Text past the first lines that is not UTF-8 is an error of its line; nothing is saved."""
+    rows = [f"U{number},Demo request,2026-01-06T10:00:00,,0," for number in range(400)]
+    data = "\n".join([HEADER, *rows]).encode() + b"\nBAD,Demo request,\xff\xfe,,0,\n"
+    result = leads_import(
+        agreement=signed,
+        actor=None,
+        file=io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""),
+        as_of=AS_OF,
+    )
+    assert [(error.column, error.message) for error in result.errors] == [("", ERROR_NOT_UTF8)]
+    assert 1 < (result.errors[0].line or 0) <= 402
+    assert not LeadRecord.objects.exists()

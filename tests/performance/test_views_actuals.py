@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.lifecycle import REFUSALS, Act
 from agreements.models import Agreement, AgreementEvent
-from performance.models import KpiActual, LeadColumnMapping, LeadRecord, MonthlyActual
+from agreements.services.agreements import agreement_copy
+from performance.models import (
+    KpiActual,
+    LeadColumnMapping,
+    LeadRecord,
+    MonthlyActual,
+    PendingUpload,
+)
+from performance.services.pending_uploads import ERROR_UPLOAD_EXPIRED, ERROR_UPLOAD_GONE
 
 LEADS_HEADER = "lead_id,lead_type,mql_at,first_touch_at,attempts,outcome"
 ACTUALS_HEADER = "month,leads,mqls,sqls,customers,revenue"
@@ -101,9 +113,7 @@ def test_anonymous_is_sent_to_login(client, signed):
 def test_draft_shows_why_nothing_can_be_entered(member_client, agreement):
     """A draft's pages explain that actuals need a signed agreement, and posts save nothing."""
     response = member_client.get(url("actuals", agreement))
-    assert "Actuals are recorded against a signed agreement; this one is draft." in (
-        response.content.decode()
-    )
+    assert REFUSALS[Act.RECORD].format(status="draft") in response.content.decode()
     assert "Enter a month" not in response.content.decode()
     posted = member_client.post(
         url("actuals_month", agreement),
@@ -219,7 +229,7 @@ def test_import_preview_reports_missing_headers(member_client, signed):
 
 
 def test_import_preview_then_confirm_applies_the_file(member_client, signed):
-    """A clean preview carries the file, signed, to the confirmation, which saves every month."""
+    """A clean preview keeps the file under a token; applying it saves every month, once."""
     MonthlyActual.objects.create(series=signed.series, month=dt.date(2026, 1, 1), leads=1)
     text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n2026-02,510,101,42,11,110000\n"
     preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
@@ -227,33 +237,75 @@ def test_import_preview_then_confirm_applies_the_file(member_client, signed):
     assert "updates the month" in body
     assert "new month" in body
     assert not MonthlyActual.objects.filter(month=dt.date(2026, 2, 1)).exists()
-    payload = preview.context["confirm_form"].initial["payload"]
+    token = preview.context["confirm_form"].initial["token"]
+    assert PendingUpload.objects.get(token=token).kind == PendingUpload.Kind.ACTUALS
 
-    confirmed = member_client.post(url("actuals_import", signed), {"payload": payload})
+    confirmed = member_client.post(url("actuals_import", signed), {"token": token})
     assert confirmed.status_code == 302
     assert MonthlyActual.objects.get(month=dt.date(2026, 1, 1)).leads == 500
     assert MonthlyActual.objects.get(month=dt.date(2026, 2, 1)).customers == 11
     assert AgreementEvent.objects.filter(kind="actuals_recorded").count() == 1
+    assert not PendingUpload.objects.exists()
+    again = member_client.post(url("actuals_import", signed), {"token": token}, follow=True)
+    assert ERROR_UPLOAD_GONE in again.content.decode()
+    assert AgreementEvent.objects.filter(kind="actuals_recorded").count() == 1
 
 
-def test_tampered_confirmation_is_refused(member_client, signed):
-    """A payload that was not signed by the preview saves nothing."""
+def test_unknown_confirmation_token_is_refused(member_client, signed):
+    """A token that names no kept file saves nothing and says to upload again."""
     response = member_client.post(
-        url("actuals_import", signed), {"payload": "2026-01,1,1,1,1,1"}, follow=True
+        url("actuals_import", signed), {"token": "2026-01,1,1,1,1,1"}, follow=True
     )
-    assert "The preview has expired or was changed" in response.content.decode()
+    assert ERROR_UPLOAD_GONE in response.content.decode()
     assert not MonthlyActual.objects.exists()
 
 
 def test_confirmation_is_bound_to_its_agreement(member_client, signed, marketing_member):
-    """A preview signed for one agreement cannot be applied to another."""
-    from agreements.services.agreements import agreement_copy
-
+    """A preview kept for one agreement cannot be applied to another."""
     other = sign(agreement_copy(source=signed, actor=marketing_member))
     text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n"
     preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
-    payload = preview.context["confirm_form"].initial["payload"]
-    member_client.post(url("actuals_import", other), {"payload": payload})
+    token = preview.context["confirm_form"].initial["token"]
+    response = member_client.post(url("actuals_import", other), {"token": token}, follow=True)
+    assert ERROR_UPLOAD_GONE in response.content.decode()
+    assert not MonthlyActual.objects.exists()
+    assert PendingUpload.objects.filter(token=token).exists()
+
+
+def test_confirmation_is_bound_to_its_uploader(client, member_client, signed, sales_member):
+    """Another member of the agreement's teams cannot apply someone else's preview."""
+    text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n"
+    preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
+    token = preview.context["confirm_form"].initial["token"]
+    other_client = Client()
+    other_client.force_login(sales_member)
+    response = other_client.post(url("actuals_import", signed), {"token": token}, follow=True)
+    assert ERROR_UPLOAD_GONE in response.content.decode()
+    assert not MonthlyActual.objects.exists()
+
+
+def test_expired_preview_is_refused_with_its_reason(member_client, signed):
+    """A preview kept past its hour is not applied, and the page says it expired."""
+    text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n"
+    preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
+    token = preview.context["confirm_form"].initial["token"]
+    PendingUpload.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = member_client.post(url("actuals_import", signed), {"token": token}, follow=True)
+    assert ERROR_UPLOAD_EXPIRED in response.content.decode()
+    assert not MonthlyActual.objects.exists()
+
+
+def test_discarding_a_preview_deletes_it(member_client, signed):
+    """The discard button forgets the kept file and saves nothing."""
+    text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n"
+    preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
+    token = preview.context["confirm_form"].initial["token"]
+    assert 'name="discard"' in preview.content.decode()
+    response = member_client.post(
+        url("actuals_import", signed), {"token": token, "discard": "1"}, follow=True
+    )
+    assert "The file was discarded" in response.content.decode()
+    assert not PendingUpload.objects.exists()
     assert not MonthlyActual.objects.exists()
 
 
@@ -440,3 +492,133 @@ def test_large_upload_streams_from_a_temporary_file(member_client, signed, setti
     text = "Id,Kind,When\nC1,Demo request,2026-01-06T10:00:00\n"
     mapping = member_client.post(url("leads_import", signed), {"file": upload(text)})
     assert mapping.context["mapping_form"] is not None
+
+
+CRM_EXPORT = "Lead ID,Kind,MQL date\nC1,Demo request,2026-01-06T10:00:00\n"
+CRM_MAPPING = {"lead_id": "Lead ID", "lead_type": "Kind", "mql_at": "MQL date"}
+
+
+def upload_for_mapping(client: Any, agreement: Agreement) -> str:
+    """Upload an export whose columns need a mapping; the token of the kept file."""
+    response = client.post(url("leads_import", agreement), {"file": upload(CRM_EXPORT, "crm.csv")})
+    assert response.context["mapping_form"] is not None
+    return response.context["mapping_form"].initial["token"]
+
+
+def test_mapping_step_needs_neither_local_files_nor_the_session(
+    member_client, signed, marketing_member, settings, tmp_path, monkeypatch
+):
+    """Another server, with no temporary folder and a new session, finishes the mapping step.
+
+    The upload goes through a temporary file that is gone before the second step, and the
+    temporary folder itself no longer exists; the session holds nothing of the file.
+    """
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    (tmp_path / "uploads").mkdir()
+    token = upload_for_mapping(member_client, signed)
+    assert "MQL date" not in repr(dict(member_client.session.items()))
+    assert "crm.csv" not in repr(dict(member_client.session.items()))
+    shutil.rmtree(tmp_path / "uploads")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+
+    other_server = Client()
+    other_server.force_login(marketing_member)
+    mapped = other_server.post(url("leads_import", signed), {"token": token, **CRM_MAPPING})
+    assert "Imported 1 lead (1 new, 0 updated)." in mapped.content.decode()
+    assert LeadRecord.objects.get().lead_id == "C1"
+
+
+def test_applying_a_mapping_deletes_the_kept_file(member_client, signed):
+    """The kept file stays while its mapping fails, and goes once it is imported."""
+    token = upload_for_mapping(member_client, signed)
+    swapped = {**CRM_MAPPING, "lead_id": "MQL date", "mql_at": "Lead ID"}
+    wrong = member_client.post(url("leads_import", signed), {"token": token, **swapped})
+    assert "The file has 1 problem; nothing was imported." in wrong.content.decode()
+    assert PendingUpload.objects.filter(token=token).exists()
+    member_client.post(url("leads_import", signed), {"token": token, **CRM_MAPPING})
+    assert LeadRecord.objects.count() == 1
+    assert not PendingUpload.objects.exists()
+
+
+def test_mapping_token_of_another_user_is_refused(member_client, signed, sales_member):
+    """A member of the other team cannot map and import a file someone else uploaded."""
+    token = upload_for_mapping(member_client, signed)
+    other_client = Client()
+    other_client.force_login(sales_member)
+    response = other_client.post(
+        url("leads_import", signed), {"token": token, **CRM_MAPPING}, follow=True
+    )
+    assert ERROR_UPLOAD_GONE in response.content.decode()
+    assert not LeadRecord.objects.exists()
+    assert PendingUpload.objects.filter(token=token).exists()
+
+
+def test_mapping_token_of_another_agreement_is_refused(member_client, signed, marketing_member):
+    """A file kept for one agreement cannot be imported into another."""
+    other = sign(agreement_copy(source=signed, actor=marketing_member))
+    token = upload_for_mapping(member_client, signed)
+    response = member_client.post(
+        url("leads_import", other), {"token": token, **CRM_MAPPING}, follow=True
+    )
+    assert ERROR_UPLOAD_GONE in response.content.decode()
+    assert not LeadRecord.objects.exists()
+
+
+def test_expired_mapping_token_is_refused_with_its_reason(member_client, signed):
+    """After its hour the kept file is refused, and the page says it expired."""
+    token = upload_for_mapping(member_client, signed)
+    PendingUpload.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = member_client.post(
+        url("leads_import", signed), {"token": token, **CRM_MAPPING}, follow=True
+    )
+    assert ERROR_UPLOAD_EXPIRED in response.content.decode()
+    assert not LeadRecord.objects.exists()
+
+
+def test_discarding_the_mapping_step_deletes_the_file(member_client, signed):
+    """The discard button forgets the kept file and imports nothing."""
+    token = upload_for_mapping(member_client, signed)
+    response = member_client.post(
+        url("leads_import", signed), {"token": token, "discard": "1"}, follow=True
+    )
+    assert "The file was discarded" in response.content.decode()
+    assert not PendingUpload.objects.exists()
+    assert not LeadRecord.objects.exists()
+
+
+# Addresses behind a proxy
+
+
+def test_events_record_the_address_the_trusted_proxy_saw(
+    member_client, signed, marketing_member, settings
+):
+    """Behind a trusted proxy, figures, KPI values and imports record the client's address."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxied = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    member_client.post(
+        url("actuals_month", signed),
+        {"month": "2026-01", "leads": 1, "mqls": 1, "sqls": 1, "customers": 1, "revenue": "1"},
+        **proxied,
+    )
+    member_client.post(url("kpi_actuals", signed), {"day": "2026-01-14", "kpi_0": "3"}, **proxied)
+    text = f"{ACTUALS_HEADER}\n2026-02,500,100,40,10,100000\n"
+    preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
+    token = preview.context["confirm_form"].initial["token"]
+    member_client.post(url("actuals_import", signed), {"token": token}, **proxied)
+    member_client.post(url("leads_import", signed), {"file": upload(SAMPLE_LEADS)}, **proxied)
+    token = upload_for_mapping(member_client, signed)
+    member_client.post(url("leads_import", signed), {"token": token, **CRM_MAPPING}, **proxied)
+
+    events = AgreementEvent.objects.filter(
+        kind__in=[AgreementEvent.Kind.ACTUALS_RECORDED, AgreementEvent.Kind.LEADS_IMPORTED]
+    )
+    assert [(event.kind, event.details.get("source")) for event in events.order_by("pk")] == [
+        ("actuals_recorded", "form"),
+        ("actuals_recorded", "form"),
+        ("actuals_recorded", "csv"),
+        ("leads_imported", None),
+        ("leads_imported", None),
+    ]
+    assert {event.ip_address for event in events} == {"203.0.113.7"}
+    assert {event.actor for event in events} == {marketing_member}
