@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -12,8 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from agreements.lifecycle import REFUSALS, Act
 from agreements.models import Agreement, AgreementEvent
 from agreements.periods import period_start
+from agreements.permissions import ERROR_NOT_PARTY
 from performance.models import KpiActual, MonthlyActual
 from performance.services.actuals import kpi_actual_save, kpi_actuals_save, monthly_actual_save
 from performance.services.actuals_csv import actuals_csv_parse, actuals_import
@@ -211,17 +214,18 @@ def test_negative_figures_are_refused(signed):
 
 def test_draft_agreement_refuses_actuals(agreement):
     """Actuals need a signed agreement."""
-    with pytest.raises(ValidationError, match="signed agreement"):
+    refused = re.escape(REFUSALS[Act.RECORD].format(status="draft"))
+    with pytest.raises(ValidationError, match=refused):
         monthly_actual_save(agreement=agreement, actor=None, **figures())
-    with pytest.raises(ValidationError, match="signed agreement"):
+    with pytest.raises(ValidationError, match=refused):
         actuals_import(agreement=agreement, actor=None, file=csv_text("2026-01,1,1,1,1,1"))
 
 
 def test_outsiders_may_not_record(signed, outsider):
     """Only party members and staff record actuals."""
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=ERROR_NOT_PARTY):
         monthly_actual_save(agreement=signed, actor=outsider, **figures())
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=ERROR_NOT_PARTY):
         kpi_actual_save(
             agreement=signed,
             actor=outsider,
