@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -39,7 +39,7 @@ def signed(agreement: Agreement) -> Agreement:
 
 
 @pytest.fixture
-def member_client(client: Any, marketing_member: Any) -> Any:
+def member_client(client: Client, marketing_member: User) -> Client:
     client.force_login(marketing_member)
     return client
 
@@ -122,7 +122,7 @@ def test_draft_shows_why_nothing_can_be_entered(member_client, agreement):
     assert client_page_blocked(member_client, url("kpi_actuals", agreement))
 
 
-def client_page_blocked(client: Any, address: str) -> bool:
+def client_page_blocked(client: Client, address: str) -> bool:
     return 'id="actuals-blocked"' in client.get(address).content.decode()
 
 

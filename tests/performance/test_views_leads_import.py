@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ def signed(agreement: Agreement) -> Agreement:
 
 
 @pytest.fixture
-def member_client(client: Any, marketing_member: Any) -> Any:
+def member_client(client: Client, marketing_member: User) -> Client:
     client.force_login(marketing_member)
     return client
 
@@ -157,7 +157,7 @@ CRM_EXPORT = "Lead ID,Kind,MQL date\nC1,Demo request,2026-01-06T10:00:00\n"
 CRM_MAPPING = {"lead_id": "Lead ID", "lead_type": "Kind", "mql_at": "MQL date"}
 
 
-def upload_for_mapping(client: Any, agreement: Agreement) -> str:
+def upload_for_mapping(client: Client, agreement: Agreement) -> str:
     """Upload an export whose columns need a mapping; the token of the kept file."""
     response = client.post(url("leads_import", agreement), {"file": upload(CRM_EXPORT, "crm.csv")})
     assert response.context["mapping_form"] is not None
