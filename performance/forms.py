@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row, Submit
 from django import forms
@@ -212,12 +213,14 @@ class ActualsUploadForm(_UploadForm):
         return upload
 
 
-def _discard_button() -> Submit:
+def _discard_button() -> StrictButton:
     """Gives up the kept file; it skips the browser's checks of the fields it leaves behind."""
-    return Submit(
-        "discard",
+    return StrictButton(
         gettext_lazy("Discard the file"),
-        css_class="btn btn-outline-secondary ms-2",
+        type="submit",
+        name="discard",
+        value="discard",
+        css_class="btn-outline-secondary ms-2",
         formnovalidate="formnovalidate",
     )
 

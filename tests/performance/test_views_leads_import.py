@@ -111,14 +111,14 @@ def test_mapping_form_refuses_a_column_chosen_twice(member_client, signed):
     assert not LeadRecord.objects.exists()
 
 
-def test_mapping_token_of_another_session_is_refused(member_client, signed):
-    """A token the session does not know leads back to the upload with a message."""
+def test_unknown_mapping_token_is_refused(member_client, signed):
+    """A token that names no kept file leads back to the upload with a message."""
     response = member_client.post(
         url("leads_import", signed),
         {"token": "0" * 32, "lead_id": "A", "lead_type": "B", "mql_at": "C"},
         follow=True,
     )
-    assert "no longer available" in response.content.decode()
+    assert ERROR_UPLOAD_GONE in response.content.decode()
 
 
 def test_lead_import_page_query_count(member_client, signed, django_assert_num_queries):
