@@ -219,7 +219,7 @@ def main() -> None:
         setup_django(args.database_url, workdir)
         from django.db import connection
 
-        from performance.services.actuals import actuals_import
+        from performance.services.actuals_csv import actuals_import
 
         agreement, user = signed_agreement()
         leads_csv = workdir / "leads.csv"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from agreements.admin.base import ReadOnlyAdmin, pretty_json
@@ -13,6 +15,7 @@ from performance.models import (
     LeadRecord,
     LeadTally,
     MonthlyActual,
+    PendingUpload,
 )
 
 # Performance records: written by the actuals, lead import and alert services
@@ -100,3 +103,18 @@ class AlertAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     search_fields = ("message", "occurrence", "agreement__title")
     list_select_related = ("agreement",)
+
+
+@admin.register(PendingUpload)
+class PendingUploadAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "file_name", "owner", "agreement", "expires_at")
+    list_filter = ("kind",)
+    date_hierarchy = "created_at"
+    search_fields = ("file_name", "owner__username", "agreement__title")
+    list_select_related = ("owner", "agreement")
+    # The file itself stays out of the page: it may be tens of megabytes.
+    fields = ("token", "kind", "file_name", "owner", "agreement", "created_at", "expires_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PendingUpload]:
+        return super().get_queryset(request).defer("content")

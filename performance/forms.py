@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 from typing import Any
 
+from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row, Submit
 from django import forms
@@ -14,21 +14,22 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from agreements.models import Kpi
 from agreements.periods import parse_month
-from performance.services.actuals import MAX_COUNT
-from performance.services.leads import LEAD_FIELDS, REQUIRED_FIELDS
+from performance.services.actuals_csv import MAX_COUNT
+from performance.services.csv_files import ERROR_EMPTY_FILE, ERROR_NOT_UTF8_UPLOAD, ERROR_TOO_BIG
+from performance.services.leads.columns import (
+    ERROR_COLUMN_MAPPED_TWICE,
+    LEAD_FIELDS,
+    REQUIRED_FIELDS,
+)
 
 ACTUALS_MAX_BYTES = 1024 * 1024
 LEADS_MAX_BYTES = 64 * 1024 * 1024
 
-ERROR_TOO_BIG = "The file is %(size)s; the largest accepted is %(limit)s."
-ERROR_NOT_UTF8 = "The file is not UTF-8 text; save it as UTF-8 and upload it again."
-ERROR_EMPTY = "The file is empty."
-ERROR_MONTH = "Enter a month as YYYY-MM."
-ERROR_COLUMN_TWICE = "The column “%(column)s” is chosen for more than one field."
+ERROR_MONTH = gettext_noop("Enter a month as YYYY-MM.")
 
 LEAD_FIELD_LABELS = {
     "lead_id": gettext_lazy("Lead ID"),
@@ -38,12 +39,6 @@ LEAD_FIELD_LABELS = {
     "attempts": gettext_lazy("Contact attempts"),
     "outcome": gettext_lazy("Outcome"),
 }
-
-
-def text_stream(upload: UploadedFile) -> io.TextIOWrapper:
-    """An uploaded file read as UTF-8 text, from its start, for the csv module."""
-    upload.seek(0)
-    return io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
 
 
 class MonthInput(forms.TextInput):
@@ -192,7 +187,7 @@ class _UploadForm(forms.Form):
                 code="too_big",
             )
         if not upload.size:
-            raise forms.ValidationError(_(ERROR_EMPTY), code="empty")
+            raise forms.ValidationError(_(ERROR_EMPTY_FILE), code="empty")
         return upload
 
 
@@ -212,23 +207,37 @@ class ActualsUploadForm(_UploadForm):
         try:
             self.text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise forms.ValidationError(_(ERROR_NOT_UTF8), code="not_utf8") from None
+            raise forms.ValidationError(_(ERROR_NOT_UTF8_UPLOAD), code="not_utf8") from None
         if not self.text.strip():
-            raise forms.ValidationError(_(ERROR_EMPTY), code="empty")
+            raise forms.ValidationError(_(ERROR_EMPTY_FILE), code="empty")
         return upload
 
 
-class ActualsConfirmForm(forms.Form):
-    """Carries the previewed file, signed, back to the server to be applied."""
+def _discard_button() -> StrictButton:
+    """Gives up the kept file; it skips the browser's checks of the fields it leaves behind."""
+    return StrictButton(
+        gettext_lazy("Discard the file"),
+        type="submit",
+        name="discard",
+        value="discard",
+        css_class="btn-outline-secondary ms-2",
+        formnovalidate="formnovalidate",
+    )
 
-    payload = forms.CharField(widget=forms.HiddenInput)
+
+class ActualsConfirmForm(forms.Form):
+    """Names the previewed file, kept on the server, to be applied or discarded."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.layout = Layout(
-            Field("payload"), Submit("confirm", gettext_lazy("Apply these months"))
+            Field("token"),
+            Submit("confirm", gettext_lazy("Apply these months")),
+            _discard_button(),
         )
 
 
@@ -269,6 +278,7 @@ class LeadMappingForm(forms.Form):
             Field("token"),
             Row(*[Column(name, css_class="col-md-4") for name in LEAD_FIELDS]),
             Submit("map", gettext_lazy("Import with this mapping")),
+            _discard_button(),
         )
 
     def clean(self) -> dict[str, Any]:
@@ -279,7 +289,7 @@ class LeadMappingForm(forms.Form):
             if not column:
                 continue
             if column in chosen:
-                self.add_error(name, _(ERROR_COLUMN_TWICE) % {"column": column})
+                self.add_error(name, _(ERROR_COLUMN_MAPPED_TWICE).format(column=column))
             chosen[column] = name
         return cleaned
 

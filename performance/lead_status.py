@@ -12,6 +12,8 @@ from performance.models import LeadRecord
 MET = LeadRecord.Status.MET.value
 BREACHED = LeadRecord.Status.BREACHED.value
 PENDING = LeadRecord.Status.PENDING.value
+# The outcome of a lead sales accepted; any other non-empty outcome is a rejection code.
+ACCEPTED = "accepted"
 
 
 def lead_status_annotation(as_of: dt.datetime | None = None) -> Case:

@@ -1,5 +1,6 @@
 """Actuals held against an agreement's chain of versions: monthly figures, KPI values, leads."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -226,3 +227,33 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.message[:80]
+
+
+class PendingUpload(models.Model):
+    """An uploaded file waiting for its second step: a column mapping, or a preview's approval.
+
+    Held in the database, not on the server that took the upload, so that any server can
+    finish the step; the page knows it only by its token.
+    """
+
+    class Kind(models.TextChoices):
+        ACTUALS = "actuals", _("Monthly actuals awaiting approval")
+        LEADS = "leads", _("Leads awaiting a column mapping")
+
+    token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # The file's bytes as uploaded (at most the upload form's limit).
+    content = models.BinaryField(_("content"))
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("pending upload")
+        verbose_name_plural = _("pending uploads")
+
+    def __str__(self) -> str:
+        return self.file_name or str(self.token)

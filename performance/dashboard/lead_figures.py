@@ -20,8 +20,8 @@ from performance.dashboard.compliance import (
     local_months,
     month_bucket,
 )
+from performance.lead_status import ACCEPTED
 from performance.models import LeadRecord, LeadTally
-from performance.services.leads import ACCEPTED
 
 
 @dataclass(frozen=True)

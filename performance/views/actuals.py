@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import shutil
-import tempfile
-import time
-import uuid
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +14,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from agreements.client import client_ip
+from agreements.lifecycle import Act, refusal
 from agreements.models import Agreement
 from agreements.periods import parse_month, period_start
 from agreements.selectors import agreement_get, kpis_in_force
@@ -32,8 +27,8 @@ from performance.forms import (
     LeadsUploadForm,
     MonthlyActualForm,
     PeriodPickForm,
-    text_stream,
 )
+from performance.models import PendingUpload
 from performance.selectors import (
     kpi_actuals_at,
     kpi_actuals_recent,
@@ -41,40 +36,29 @@ from performance.selectors import (
     monthly_actuals_for_series,
     months_recorded,
 )
-from performance.services.actuals import (
-    ERROR_NOT_SIGNED,
-    actuals_csv_parse,
-    actuals_import,
-    kpi_actuals_save,
-    monthly_actual_save,
+from performance.services.actuals import kpi_actuals_save, monthly_actual_save
+from performance.services.actuals_csv import (
+    ParsedActuals,
+    actuals_import_pending,
+    actuals_preview,
 )
 from performance.services.leads import (
-    LEAD_FIELDS,
-    lead_header_read,
-    lead_mapping_fitting,
-    lead_mapping_remembered,
-    leads_import,
+    LeadImportResult,
+    LeadMappingNeeded,
+    lead_upload_header,
+    leads_import_pending,
+    leads_upload,
 )
+from performance.services.pending_uploads import pending_upload_discard, pending_upload_get
 
-PREVIEW_MAX_AGE = 3600
-UPLOAD_MAX_AGE = 24 * 3600
-UPLOAD_SESSION_KEY = "lead_uploads"
-UPLOAD_DIRECTORY = Path(tempfile.gettempdir()) / "slaportal-lead-uploads"
-TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-
-ERROR_PREVIEW_EXPIRED = "The preview has expired or was changed; upload the file again."
-ERROR_UPLOAD_EXPIRED = "The uploaded file is no longer available; upload it again."
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request past the login middleware, which turns anonymous visitors away."""
 
-
-def recording_blocked(agreement: Agreement) -> str:
-    """Why actuals cannot be recorded against this agreement, or "" when they can."""
-    if agreement.status == Agreement.Status.SIGNED:
-        return ""
-    return _(ERROR_NOT_SIGNED).format(status=agreement.get_status_display().lower())
+    user: User
 
 
 def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResponse:
@@ -82,23 +66,23 @@ def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResp
     return redirect("performance:actuals", pk=agreement.pk)
 
 
-def actuals_overview(request: HttpRequest, pk: int) -> HttpResponse:
+def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
     return render(
         request,
         "performance/actuals_overview.html",
         {
             "agreement": agreement,
-            "blocked": recording_blocked(agreement),
+            "blocked": refusal(agreement, Act.RECORD),
             "months": monthly_actuals_for_series(agreement.series_id),
             "kpi_values": kpi_actuals_recent(agreement.series_id),
         },
     )
 
 
-def actuals_month(request: HttpRequest, pk: int) -> HttpResponse:
+def actuals_month(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
-    blocked = recording_blocked(agreement)
+    blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
     month = parse_month(request.GET.get("month", ""))
@@ -135,64 +119,36 @@ def actuals_month(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _preview_salt(agreement: Agreement, request: HttpRequest) -> str:
-    return f"slaportal.actuals-import:{agreement.pk}:{request.user.pk}"
+def actuals_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Upload, preview every row with its errors, then apply what was previewed.
 
-
-def actuals_import_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Upload, preview every row with its errors, then confirm.
-
-    The previewed file travels back in a hidden field, signed (and compressed) with the
-    project's key for this agreement and user, so the confirmation applies exactly what was
-    previewed, without server-side state, and a stale preview is refused after an hour.
+    A file without errors waits in the database under a token, for its uploader to apply to
+    this agreement within the hour, or to discard.
     """
     agreement = agreement_get(user=request.user, pk=pk)
-    blocked = recording_blocked(agreement)
+    blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
     upload_form = ActualsUploadForm()
     confirm_form = None
     parsed = None
-    existing: set[Any] = set()
-    if request.method == "POST" and "payload" in request.POST:
-        try:
-            text = signing.loads(
-                request.POST["payload"],
-                salt=_preview_salt(agreement, request),
-                max_age=PREVIEW_MAX_AGE,
-            )
-        except signing.BadSignature:
-            messages.error(request, _(ERROR_PREVIEW_EXPIRED))
-        else:
-            result = actuals_import(
-                agreement=agreement, actor=request.user, file=text, ip_address=client_ip(request)
-            )
-            if not result.errors:
-                messages.success(
-                    request,
-                    _("Imported %(created)s new and %(updated)s updated months.")
-                    % {"created": result.created, "updated": result.updated},
-                )
-                return redirect("performance:actuals", pk=agreement.pk)
-            parsed = actuals_csv_parse(text)
+    if request.method == "POST" and "token" in request.POST:
+        applied = _actuals_apply(request, agreement)
+        if isinstance(applied, HttpResponse):
+            return applied
+        parsed = applied
     elif request.method == "POST":
         upload_form = ActualsUploadForm(request.POST, request.FILES)
         if upload_form.is_valid():
-            parsed = actuals_csv_parse(upload_form.text)
-            if parsed.ok:
-                confirm_form = ActualsConfirmForm(
-                    initial={
-                        "payload": signing.dumps(
-                            upload_form.text,
-                            salt=_preview_salt(agreement, request),
-                            compress=True,
-                        )
-                    }
-                )
-    if parsed is not None and parsed.rows:
-        existing = months_recorded(
-            agreement.series_id, [row.month for row in parsed.rows if row.month]
-        )
+            preview = actuals_preview(
+                agreement=agreement,
+                actor=request.user,
+                text=upload_form.text,
+                file_name=upload_form.cleaned_data["file"].name,
+            )
+            parsed = preview.parsed
+            if preview.upload is not None:
+                confirm_form = ActualsConfirmForm(initial={"token": preview.upload.token})
     return render(
         request,
         "performance/actuals_import.html",
@@ -203,12 +159,41 @@ def actuals_import_page(request: HttpRequest, pk: int) -> HttpResponse:
             "confirm_form": confirm_form,
             "parsed": parsed,
             "file_errors": _file_errors(parsed),
-            "existing": existing,
+            "existing": _months_recorded(agreement, parsed),
         },
     )
 
 
-def _file_errors(parsed: Any) -> list[tuple[int, str, str]]:
+def _actuals_apply(
+    request: AuthenticatedHttpRequest, agreement: Agreement
+) -> HttpResponse | ParsedActuals:
+    """Apply (or discard) the previewed file: a redirect, or the file's errors to show."""
+    token = request.POST["token"]
+    kind = PendingUpload.Kind.ACTUALS
+    again = redirect("performance:actuals_import", pk=agreement.pk)
+    if "discard" in request.POST:
+        pending_upload_discard(token=token, owner=request.user, agreement=agreement, kind=kind)
+        messages.info(request, _("The file was discarded; nothing was imported."))
+        return again
+    try:
+        upload = pending_upload_get(token=token, owner=request.user, agreement=agreement, kind=kind)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return again
+    result = actuals_import_pending(
+        upload=upload, actor=request.user, ip_address=client_ip(request)
+    )
+    if result.errors:
+        return result.parsed
+    messages.success(
+        request,
+        _("Imported %(created)s new and %(updated)s updated months.")
+        % {"created": result.created, "updated": result.updated},
+    )
+    return redirect("performance:actuals", pk=agreement.pk)
+
+
+def _file_errors(parsed: ParsedActuals | None) -> list[tuple[int, str, str]]:
     """Errors that belong to no previewed row: the header, the encoding, the file's length."""
     if parsed is None:
         return []
@@ -216,9 +201,16 @@ def _file_errors(parsed: Any) -> list[tuple[int, str, str]]:
     return [error for error in parsed.errors if error[0] not in row_lines]
 
 
-def kpi_actuals(request: HttpRequest, pk: int) -> HttpResponse:
+def _months_recorded(agreement: Agreement, parsed: ParsedActuals | None) -> set[dt.date]:
+    """The previewed months that the series already has, which the import updates."""
+    if parsed is None or not parsed.rows:
+        return set()
+    return months_recorded(agreement.series_id, [row.month for row in parsed.rows if row.month])
+
+
+def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = agreement_get(user=request.user, pk=pk)
-    blocked = recording_blocked(agreement)
+    blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
     source = request.POST if request.method == "POST" else request.GET
@@ -273,121 +265,89 @@ def _parse_day(text: str) -> dt.date | None:
         return None
 
 
-def _upload_path(token: str) -> Path:
-    return UPLOAD_DIRECTORY / f"{token}.csv"
+def leads_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Upload a CRM export; if its columns fit no known mapping, map them, then import.
 
-
-def _keep_upload(request: HttpRequest, agreement: Agreement, upload: Any, header: list[str]) -> str:
-    """Keep an upload on disk for the mapping step; the session knows it by a random token."""
-    UPLOAD_DIRECTORY.mkdir(mode=0o700, exist_ok=True)
-    cutoff = time.time() - UPLOAD_MAX_AGE
-    for stale in UPLOAD_DIRECTORY.glob("*.csv"):
-        if stale.stat().st_mtime < cutoff:
-            stale.unlink(missing_ok=True)
-    token = uuid.uuid4().hex
-    upload.seek(0)
-    with _upload_path(token).open("wb") as target:
-        shutil.copyfileobj(upload, target)
-    uploads = dict(request.session.get(UPLOAD_SESSION_KEY, {}))
-    uploads[token] = {"agreement": agreement.pk, "header": header, "name": upload.name}
-    request.session[UPLOAD_SESSION_KEY] = uploads
-    return token
-
-
-def _forget_upload(request: HttpRequest, token: str) -> None:
-    _upload_path(token).unlink(missing_ok=True)
-    uploads = dict(request.session.get(UPLOAD_SESSION_KEY, {}))
-    uploads.pop(token, None)
-    request.session[UPLOAD_SESSION_KEY] = uploads
-
-
-def _suggested_mapping(header: list[str], remembered: dict[str, str] | None) -> dict[str, str]:
-    """The remembered column for each field if the file has it, else a same-named column."""
-    by_lower = {name.lower(): name for name in header if name}
-    suggested = {}
-    for field in LEAD_FIELDS:
-        for candidate in ((remembered or {}).get(field, ""), field):
-            if candidate and candidate.lower() in by_lower:
-                suggested[field] = by_lower[candidate.lower()]
-                break
-    return suggested
-
-
-def leads_import_page(request: HttpRequest, pk: int) -> HttpResponse:
+    The file waiting for its mapping is kept in the database under a token, for its uploader
+    to map within the hour, or to discard.
+    """
     agreement = agreement_get(user=request.user, pk=pk)
-    blocked = recording_blocked(agreement)
+    blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
-    upload_form = LeadsUploadForm()
-    mapping_form = None
-    result = None
-    file_name = ""
+    context: dict[str, Any] = {
+        "agreement": agreement,
+        "blocked": blocked,
+        "upload_form": LeadsUploadForm(),
+        "mapping_form": None,
+        "result": None,
+        "file_name": "",
+    }
     if request.method == "POST" and "token" in request.POST:
-        token = request.POST["token"]
-        kept = request.session.get(UPLOAD_SESSION_KEY, {}).get(token)
-        path = _upload_path(token)
-        if (
-            not TOKEN_PATTERN.match(token)
-            or not kept
-            or kept.get("agreement") != agreement.pk
-            or not path.exists()
-        ):
-            messages.error(request, _(ERROR_UPLOAD_EXPIRED))
-            return redirect("performance:leads_import", pk=agreement.pk)
-        file_name = kept.get("name", "")
-        mapping_form = LeadMappingForm(request.POST, header=kept["header"], suggested={})
-        if mapping_form.is_valid():
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                result = leads_import(
-                    agreement=agreement,
-                    actor=request.user,
-                    file=handle,
-                    mapping=mapping_form.mapping(),
-                    ip_address=client_ip(request),
-                )
-            if result.ok:
-                _forget_upload(request, token)
-                mapping_form = None
+        response = _leads_map(request, agreement, context)
+        if response is not None:
+            return response
     elif request.method == "POST":
-        upload_form = LeadsUploadForm(request.POST, request.FILES)
-        if upload_form.is_valid():
-            upload = upload_form.cleaned_data["file"]
-            file_name = upload.name
-            stream = text_stream(upload)
-            try:
-                try:
-                    header = lead_header_read(stream)
-                except UnicodeDecodeError:
-                    header = []
-                remembered = lead_mapping_remembered(series_id=agreement.series_id)
-                if lead_mapping_fitting(header, remembered) is not None or not header:
-                    stream.seek(0)
-                    result = leads_import(
-                        agreement=agreement,
-                        actor=request.user,
-                        file=stream,
-                        ip_address=client_ip(request),
-                    )
-                else:
-                    token = _keep_upload(request, agreement, upload, header)
-                    mapping_form = LeadMappingForm(
-                        initial={"token": token},
-                        header=header,
-                        suggested=_suggested_mapping(header, remembered),
-                    )
-            finally:
-                stream.detach()
-            if result is not None and result.ok:
-                upload_form = LeadsUploadForm()
-    return render(
-        request,
-        "performance/leads_import.html",
-        {
-            "agreement": agreement,
-            "blocked": blocked,
-            "upload_form": upload_form,
-            "mapping_form": mapping_form,
-            "result": result,
-            "file_name": file_name,
-        },
+        _leads_upload(request, agreement, context)
+    return render(request, "performance/leads_import.html", context)
+
+
+def _leads_upload(
+    request: AuthenticatedHttpRequest, agreement: Agreement, context: dict[str, Any]
+) -> None:
+    """Import the upload, or keep it and offer the mapping form."""
+    upload_form = LeadsUploadForm(request.POST, request.FILES)
+    context["upload_form"] = upload_form
+    if not upload_form.is_valid():
+        return
+    upload = upload_form.cleaned_data["file"]
+    context["file_name"] = upload.name
+    outcome = leads_upload(
+        agreement=agreement,
+        actor=request.user,
+        file=upload.file,
+        file_name=upload.name,
+        ip_address=client_ip(request),
     )
+    if isinstance(outcome, LeadMappingNeeded):
+        context["mapping_form"] = LeadMappingForm(
+            initial={"token": outcome.upload.token},
+            header=outcome.header,
+            suggested=outcome.suggested,
+        )
+        return
+    context["result"] = outcome
+    if outcome.ok:
+        context["upload_form"] = LeadsUploadForm()
+
+
+def _leads_map(
+    request: AuthenticatedHttpRequest, agreement: Agreement, context: dict[str, Any]
+) -> HttpResponse | None:
+    """Import the kept upload with the posted mapping, or discard it; a redirect if it is gone."""
+    token = request.POST["token"]
+    kind = PendingUpload.Kind.LEADS
+    again = redirect("performance:leads_import", pk=agreement.pk)
+    if "discard" in request.POST:
+        pending_upload_discard(token=token, owner=request.user, agreement=agreement, kind=kind)
+        messages.info(request, _("The file was discarded; nothing was imported."))
+        return again
+    try:
+        upload = pending_upload_get(token=token, owner=request.user, agreement=agreement, kind=kind)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return again
+    context["file_name"] = upload.file_name
+    mapping_form = LeadMappingForm(request.POST, header=lead_upload_header(upload), suggested={})
+    context["mapping_form"] = mapping_form
+    if mapping_form.is_valid():
+        result: LeadImportResult = leads_import_pending(
+            upload=upload,
+            actor=request.user,
+            mapping=mapping_form.mapping(),
+            ip_address=client_ip(request),
+        )
+        context["result"] = result
+        if result.ok:
+            context["mapping_form"] = None
+    return None

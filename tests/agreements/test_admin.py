@@ -22,7 +22,14 @@ from agreements.models import Agreement, AgreementEvent, Comment, Holiday, Kpi, 
 from agreements.sections import CONTENT_FIELDS
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create
-from performance.models import Alert, KpiActual, LeadColumnMapping, LeadRecord, MonthlyActual
+from performance.models import (
+    Alert,
+    KpiActual,
+    LeadColumnMapping,
+    LeadRecord,
+    MonthlyActual,
+    PendingUpload,
+)
 from performance.services.lead_tally import lead_tally_refresh
 
 
@@ -68,6 +75,14 @@ def full_world(agreement: Agreement, marketing_signatory: Any, sales_member: Any
     )
     lead_tally_refresh(series_id=series.pk)
     LeadColumnMapping.objects.create(series=series, mapping={"Lead ID": "lead_id"})
+    PendingUpload.objects.create(
+        owner=sales_member,
+        agreement=agreement,
+        kind=PendingUpload.Kind.LEADS,
+        content=b"Lead ID,Kind\n",
+        file_name="crm.csv",
+        expires_at=now + dt.timedelta(hours=1),
+    )
     Alert.objects.create(
         series=series,
         agreement=agreement,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -12,16 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from agreements.lifecycle import REFUSALS, Act
 from agreements.models import Agreement, AgreementEvent
 from agreements.periods import period_start
+from agreements.permissions import ERROR_NOT_PARTY
 from performance.models import KpiActual, MonthlyActual
-from performance.services.actuals import (
-    actuals_csv_parse,
-    actuals_import,
-    kpi_actual_save,
-    kpi_actuals_save,
-    monthly_actual_save,
-)
+from performance.services.actuals import kpi_actual_save, kpi_actuals_save, monthly_actual_save
+from performance.services.actuals_csv import actuals_csv_parse, actuals_import
+from performance.services.csv_files import ERROR_NOT_UTF8
 
 HEADER = "month,leads,mqls,sqls,customers,revenue"
 
@@ -132,6 +131,17 @@ def test_parse_of_an_empty_file():
     assert actuals_csv_parse(csv_text()).errors == [(2, "", "The file has no rows of figures.")]
 
 
+def test_parse_stops_at_a_line_that_is_not_utf8():
+    """Text that is not UTF-8 past the first lines ends the rows with an error on the line."""
+    rows = [f"{2001 + index // 12}-{index % 12 + 1:02d},1,1,1,1,1" for index in range(700)]
+    data = csv_text(*rows).encode() + b"2099-01,\xff,1,1,1,1\n"
+    parsed = actuals_csv_parse(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""))
+    line, column, message = parsed.errors[-1]
+    assert (column, message) == ("", ERROR_NOT_UTF8)
+    assert 1 < line <= 702
+    assert not parsed.ok
+
+
 def test_import_is_all_or_nothing(signed):
     """One bad row and nothing is written, no event either."""
     result = actuals_import(
@@ -204,17 +214,18 @@ def test_negative_figures_are_refused(signed):
 
 def test_draft_agreement_refuses_actuals(agreement):
     """Actuals need a signed agreement."""
-    with pytest.raises(ValidationError, match="signed agreement"):
+    refused = re.escape(REFUSALS[Act.RECORD].format(status="draft"))
+    with pytest.raises(ValidationError, match=refused):
         monthly_actual_save(agreement=agreement, actor=None, **figures())
-    with pytest.raises(ValidationError, match="signed agreement"):
+    with pytest.raises(ValidationError, match=refused):
         actuals_import(agreement=agreement, actor=None, file=csv_text("2026-01,1,1,1,1,1"))
 
 
 def test_outsiders_may_not_record(signed, outsider):
     """Only party members and staff record actuals."""
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=ERROR_NOT_PARTY):
         monthly_actual_save(agreement=signed, actor=outsider, **figures())
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=ERROR_NOT_PARTY):
         kpi_actual_save(
             agreement=signed,
             actor=outsider,

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
+import re
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import CommandError, call_command
-from django.db import DataError, connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agreements.models import Agreement, AgreementEvent, LeadTypeServiceLevel
-from agreements.selectors import version_in_force
-from agreements.services.agreements import agreement_copy
+from agreements.lifecycle import REFUSALS, Act
+from agreements.models import Agreement, AgreementEvent
+from agreements.permissions import ERROR_NOT_PARTY
 from performance.lead_status import lead_status, lead_status_annotation
 from performance.models import LeadColumnMapping, LeadRecord
-from performance.services import leads as leads_service
-from performance.services.leads import leads_import
+from performance.services.csv_files import ERROR_NOT_UTF8
+from performance.services.leads import LeadImportResult, leads_import
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
@@ -48,7 +45,7 @@ def csv_file(*rows: str, header: str = HEADER) -> io.StringIO:
     return io.StringIO("\n".join([header, *rows]) + "\n")
 
 
-def run(agreement: Agreement, *rows: str, **kwargs: Any) -> leads_service.LeadImportResult:
+def run(agreement: Agreement, *rows: str, **kwargs: Any) -> LeadImportResult:
     kwargs.setdefault("as_of", AS_OF)
     header = kwargs.pop("header", HEADER)
     return leads_import(
@@ -206,22 +203,6 @@ def test_validation_errors_by_line_and_column(signed):
     assert not AgreementEvent.objects.filter(kind=AgreementEvent.Kind.LEADS_IMPORTED).exists()
 
 
-def test_error_after_written_batches_rolls_everything_back(signed, monkeypatch):
-    """Batches already written are undone when a later row fails; old rows stay as they were."""
-    run(signed, "OLD,Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,1,accepted")
-    monkeypatch.setattr(leads_service, "BATCH_SIZE", 2)
-    result = run(
-        signed,
-        "OLD,Demo request,2026-01-06T10:00:00,2026-01-06T15:30:00,1,accepted",
-        *[f"N{number},Contact us,2026-01-06T10:00:00,,0," for number in range(5)],
-        "BAD,Contact us,not a time,,0,",
-    )
-    assert [(error.line, error.column) for error in result.errors] == [(8, "mql_at")]
-    assert list(LeadRecord.objects.values_list("lead_id", flat=True)) == ["OLD"]
-    assert LeadRecord.objects.get().response_hours == Decimal("0.50")
-    assert AgreementEvent.objects.filter(kind=AgreementEvent.Kind.LEADS_IMPORTED).count() == 1
-
-
 def test_timestamps_outside_the_supported_years_are_errors(signed):
     """A year typo is reported by line and column instead of stretching (or overflowing) dates."""
     result = run(
@@ -254,31 +235,6 @@ def test_attempts_beyond_what_the_database_holds_are_an_error(signed):
     result = run(signed, "A2,Demo request,2026-01-06T10:00:00,,2147483647,")
     assert result.ok
     assert LeadRecord.objects.get().attempts == 2_147_483_647
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="batches are pipelined on PostgreSQL only"
-)
-@pytest.mark.parametrize("bad_row", [2, 4], ids=["middle batch", "last batch"])
-def test_database_error_in_a_pipelined_batch_rolls_everything_back(signed, monkeypatch, bad_row):
-    """A batch the server refuses raises, undoes the batches before it and frees the connection.
-
-    The lead ID's length limit is lifted in the model only, so the import passes a value that
-    the column (varchar(100)) refuses: in the second of three batches (raised while sending the
-    third) or in the last (raised when the pipeline ends).
-    """
-    run(signed, "OLD,Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,1,accepted")
-    monkeypatch.setattr(leads_service, "BATCH_SIZE", 2)
-    monkeypatch.setattr(LeadRecord._meta.get_field("lead_id"), "max_length", 300)
-    rows = [f"N{number},Contact us,2026-01-06T10:00:00,,0," for number in range(5)]
-    rows[bad_row] = "X" * 150 + ",Contact us,2026-01-06T10:00:00,,0,"
-    with pytest.raises(DataError):
-        run(signed, "OLD,Demo request,2026-01-06T10:00:00,,1,", *rows)
-    assert list(LeadRecord.objects.values_list("lead_id", "attempts")) == [("OLD", 1)]
-    assert AgreementEvent.objects.filter(kind=AgreementEvent.Kind.LEADS_IMPORTED).count() == 1
-    monkeypatch.undo()
-    result = run(signed, *rows[:2])  # The connection takes the next import.
-    assert (result.created, result.updated) == (2, 0)
 
 
 def test_reimport_is_idempotent(signed):
@@ -364,13 +320,15 @@ def test_each_import_writes_one_event(signed):
 
 def test_draft_agreement_refuses_leads(agreement):
     """Leads are recorded only against a signed agreement."""
-    with pytest.raises(ValidationError, match="signed agreement; this one is draft"):
+    with pytest.raises(
+        ValidationError, match=re.escape(REFUSALS[Act.RECORD].format(status="draft"))
+    ):
         run(agreement, *SAMPLE)
 
 
 def test_outsider_may_not_import(signed, outsider):
     """Someone outside both teams is refused."""
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=ERROR_NOT_PARTY):
         run(signed, *SAMPLE, actor=outsider)
     assert not LeadRecord.objects.exists()
 
@@ -382,244 +340,16 @@ def test_party_member_may_import(signed, sales_member):
     assert AgreementEvent.objects.get(kind="leads_imported").actor == sales_member
 
 
-def test_version_in_force_gives_each_lead_its_limit(signed, marketing_member):
-    """A lead is judged by the version in force when it became an MQL."""
-    amendment = agreement_copy(source=signed, actor=marketing_member)
-    Agreement.objects.filter(pk=amendment.pk).update(
-        series=signed.series,
-        version=2,
-        status=Agreement.Status.SIGNED,
-        timezone="Europe/Berlin",
-        start_date=dt.date(2026, 2, 1),
-        end_date=dt.date(2026, 6, 30),
-    )
-    LeadTypeServiceLevel.objects.filter(agreement=amendment, lead_type="Demo request").update(
-        first_response_hours=Decimal("2.00")
-    )
-    Agreement.objects.filter(pk=signed.pk).update(
-        superseded_at=dt.datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
-    )
-
-    result = run(
-        signed,
-        "JAN,Demo request,2026-01-15T10:00:00,,0,",
-        "FEB,Demo request,2026-02-10T10:00:00,,0,",
-    )
-    assert result.errors == []
-    january = LeadRecord.objects.get(lead_id="JAN")
-    february = LeadRecord.objects.get(lead_id="FEB")
-    assert (january.agreement_id, january.limit_hours) == (signed.pk, Decimal("1.00"))
-    assert (february.agreement_id, february.limit_hours) == (amendment.pk, Decimal("2.00"))
-    assert february.due_at == dt.datetime(2026, 2, 10, 11, 0, tzinfo=UTC)
-
-
-def test_version_in_force_selector(signed, marketing_member):
-    """Period and supersession choose the version; outside every period the newest applies."""
-    assert version_in_force(signed.series_id, dt.date(2026, 1, 15)) == signed
-    assert version_in_force(signed.series_id, dt.date(2030, 1, 1)) == signed
-    amendment = agreement_copy(source=signed, actor=marketing_member)
-    Agreement.objects.filter(pk=amendment.pk).update(
-        series=signed.series,
-        version=2,
-        status=Agreement.Status.SIGNED,
-        start_date=dt.date(2026, 2, 1),
-        end_date=dt.date(2026, 6, 30),
-    )
-    Agreement.objects.filter(pk=signed.pk).update(
-        superseded_at=dt.datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
-    )
-    assert version_in_force(signed.series_id, dt.date(2026, 1, 31)) == signed
-    assert version_in_force(signed.series_id, dt.date(2026, 2, 1)) == amendment
-    assert version_in_force(signed.series_id, dt.date(2026, 3, 15)) == amendment
-    assert version_in_force(signed.series_id, dt.date(2025, 6, 1)) == amendment
-    Agreement.objects.filter(series=signed.series).update(status=Agreement.Status.DRAFT)
-    assert version_in_force(signed.series_id, dt.date(2026, 1, 15)) is None
-
-
-def _queries_for(agreement: Agreement, count: int, prefix: str) -> int:
-    rows = [f"{prefix}{number},Demo request,2026-01-06T10:00:00,,0," for number in range(count)]
-    with CaptureQueriesContext(connection) as context:
-        result = run(agreement, *rows)
-    assert result.imported == count
-    return len(context.captured_queries)
-
-
-def test_query_count_does_not_grow_with_rows(signed):
-    """10 and 1,000 rows (one batch) take the same, fixed number of queries."""
-    assert leads_service.BATCH_SIZE > 1000
-    few = _queries_for(signed, 10, "A")
-    many = _queries_for(signed, 1000, "B")
-    # 12 for the import itself (2 of them append its audit event to the series' chain),
-    # 2 more for the chain's head, 4 for refreshing the series' lead tally.
-    assert few == many == 18
-
-
-def test_command_prints_one_json_object(signed, tmp_path):
-    """--json prints the counts and no errors; --as-of decides pending against breached."""
-    path = tmp_path / "leads.csv"
-    path.write_text("\n".join([HEADER, *SAMPLE]) + "\n", encoding="utf-8")
-    out = io.StringIO()
-    call_command(
-        "import_leads",
-        str(signed.pk),
-        str(path),
-        "--json",
-        "--as-of",
-        "2026-01-07T12:00:00",
-        stdout=out,
-    )
-    assert json.loads(out.getvalue()) == {
-        "imported": 7,
-        "created": 7,
-        "updated": 0,
-        "met": 4,
-        "breached": 2,
-        "pending": 1,
-        "invalid_rejections": 1,
-        "errors": [],
-    }
-    later = io.StringIO()
-    call_command(
-        "import_leads", str(signed.pk), str(path), "--json", "--as-of", "2026-01-08", stdout=later
-    )
-    report = json.loads(later.getvalue())
-    assert (report["created"], report["updated"], report["pending"], report["breached"]) == (
-        0,
-        7,
-        0,
-        3,
-    )
-
-
-def test_command_reports_errors_and_exits_1(signed, tmp_path):
-    """With errors the JSON lists them by line and column and the command fails."""
-    path = tmp_path / "leads.csv"
-    path.write_text(f"{HEADER}\nX1,Webinar,2026-01-06T10:00:00,,0,\n", encoding="utf-8")
-    out = io.StringIO()
-    with pytest.raises(CommandError) as failure:
-        call_command("import_leads", str(signed.pk), str(path), "--json", stdout=out)
-    assert failure.value.returncode == 1
-    report = json.loads(out.getvalue())
-    assert report["imported"] == 0
-    assert report["errors"][0]["line"] == 2
-    assert report["errors"][0]["column"] == "lead_type"
-    assert not LeadRecord.objects.exists()
-
-
-def test_command_summary_without_json(signed, tmp_path):
-    """Without --json a one-line summary is printed."""
-    path = tmp_path / "leads.csv"
-    path.write_text("\n".join([HEADER, *SAMPLE]) + "\n", encoding="utf-8-sig")
-    out = io.StringIO()
-    call_command(
-        "import_leads", str(signed.pk), str(path), "--as-of", "2026-01-07T12:00:00", stdout=out
-    )
-    assert out.getvalue().strip() == (
-        "Imported 7 leads (7 new, 0 updated): 4 met, 2 breached, 1 pending; "
-        "1 rejections without a valid reason code."
-    )
-
-
-def test_command_refuses_a_draft(agreement, tmp_path):
-    """A draft gives an error in the JSON and exit status 1."""
-    path = tmp_path / "leads.csv"
-    path.write_text("\n".join([HEADER, *SAMPLE]) + "\n", encoding="utf-8")
-    out = io.StringIO()
-    with pytest.raises(CommandError):
-        call_command("import_leads", str(agreement.pk), str(path), "--json", stdout=out)
-    assert "signed agreement" in json.loads(out.getvalue())["errors"][0]["message"]
-
-
-def test_readme_sample_gives_the_documented_counts(agreement):
-    """The sample file in the README imports with the counts its example output shows."""
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Importing actuals and leads") :]
-    sample = section[section.index(HEADER) : section.index("```", section.index(HEADER))]
-    expected = json.loads(
-        next(line for line in section.splitlines() if line.startswith('{"imported"'))
-    )
-    utc_agreement = sign(agreement, timezone="UTC")
+def test_a_line_that_is_not_utf8_stops_the_import(signed):
+    """Text past the first lines that is not UTF-8 is an error of its line; nothing is saved."""
+    rows = [f"U{number},Demo request,2026-01-06T10:00:00,,0," for number in range(400)]
+    data = "\n".join([HEADER, *rows]).encode() + b"\nBAD,Demo request,\xff\xfe,,0,\n"
     result = leads_import(
-        agreement=utc_agreement,
+        agreement=signed,
         actor=None,
-        file=io.StringIO(sample),
-        as_of=dt.datetime(2026, 1, 7, 12, 0, tzinfo=UTC),
+        file=io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""),
+        as_of=AS_OF,
     )
-    assert result.as_dict() == expected
-
-
-def test_text_with_quotes_commas_and_braces_is_stored_as_written(signed):
-    """Lead ids and outcomes keep quotes, commas, backslashes, braces and accents."""
-    lead_id = 'Q"1,{x}\\y-é'
-    result = run(
-        signed,
-        f'"{lead_id.replace(chr(34), chr(34) * 2)}",Demo request,2026-01-06T10:00:00,,0,"a,b"',
-    )
-    assert result.errors == []
-    lead = LeadRecord.objects.get()
-    assert lead.lead_id == lead_id
-    assert lead.outcome == "a,b"
-    assert lead.invalid_rejection is True
-
-
-def test_version_with_another_time_zone_uses_its_own_wall_clock(signed, marketing_member):
-    """A lead under a New York version is timed on New York's working hours."""
-    amendment = agreement_copy(source=signed, actor=marketing_member)
-    Agreement.objects.filter(pk=amendment.pk).update(
-        series=signed.series,
-        version=2,
-        status=Agreement.Status.SIGNED,
-        timezone="America/New_York",
-        start_date=dt.date(2026, 2, 1),
-        end_date=dt.date(2026, 6, 30),
-    )
-    Agreement.objects.filter(pk=signed.pk).update(
-        superseded_at=dt.datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
-    )
-    # 15:00 in Berlin (naive times are in the imported agreement's zone) is 09:00 in New York.
-    result = run(signed, "NY,Demo request,2026-02-10T15:00:00,2026-02-10T15:30:00,1,accepted")
-    assert result.errors == []
-    lead = LeadRecord.objects.get()
-    assert lead.agreement_id == amendment.pk
-    assert lead.due_at == dt.datetime(2026, 2, 10, 15, 0, tzinfo=UTC)
-    assert lead.response_hours == Decimal("0.50")
-    assert result.met == 1
-
-
-def test_reimport_rewrites_only_changed_leads(signed):
-    """An unchanged lead keeps its row as it was; a changed one gets a new import time."""
-    same = "SAME,Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,1,accepted"
-    run(signed, same, "MOVED,Contact us,2026-01-06T10:00:00,,0,")
-    before = dict(LeadRecord.objects.values_list("lead_id", "imported_at"))
-    result = run(signed, same, "MOVED,Contact us,2026-01-06T10:00:00,2026-01-06T11:00:00,1,")
-    assert (result.created, result.updated) == (0, 2)
-    after = dict(LeadRecord.objects.values_list("lead_id", "imported_at"))
-    assert after["SAME"] == before["SAME"]
-    assert after["MOVED"] > before["MOVED"]
-    assert LeadRecord.objects.get(lead_id="MOVED").response_hours == Decimal("1.00")
-
-
-def test_a_version_signed_later_does_not_judge_earlier_days(signed, marketing_member):
-    """Days before an amendment was signed keep the version signed for them."""
-    Agreement.objects.filter(pk=signed.pk).update(
-        signed_at=dt.datetime(2025, 12, 20, 9, 0, tzinfo=UTC),
-        superseded_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
-    )
-    amendment = agreement_copy(source=signed, actor=marketing_member)
-    Agreement.objects.filter(pk=amendment.pk).update(
-        series=signed.series,
-        version=2,
-        status=Agreement.Status.SIGNED,
-        start_date=signed.start_date,
-        end_date=signed.end_date,
-        signed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
-    )
-    assert version_in_force(signed.series_id, dt.date(2026, 2, 15)) == signed
-    assert version_in_force(signed.series_id, dt.date(2026, 3, 1)) == amendment
-    # Figures for a day before anything was signed are judged by the first version.
-    Agreement.objects.filter(pk=signed.pk).update(
-        signed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    )
-    assert version_in_force(signed.series_id, dt.date(2026, 1, 10)) == signed
+    assert [(error.column, error.message) for error in result.errors] == [("", ERROR_NOT_UTF8)]
+    assert 1 < (result.errors[0].line or 0) <= 402
+    assert not LeadRecord.objects.exists()

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.lifecycle import REFUSALS, Act
 from agreements.models import Agreement, AgreementEvent
-from performance.models import KpiActual, LeadColumnMapping, LeadRecord, MonthlyActual
+from agreements.services.agreements import agreement_copy
+from performance.models import (
+    KpiActual,
+    MonthlyActual,
+    PendingUpload,
+)
+from performance.services.pending_uploads import ERROR_UPLOAD_EXPIRED, ERROR_UPLOAD_GONE
 
 LEADS_HEADER = "lead_id,lead_type,mql_at,first_touch_at,attempts,outcome"
 ACTUALS_HEADER = "month,leads,mqls,sqls,customers,revenue"
@@ -31,7 +39,7 @@ def signed(agreement: Agreement) -> Agreement:
 
 
 @pytest.fixture
-def member_client(client: Any, marketing_member: Any) -> Any:
+def member_client(client: Client, marketing_member: User) -> Client:
     client.force_login(marketing_member)
     return client
 
@@ -101,9 +109,7 @@ def test_anonymous_is_sent_to_login(client, signed):
 def test_draft_shows_why_nothing_can_be_entered(member_client, agreement):
     """A draft's pages explain that actuals need a signed agreement, and posts save nothing."""
     response = member_client.get(url("actuals", agreement))
-    assert "Actuals are recorded against a signed agreement; this one is draft." in (
-        response.content.decode()
-    )
+    assert REFUSALS[Act.RECORD].format(status="draft") in response.content.decode()
     assert "Enter a month" not in response.content.decode()
     posted = member_client.post(
         url("actuals_month", agreement),
@@ -116,7 +122,7 @@ def test_draft_shows_why_nothing_can_be_entered(member_client, agreement):
     assert client_page_blocked(member_client, url("kpi_actuals", agreement))
 
 
-def client_page_blocked(client: Any, address: str) -> bool:
+def client_page_blocked(client: Client, address: str) -> bool:
     return 'id="actuals-blocked"' in client.get(address).content.decode()
 
 
@@ -219,7 +225,7 @@ def test_import_preview_reports_missing_headers(member_client, signed):
 
 
 def test_import_preview_then_confirm_applies_the_file(member_client, signed):
-    """A clean preview carries the file, signed, to the confirmation, which saves every month."""
+    """A clean preview keeps the file under a token; applying it saves every month, once."""
     MonthlyActual.objects.create(series=signed.series, month=dt.date(2026, 1, 1), leads=1)
     text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n2026-02,510,101,42,11,110000\n"
     preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
@@ -227,33 +233,75 @@ def test_import_preview_then_confirm_applies_the_file(member_client, signed):
     assert "updates the month" in body
     assert "new month" in body
     assert not MonthlyActual.objects.filter(month=dt.date(2026, 2, 1)).exists()
-    payload = preview.context["confirm_form"].initial["payload"]
+    token = preview.context["confirm_form"].initial["token"]
+    assert PendingUpload.objects.get(token=token).kind == PendingUpload.Kind.ACTUALS
 
-    confirmed = member_client.post(url("actuals_import", signed), {"payload": payload})
+    confirmed = member_client.post(url("actuals_import", signed), {"token": token})
     assert confirmed.status_code == 302
     assert MonthlyActual.objects.get(month=dt.date(2026, 1, 1)).leads == 500
     assert MonthlyActual.objects.get(month=dt.date(2026, 2, 1)).customers == 11
     assert AgreementEvent.objects.filter(kind="actuals_recorded").count() == 1
+    assert not PendingUpload.objects.exists()
+    again = member_client.post(url("actuals_import", signed), {"token": token}, follow=True)
+    assert ERROR_UPLOAD_GONE in again.content.decode()
+    assert AgreementEvent.objects.filter(kind="actuals_recorded").count() == 1
 
 
-def test_tampered_confirmation_is_refused(member_client, signed):
-    """A payload that was not signed by the preview saves nothing."""
+def test_unknown_confirmation_token_is_refused(member_client, signed):
+    """A token that names no kept file saves nothing and says to upload again."""
     response = member_client.post(
-        url("actuals_import", signed), {"payload": "2026-01,1,1,1,1,1"}, follow=True
+        url("actuals_import", signed), {"token": "2026-01,1,1,1,1,1"}, follow=True
     )
-    assert "The preview has expired or was changed" in response.content.decode()
+    assert ERROR_UPLOAD_GONE in response.content.decode()
     assert not MonthlyActual.objects.exists()
 
 
 def test_confirmation_is_bound_to_its_agreement(member_client, signed, marketing_member):
-    """A preview signed for one agreement cannot be applied to another."""
-    from agreements.services.agreements import agreement_copy
-
+    """A preview kept for one agreement cannot be applied to another."""
     other = sign(agreement_copy(source=signed, actor=marketing_member))
     text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n"
     preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
-    payload = preview.context["confirm_form"].initial["payload"]
-    member_client.post(url("actuals_import", other), {"payload": payload})
+    token = preview.context["confirm_form"].initial["token"]
+    response = member_client.post(url("actuals_import", other), {"token": token}, follow=True)
+    assert ERROR_UPLOAD_GONE in response.content.decode()
+    assert not MonthlyActual.objects.exists()
+    assert PendingUpload.objects.filter(token=token).exists()
+
+
+def test_confirmation_is_bound_to_its_uploader(client, member_client, signed, sales_member):
+    """Another member of the agreement's teams cannot apply someone else's preview."""
+    text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n"
+    preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
+    token = preview.context["confirm_form"].initial["token"]
+    other_client = Client()
+    other_client.force_login(sales_member)
+    response = other_client.post(url("actuals_import", signed), {"token": token}, follow=True)
+    assert ERROR_UPLOAD_GONE in response.content.decode()
+    assert not MonthlyActual.objects.exists()
+
+
+def test_expired_preview_is_refused_with_its_reason(member_client, signed):
+    """A preview kept past its hour is not applied, and the page says it expired."""
+    text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n"
+    preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
+    token = preview.context["confirm_form"].initial["token"]
+    PendingUpload.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = member_client.post(url("actuals_import", signed), {"token": token}, follow=True)
+    assert ERROR_UPLOAD_EXPIRED in response.content.decode()
+    assert not MonthlyActual.objects.exists()
+
+
+def test_discarding_a_preview_deletes_it(member_client, signed):
+    """The discard button forgets the kept file and saves nothing."""
+    text = f"{ACTUALS_HEADER}\n2026-01,500,100,40,10,100000\n"
+    preview = member_client.post(url("actuals_import", signed), {"file": upload(text)})
+    token = preview.context["confirm_form"].initial["token"]
+    assert 'name="discard"' in preview.content.decode()
+    response = member_client.post(
+        url("actuals_import", signed), {"token": token, "discard": "1"}, follow=True
+    )
+    assert "The file was discarded" in response.content.decode()
+    assert not PendingUpload.objects.exists()
     assert not MonthlyActual.objects.exists()
 
 
@@ -320,124 +368,4 @@ def test_kpi_page_refuses_bad_values(member_client, signed):
 # Lead import
 
 
-SAMPLE_LEADS = (
-    f"{LEADS_HEADER}\n"
-    "L1,Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,2,accepted\n"
-    "L2,Contact us,2026-01-06T10:00:00,2026-01-06T15:00:00,1,not-a-code\n"
-)
-
-
-def test_lead_upload_with_default_columns_imports_at_once(member_client, signed):
-    """A file with the default columns is imported and the counts are shown."""
-    response = member_client.post(url("leads_import", signed), {"file": upload(SAMPLE_LEADS)})
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Imported 2 leads (2 new, 0 updated)." in body
-    assert '<dd class="col-sm-8" id="result-met">1</dd>' in body
-    assert '<dd class="col-sm-8" id="result-breached">1</dd>' in body
-    assert '<dd class="col-sm-8" id="result-invalid-rejections">1</dd>' in body
-    assert LeadRecord.objects.count() == 2
-
-
-def test_lead_upload_errors_are_listed_by_line(member_client, signed):
-    """Errors are shown with their line and column, and nothing is imported."""
-    text = f"{LEADS_HEADER}\nL1,Webinar,2026-01-06T10:00:00,,0,\nL2,Demo request,soon,,0,\n"
-    response = member_client.post(url("leads_import", signed), {"file": upload(text)})
-    body = response.content.decode()
-    assert "The file has 2 problems; nothing was imported." in body
-    assert "<td>2</td><td><code>lead_type</code></td>" in body
-    assert "<td>3</td><td><code>mql_at</code></td>" in body
-    assert not LeadRecord.objects.exists()
-
-
-def test_lead_upload_with_other_columns_asks_for_a_mapping(member_client, signed):
-    """Unknown column names lead to a mapping form; the mapping imports and is remembered."""
-    text = (
-        "Lead ID,Kind,MQL date,Touched,Tries,Outcome\n"
-        "C1,Demo request,2026-01-06T10:00:00,2026-01-06T10:20:00,1,accepted\n"
-    )
-    response = member_client.post(url("leads_import", signed), {"file": upload(text, "crm.csv")})
-    form = response.context["mapping_form"]
-    assert form is not None
-    assert not LeadRecord.objects.exists()
-    # Same-named columns are suggested (case aside); the rest are chosen by the user.
-    assert form.fields["outcome"].initial == "Outcome"
-    assert "crm.csv" in response.content.decode()
-    token = form.initial["token"]
-
-    mapped = member_client.post(
-        url("leads_import", signed),
-        {
-            "token": token,
-            "lead_id": "Lead ID",
-            "lead_type": "Kind",
-            "mql_at": "MQL date",
-            "first_touch_at": "Touched",
-            "attempts": "Tries",
-            "outcome": "Outcome",
-        },
-    )
-    assert "Imported 1 lead (1 new, 0 updated)." in mapped.content.decode()
-    assert LeadRecord.objects.get().lead_id == "C1"
-    assert LeadColumnMapping.objects.get(series=signed.series).mapping["mql_at"] == "MQL date"
-
-    # The next export with the same columns is imported without asking.
-    again = member_client.post(
-        url("leads_import", signed), {"file": upload(text.replace("C1", "C2"))}
-    )
-    assert again.context["mapping_form"] is None
-    assert "Imported 1 lead (1 new, 0 updated)." in again.content.decode()
-
-
-def test_mapping_form_refuses_a_column_chosen_twice(member_client, signed):
-    """Two fields cannot read the same column."""
-    text = "A,B,C\nC1,Demo request,2026-01-06T10:00:00\n"
-    response = member_client.post(url("leads_import", signed), {"file": upload(text)})
-    token = response.context["mapping_form"].initial["token"]
-    mapped = member_client.post(
-        url("leads_import", signed),
-        {"token": token, "lead_id": "A", "lead_type": "A", "mql_at": "C"},
-    )
-    assert "is chosen for more than one field" in mapped.content.decode()
-    assert not LeadRecord.objects.exists()
-
-
-def test_mapping_token_of_another_session_is_refused(member_client, signed):
-    """A token the session does not know leads back to the upload with a message."""
-    response = member_client.post(
-        url("leads_import", signed),
-        {"token": "0" * 32, "lead_id": "A", "lead_type": "B", "mql_at": "C"},
-        follow=True,
-    )
-    assert "no longer available" in response.content.decode()
-
-
-def test_lead_import_page_query_count(member_client, signed, django_assert_num_queries):
-    """The upload page takes a fixed number of queries."""
-    with django_assert_num_queries(3):
-        response = member_client.get(url("leads_import", signed))
-    assert response.status_code == 200
-
-
-@pytest.mark.parametrize("rows", [10, 300])
-def test_lead_upload_query_count_is_fixed(member_client, signed, rows, django_assert_num_queries):
-    """Uploading 10 or 300 leads takes the same number of queries."""
-    lines = [
-        f"R{number},Demo request,2026-01-06T10:00:00,2026-01-06T10:30:00,1,accepted"
-        for number in range(rows)
-    ]
-    text = "\n".join([LEADS_HEADER, *lines]) + "\n"
-    # Two of them lock and move the head of the series' audit-event chain.
-    with django_assert_num_queries(23):
-        response = member_client.post(url("leads_import", signed), {"file": upload(text)})
-    assert response.context["result"].imported == rows
-
-
-def test_large_upload_streams_from_a_temporary_file(member_client, signed, settings):
-    """An upload kept on disk rather than in memory imports the same way."""
-    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
-    response = member_client.post(url("leads_import", signed), {"file": upload(SAMPLE_LEADS)})
-    assert "Imported 2 leads (2 new, 0 updated)." in response.content.decode()
-    text = "Id,Kind,When\nC1,Demo request,2026-01-06T10:00:00\n"
-    mapping = member_client.post(url("leads_import", signed), {"file": upload(text)})
-    assert mapping.context["mapping_form"] is not None
+# Addresses behind a proxy

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agreements.models import Agreement
-from performance.services.actuals import actuals_import
+from performance.services.actuals_csv import actuals_import
 
 
 class Command(BaseCommand):

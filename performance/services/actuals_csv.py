@@ -1,0 +1,288 @@
+"""Importing monthly actuals from a CSV file: a preview of every row, then all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from agreements.models import Agreement, AgreementEvent
+from agreements.periods import parse_month
+from agreements.services.audit import event_record
+from performance.models import MonthlyActual, PendingUpload
+from performance.services.csv_files import (
+    ERROR_COLUMN_TWICE,
+    ERROR_MISSING_COLUMN,
+    ERROR_REQUIRED,
+    CsvFileError,
+    CsvRows,
+)
+from performance.services.pending_uploads import pending_upload_create, pending_upload_text
+from performance.services.recording import ensure_may_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+ACTUALS_COLUMNS = ("month", "leads", "mqls", "sqls", "customers", "revenue")
+COUNT_COLUMNS = ("leads", "mqls", "sqls", "customers")
+MAX_COUNT = 2_147_483_647
+MAX_REVENUE = Decimal("999999999999.99")
+MAX_ROWS = 1200
+
+ERROR_TOO_MANY_ROWS = gettext_noop("The file has more than {limit} rows.")
+ERROR_MONTH = gettext_noop("“{value}” is not a month written as YYYY-MM.")
+ERROR_DUPLICATE_MONTH = gettext_noop("The month {month} already appears on line {line}.")
+ERROR_COUNT = gettext_noop("“{value}” is not a whole number, 0 or more.")
+ERROR_REVENUE = gettext_noop("“{value}” is not an amount, 0 or more, with at most two decimals.")
+ERROR_NO_ROWS = gettext_noop("The file has no rows of figures.")
+
+
+@dataclass
+class ActualsRow:
+    """One line of an actuals file: its cells as written, and the figures if they are valid."""
+
+    line: int
+    cells: dict[str, str]
+    month: dt.date | None = None
+    figures: dict[str, Any] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ParsedActuals:
+    rows: list[ActualsRow] = field(default_factory=list)
+    # (line, column, message), in file order; file-wide problems have column "".
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+@dataclass
+class ActualsImportResult:
+    parsed: ParsedActuals
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def errors(self) -> list[tuple[int, str, str]]:
+        return self.parsed.errors
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ActualsPreview:
+    parsed: ParsedActuals
+    # The file kept to be applied once approved; None while it has errors.
+    upload: PendingUpload | None
+
+
+def _parse_count(text: str) -> int | None:
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if number <= MAX_COUNT else None
+
+
+def _parse_revenue(text: str) -> Decimal | None:
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount > MAX_REVENUE:
+        return None
+    if amount != amount.quantize(Decimal("0.01")):
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def actuals_csv_parse(file: Iterable[str] | str) -> ParsedActuals:
+    """Read an actuals CSV; every problem is reported by line (header = 1) and column."""
+    parsed = ParsedActuals()
+    rows = CsvRows(io.StringIO(file) if isinstance(file, str) else file)
+    try:
+        header = [name.lower() for name in rows.header()]
+    except CsvFileError as error:
+        parsed.errors.append((error.line, "", error.message))
+        return parsed
+    for name in ACTUALS_COLUMNS:
+        if header.count(name) > 1:
+            parsed.errors.append((1, name, _(ERROR_COLUMN_TWICE).format(column=name)))
+        elif name not in header:
+            parsed.errors.append((1, name, _(ERROR_MISSING_COLUMN).format(column=name)))
+    if parsed.errors:
+        return parsed
+    index = {name: header.index(name) for name in ACTUALS_COLUMNS}
+    first_lines: dict[dt.date, int] = {}
+    for line, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(parsed.rows) >= MAX_ROWS:
+            parsed.errors.append((line, "", _(ERROR_TOO_MANY_ROWS).format(limit=MAX_ROWS)))
+            break
+        row = ActualsRow(
+            line=line,
+            cells={
+                name: cells[position].strip() if position < len(cells) else ""
+                for name, position in index.items()
+            },
+        )
+        _parse_row(row, first_lines)
+        parsed.rows.append(row)
+        parsed.errors.extend((row.line, column, message) for column, message in row.errors)
+    if rows.failure is not None:
+        line, message = rows.failure
+        parsed.errors.append((line, "", message))
+    if not parsed.rows and not parsed.errors:
+        parsed.errors.append((2, "", _(ERROR_NO_ROWS)))
+    return parsed
+
+
+def _parse_row(row: ActualsRow, first_lines: dict[dt.date, int]) -> None:
+    cells = row.cells
+    text = cells["month"]
+    month = parse_month(text)
+    if not text:
+        row.errors.append(("month", _(ERROR_REQUIRED)))
+    elif month is None:
+        row.errors.append(("month", _(ERROR_MONTH).format(value=text)))
+    else:
+        first_line = first_lines.setdefault(month, row.line)
+        if first_line != row.line:
+            row.errors.append(
+                (
+                    "month",
+                    _(ERROR_DUPLICATE_MONTH).format(month=f"{month:%Y-%m}", line=first_line),
+                )
+            )
+        row.month = month
+    for name in COUNT_COLUMNS:
+        text = cells[name]
+        count = _parse_count(text)
+        if not text:
+            row.errors.append((name, _(ERROR_REQUIRED)))
+        elif count is None:
+            row.errors.append((name, _(ERROR_COUNT).format(value=text)))
+        else:
+            row.figures[name] = count
+    text = cells["revenue"]
+    revenue = _parse_revenue(text)
+    if not text:
+        row.errors.append(("revenue", _(ERROR_REQUIRED)))
+    elif revenue is None:
+        row.errors.append(("revenue", _(ERROR_REVENUE).format(value=text)))
+    else:
+        row.figures["revenue"] = revenue
+
+
+def actuals_import(
+    *,
+    agreement: Agreement,
+    actor: User | None,
+    file: Iterable[str] | str,
+    ip_address: str | None = None,
+) -> ActualsImportResult:
+    """Upsert a CSV's months into the series, all or nothing, with one audit event."""
+    ensure_may_record(actor, agreement)
+    parsed = actuals_csv_parse(file)
+    if not parsed.ok:
+        return ActualsImportResult(parsed=parsed)
+    months = [row.month for row in parsed.rows if row.month is not None]
+    with transaction.atomic():
+        created, updated = _months_write(agreement, actor, parsed.rows)
+        event_record(
+            agreement=agreement,
+            actor=actor,
+            kind=AgreementEvent.Kind.ACTUALS_RECORDED,
+            details={
+                "source": "csv",
+                "months": sorted(f"{month:%Y-%m}" for month in months),
+                "created": created,
+                "updated": updated,
+            },
+            ip_address=ip_address,
+        )
+    return ActualsImportResult(parsed=parsed, created=created, updated=updated)
+
+
+def _months_write(
+    agreement: Agreement, actor: User | None, rows: list[ActualsRow]
+) -> tuple[int, int]:
+    """Create the new months and update the recorded ones: how many of each."""
+    existing = {
+        actual.month: actual
+        for actual in MonthlyActual.objects.select_for_update().filter(
+            series_id=agreement.series_id,
+            month__in=[row.month for row in rows if row.month is not None],
+        )
+    }
+    created: list[MonthlyActual] = []
+    updated: list[MonthlyActual] = []
+    for row in rows:
+        if row.month is None:
+            continue
+        actual = existing.get(row.month)
+        if actual is None:
+            actual = MonthlyActual(series_id=agreement.series_id, month=row.month)
+            created.append(actual)
+        else:
+            updated.append(actual)
+        for name, value in row.figures.items():
+            setattr(actual, name, value)
+        actual.updated_by = actor
+    MonthlyActual.objects.bulk_create(created)
+    # auto_now is not applied by bulk_update; the timestamp is set here instead.
+    now = dt.datetime.now(tz=dt.UTC)
+    for actual in updated:
+        actual.updated_at = now
+    MonthlyActual.objects.bulk_update(updated, [*ACTUALS_COLUMNS[1:], "updated_by", "updated_at"])
+    return len(created), len(updated)
+
+
+def actuals_preview(
+    *, agreement: Agreement, actor: User, text: str, file_name: str
+) -> ActualsPreview:
+    """Read an uploaded file for its preview; a file without errors is kept to be applied."""
+    parsed = actuals_csv_parse(text)
+    if not parsed.ok:
+        return ActualsPreview(parsed=parsed, upload=None)
+    ensure_may_record(actor, agreement)
+    upload = pending_upload_create(
+        owner=actor,
+        agreement=agreement,
+        kind=PendingUpload.Kind.ACTUALS,
+        content=text.encode("utf-8"),
+        file_name=file_name,
+    )
+    return ActualsPreview(parsed=parsed, upload=upload)
+
+
+def actuals_import_pending(
+    *, upload: PendingUpload, actor: User, ip_address: str | None = None
+) -> ActualsImportResult:
+    """Apply a previewed file; once applied, it is deleted."""
+    with transaction.atomic():
+        result = actuals_import(
+            agreement=upload.agreement,
+            actor=actor,
+            file=pending_upload_text(upload),
+            ip_address=ip_address,
+        )
+        if result.ok:
+            upload.delete()
+    return result
