@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 
 from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Revision, Signature
 from agreements.permissions import visible_agreements
@@ -56,25 +55,19 @@ def agreement_list(
     return queryset.order_by("-updated_at", "-pk")
 
 
-def agreement_get(*, user: User | AnonymousUser, pk: int) -> Agreement:
-    """One agreement the user may see, or 404 with no hint that it exists."""
-    agreement = (
+def agreement_get(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
+    """One agreement the user may see, or None (whether or not it exists)."""
+    return (
         visible_agreements(user)
         .select_related("marketing_team", "sales_team", "owner", "series")
         .filter(pk=pk)
         .first()
     )
-    if agreement is None:
-        raise Http404
-    return agreement
 
 
-def agreement_with_sections(*, user: User | AnonymousUser, pk: int) -> Agreement:
+def agreement_with_sections(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     """An agreement with every section's rows loaded in a fixed number of queries."""
-    agreement = _with_sections(visible_agreements(user)).filter(pk=pk).first()
-    if agreement is None:
-        raise Http404
-    return agreement
+    return _with_sections(visible_agreements(user)).filter(pk=pk).first()
 
 
 def agreement_load_sections(pk: int) -> Agreement:
@@ -244,18 +237,15 @@ def agreement_signoff_record(*, user: User | AnonymousUser, agreement: Agreement
 
 def agreement_with_rows(
     *, user: User | AnonymousUser, pk: int, relations: tuple[str, ...]
-) -> Agreement:
+) -> Agreement | None:
     """An agreement the user may see with only the given section relations prefetched."""
-    agreement = (
+    return (
         visible_agreements(user)
         .select_related("marketing_team", "sales_team", "owner")
         .prefetch_related(*relations)
         .filter(pk=pk)
         .first()
     )
-    if agreement is None:
-        raise Http404
-    return agreement
 
 
 def signed_versions(series_id: int) -> list[Agreement]:

@@ -37,6 +37,7 @@ from agreements.services.agreements import (
     agreement_section_update,
 )
 from agreements.services.agreements import agreement_create as create_agreement
+from agreements.views.access import found
 from agreements.views.signoff import signoff_panel_context
 
 PAGE_SIZE = 20
@@ -66,7 +67,9 @@ def _copy_initial(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     """The create form prefilled from ?copy=<pk>, when that agreement is visible."""
     try:
         source = agreement_get(user=request.user, pk=int(request.GET.get("copy", "")))
-    except (ValueError, Http404):
+    except ValueError:
+        return {}
+    if source is None:
         return {}
     return {
         "start_from": AgreementCreateForm.StartFrom.COPY,
@@ -126,7 +129,7 @@ def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def agreement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = agreement_with_sections(user=request.user, pk=pk)
+    agreement = found(agreement_with_sections(user=request.user, pk=pk))
     return render(
         request,
         "agreements/agreement_detail.html",
@@ -166,7 +169,7 @@ def _render_conflict(
     request: AuthenticatedHttpRequest, section_key: str, conflict: EditConflict
 ) -> HttpResponse:
     """The user's input beside the section as saved meanwhile, ready to re-apply."""
-    current = agreement_with_sections(user=request.user, pk=conflict.agreement.pk)
+    current = found(agreement_with_sections(user=request.user, pk=conflict.agreement.pk))
     data = request.POST.copy()
     data["base_revision"] = str(current.revision)
     editor = section_editor(
@@ -192,8 +195,8 @@ def agreement_section_edit(
 ) -> HttpResponse:
     if section not in SECTIONS_BY_KEY:
         raise Http404
-    agreement = agreement_with_rows(
-        user=request.user, pk=pk, relations=SECTIONS_BY_KEY[section].rows
+    agreement = found(
+        agreement_with_rows(user=request.user, pk=pk, relations=SECTIONS_BY_KEY[section].rows)
     )
     if not can_edit(request.user, agreement):
         messages.error(
@@ -248,7 +251,7 @@ def _template(section: str) -> str:
 @require_POST
 def funnel_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The plan of the funnel inputs as typed; never saves."""
-    agreement = agreement_get(user=request.user, pk=pk)
+    agreement = found(agreement_get(user=request.user, pk=pk))
     form = FunnelForm(request.POST, agreement=agreement, user=request.user)
     form.is_valid()
     return render(

@@ -17,6 +17,7 @@ from agreements.forms.exchange import AgreementImportForm
 from agreements.models import Agreement
 from agreements.selectors import agreement_with_sections
 from agreements.services.agreements import ContentErrors, agreement_import
+from agreements.views.access import found
 
 
 def export_filename(agreement: Agreement) -> str:
@@ -27,7 +28,7 @@ def export_filename(agreement: Agreement) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 def agreement_export_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = agreement_with_sections(user=request.user, pk=pk)
+    agreement = found(agreement_with_sections(user=request.user, pk=pk))
     response = HttpResponse(
         export_json_text(agreement_export(agreement)).encode("utf-8"),
         content_type="application/json; charset=utf-8",

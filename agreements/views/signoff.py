@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agreements.client import client_ip, client_user_agent
+from agreements.client import AuthenticatedHttpRequest, client_ip, client_user_agent
 from agreements.comparison import compare_content, compare_refs, default_refs
 from agreements.exchange import content_digest, content_of
 from agreements.forms.signoff import (
@@ -54,17 +54,12 @@ from agreements.services.review import (
 )
 from agreements.services.signatures import signature_record
 from agreements.verification import verify_agreement, verify_loaded, verify_versions
+from agreements.views.access import found
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 SIGNED_PAGE_SIZE = 20
-
-
-class AuthenticatedRequest(HttpRequest):
-    """A request past the login-required middleware: its user is signed in."""
-
-    user: User
 
 
 def signoff_panel_context(user: User | AnonymousUser, agreement: Agreement) -> dict[str, Any]:
@@ -96,10 +91,10 @@ def _message_of(error: ValidationError) -> str:
 
 
 def _act_on(
-    request: AuthenticatedRequest, pk: int, act: Callable[..., Agreement], success: str
+    request: AuthenticatedHttpRequest, pk: int, act: Callable[..., Agreement], success: str
 ) -> HttpResponse:
     """Run one service on the agreement; its refusal becomes an error message."""
-    agreement = agreement_get(user=request.user, pk=pk)
+    agreement = found(agreement_get(user=request.user, pk=pk))
     try:
         result = act(agreement=agreement, actor=request.user, ip_address=client_ip(request))
     except ValidationError as error:
@@ -110,7 +105,7 @@ def _act_on(
 
 
 @require_POST
-def agreement_submit_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def agreement_submit_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _act_on(
         request,
         pk,
@@ -120,7 +115,7 @@ def agreement_submit_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
 
 
 @require_POST
-def agreement_amend_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def agreement_amend_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _act_on(
         request,
         pk,
@@ -130,7 +125,7 @@ def agreement_amend_view(request: AuthenticatedRequest, pk: int) -> HttpResponse
 
 
 def _reasoned_act(
-    request: AuthenticatedRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     *,
     form_class: type[WithdrawForm] | type[CancelForm] | type[RequestChangesForm],
@@ -141,7 +136,7 @@ def _reasoned_act(
     success: str,
 ) -> HttpResponse:
     """A confirmation page whose form carries a reason or comment for one service call."""
-    agreement = agreement_get(user=request.user, pk=pk)
+    agreement = found(agreement_get(user=request.user, pk=pk))
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -159,7 +154,7 @@ def _reasoned_act(
     return render(request, template, {"agreement": agreement, "form": form})
 
 
-def agreement_withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def agreement_withdraw_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -172,7 +167,7 @@ def agreement_withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpRespo
     )
 
 
-def agreement_request_changes_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def agreement_request_changes_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -185,7 +180,7 @@ def agreement_request_changes_view(request: AuthenticatedRequest, pk: int) -> Ht
     )
 
 
-def agreement_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def agreement_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _reasoned_act(
         request,
         pk,
@@ -198,8 +193,8 @@ def agreement_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
     )
 
 
-def agreement_sign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agreement = agreement_with_sections(user=request.user, pk=pk)
+def agreement_sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    agreement = found(agreement_with_sections(user=request.user, pk=pk))
     content = content_of(agreement)
     digest = content_digest(content)
     signed_team_ids = {
@@ -260,8 +255,8 @@ def agreement_sign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def comment_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+def comment_add_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    agreement = found(agreement_get(user=request.user, pk=pk))
     form = CommentForm(request.POST or None, action=reverse("agreements:comment_add", args=[pk]))
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,8 +278,10 @@ def comment_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def comment_resolve_view(request: AuthenticatedRequest, pk: int, comment_pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+def comment_resolve_view(
+    request: AuthenticatedHttpRequest, pk: int, comment_pk: int
+) -> HttpResponse:
+    agreement = found(agreement_get(user=request.user, pk=pk))
     comment = get_object_or_404(Comment, pk=comment_pk, agreement=agreement)
     try:
         comment_resolve(comment=comment, actor=request.user, ip_address=client_ip(request))
@@ -295,8 +292,8 @@ def comment_resolve_view(request: AuthenticatedRequest, pk: int, comment_pk: int
     return redirect(agreement.get_absolute_url() + "#comments")
 
 
-def agreement_evidence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+def agreement_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    agreement = found(agreement_get(user=request.user, pk=pk))
     signatures = list(agreement_signatures(agreement=agreement))
     return render(
         request,
@@ -311,8 +308,8 @@ def agreement_evidence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+def agreement_verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    agreement = found(agreement_get(user=request.user, pk=pk))
     versions = agreement_version_chain(user=request.user, agreement=agreement)
     results = verify_versions(
         [version for version in versions if version.status == Agreement.Status.SIGNED]
@@ -324,8 +321,8 @@ def agreement_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def agreement_revisions_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+def agreement_revisions_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    agreement = found(agreement_get(user=request.user, pk=pk))
     return render(
         request,
         "agreements/agreement_revisions.html",
@@ -345,8 +342,8 @@ def _content_for_ref(
     return content_of(agreement_load_sections(version.pk))
 
 
-def agreement_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+def agreement_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    agreement = found(agreement_get(user=request.user, pk=pk))
     revisions = list(agreement_revisions(agreement=agreement))
     versions = agreement_version_chain(user=request.user, agreement=agreement)
     default_a, default_b = default_refs(agreement, revisions, versions)
@@ -374,7 +371,7 @@ def agreement_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def signed_list(request: AuthenticatedRequest) -> HttpResponse:
+def signed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SignedFilterForm(request.GET or None, teams=signed_agreement_teams(user=request.user))
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():

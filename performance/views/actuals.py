@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from agreements.client import client_ip
+from agreements.client import AuthenticatedHttpRequest, client_ip
 from agreements.lifecycle import Act, refusal
 from agreements.models import Agreement
 from agreements.periods import parse_month, period_start
 from agreements.selectors import agreement_get, kpis_in_force
+from agreements.views.access import found
 from performance.forms import (
     ActualsConfirmForm,
     ActualsUploadForm,
@@ -52,13 +53,7 @@ from performance.services.leads import (
 from performance.services.pending_uploads import pending_upload_discard, pending_upload_get
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
-
-class AuthenticatedHttpRequest(HttpRequest):
-    """A request past the login middleware, which turns anonymous visitors away."""
-
-    user: User
+    pass
 
 
 def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResponse:
@@ -67,7 +62,7 @@ def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResp
 
 
 def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+    agreement = found(agreement_get(user=request.user, pk=pk))
     return render(
         request,
         "performance/actuals_overview.html",
@@ -81,7 +76,7 @@ def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 def actuals_month(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+    agreement = found(agreement_get(user=request.user, pk=pk))
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -125,7 +120,7 @@ def actuals_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     A file without errors waits in the database under a token, for its uploader to apply to
     this agreement within the hour, or to discard.
     """
-    agreement = agreement_get(user=request.user, pk=pk)
+    agreement = found(agreement_get(user=request.user, pk=pk))
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -209,7 +204,7 @@ def _months_recorded(agreement: Agreement, parsed: ParsedActuals | None) -> set[
 
 
 def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = agreement_get(user=request.user, pk=pk)
+    agreement = found(agreement_get(user=request.user, pk=pk))
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -271,7 +266,7 @@ def leads_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     The file waiting for its mapping is kept in the database under a token, for its uploader
     to map within the hour, or to discard.
     """
-    agreement = agreement_get(user=request.user, pk=pk)
+    agreement = found(agreement_get(user=request.user, pk=pk))
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
