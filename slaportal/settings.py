@@ -148,6 +148,8 @@ LOGIN_URL = "login"
 # SESSION_COOKIE_AGE seconds after signing in.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+# Changing who may sign (memberships and roles) asks for the password again after this long.
+REAUTHENTICATION_SECONDS = env.int("REAUTHENTICATION_SECONDS", default=5 * 60)
 LOGIN_REDIRECT_URL = "agreements:list"
 LOGOUT_REDIRECT_URL = "login"
 

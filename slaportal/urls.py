@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from teams.forms import LoginForm
+from teams.reauthentication import reauthenticate
 
 urlpatterns = [
     path(
@@ -19,6 +20,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/confirm-password/", reauthenticate, name="reauthenticate"),
     path("admin/", admin.site.urls),
     path("agreements/", include("agreements.urls")),
     path("agreements/", include("performance.urls")),

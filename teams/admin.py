@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import Membership, Team
+from teams.reauthentication import ReauthenticationRequiredAdmin
 
 # Teams and people
 
@@ -25,7 +26,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ReauthenticationRequiredAdmin):
     list_display = ("name", "side", "member_count")
     list_filter = ("side",)
     search_fields = ("name",)
@@ -40,7 +41,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReauthenticationRequiredAdmin):
     list_display = ("user", "team", "team_side", "role")
     list_filter = ("role", "team__side", "team")
     search_fields = ("user__username", "user__first_name", "user__last_name", "team__name")

@@ -31,6 +31,7 @@ from performance.models import (
     PendingUpload,
 )
 from performance.services.lead_tally import lead_tally_refresh
+from tests.sessions import confirm_password
 
 
 def _url(model: type[Model] | Model, view: str, *args: Any) -> str:
@@ -41,6 +42,7 @@ def _url(model: type[Model] | Model, view: str, *args: Any) -> str:
 @pytest.fixture
 def admin_client_(client: Any, staff_user: Any) -> Any:
     client.force_login(staff_user)
+    confirm_password(client)
     return client
 
 

@@ -185,6 +185,13 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "signatory": (200, 200),
         "staff": (200, 200),
     },
+    "reauthenticate": {
+        "anonymous": (302, 302),
+        "outsider": (200, 400),
+        "party": (200, 400),
+        "signatory": (200, 400),
+        "staff": (200, 400),
+    },
     "login": {
         "anonymous": (200, 200),
         "outsider": (302, 302),

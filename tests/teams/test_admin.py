@@ -9,11 +9,13 @@ from django.urls import reverse
 
 from teams.models import Membership, Side, Team
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.sessions import confirm_password
 
 
 @pytest.fixture
 def admin_client_(client: Client, staff_user: User) -> Client:
     client.force_login(staff_user)
+    confirm_password(client)
     return client
 
 
