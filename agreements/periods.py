@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 from agreements.models import Cadence
+from agreements.models.agreement import MONTHS_MAX, MONTHS_MIN
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 # Months and periods a user enters must fall between these years.
@@ -41,11 +42,11 @@ def months_from(first: dt.date, count: int) -> list[dt.date]:
 
 
 def period_months(start: dt.date, end: dt.date) -> int:
-    """How many months an agreement period spans (a month's tail counts), from 1 to 120."""
+    """How many months a period spans (a month's tail counts), within the model's bounds."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
     if end.day >= start.day - 1:
         months += 1
-    return max(1, min(120, months))
+    return max(MONTHS_MIN, min(MONTHS_MAX, months))
 
 
 def period_start(cadence: str, day: dt.date) -> dt.date:

@@ -11,20 +11,12 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Revision, Signature
 from agreements.permissions import visible_agreements
+from agreements.sections import ROW_RELATIONS
 from teams.models import Team
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-SECTION_PREFETCHES = (
-    "kpis",
-    "responsibilities",
-    "criteria_rules",
-    "service_levels",
-    "holidays",
-    "rejection_reasons",
-    "deadlines",
-)
 
 # The agreement page lists the latest revisions; the revisions page lists them all.
 PANEL_REVISIONS = 10
@@ -35,7 +27,7 @@ def _with_sections(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
     signatures = Signature.objects.select_related("team", "user", "voided_by")
     return queryset.select_related(
         "marketing_team", "sales_team", "owner", "series"
-    ).prefetch_related(*SECTION_PREFETCHES, Prefetch("signatures", queryset=signatures))
+    ).prefetch_related(*ROW_RELATIONS, Prefetch("signatures", queryset=signatures))
 
 
 def agreement_list(
