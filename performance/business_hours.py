@@ -183,20 +183,13 @@ class BusinessCalendar:
         """
         return self._hours(self._position(end) - self._position(start))
 
-    def hand_off(
-        self, mql_at: dt.datetime, first_touch_at: dt.datetime | None, limit: Decimal
-    ) -> tuple[dt.datetime, Decimal | None]:
-        """A lead's due time and, once touched, its response in business hours, in one pass."""
-        start = self._position(mql_at)
-        due_at = self._moment(start + self._hours_as_microseconds(limit))
-        if first_touch_at is None:
-            return due_at, None
-        return due_at, self._hours(self._position(first_touch_at) - start)
-
     def wall_hand_off(
         self, mql_wall: dt.datetime, touch_wall: dt.datetime | None, limit: Decimal
     ) -> tuple[dt.datetime, Decimal | None]:
-        """``hand_off`` for wall-clock times of the calendar's zone; the due time is naive UTC."""
+        """A lead's due time (naive UTC) and, once touched, its response in business hours.
+
+        Both times are naive wall-clock times of the calendar's zone; one pass gives both.
+        """
         start = self._wall_position(mql_wall)
         due_at = self._utc_moment(start + self._hours_as_microseconds(limit))
         if touch_wall is None:
@@ -233,12 +226,6 @@ class BusinessCalendar:
             hours = Decimal(hundredths).scaleb(-2)
             cache[hundredths] = hours
         return hours
-
-    def is_business_moment(self, moment: dt.datetime) -> bool:
-        """Whether ``moment`` falls inside working hours."""
-        local = moment.astimezone(self._cache["zone"])
-        _, is_business_day = self._day_info(local.date())
-        return is_business_day and self.day_start <= local.time() < self.day_end
 
 
 def calendar_for(agreement: Agreement) -> BusinessCalendar:

@@ -191,14 +191,6 @@ def test_times_in_other_offsets_are_read_in_the_calendar_zone():
     ) == berlin(2026, 1, 6, 9, 15)
 
 
-def test_is_business_moment():
-    """Opening time is inside working hours; closing time and weekends are not."""
-    calendar = office()
-    assert calendar.is_business_moment(berlin(2026, 1, 6, 9, 0))
-    assert not calendar.is_business_moment(berlin(2026, 1, 6, 17, 0))
-    assert not calendar.is_business_moment(berlin(2026, 1, 10, 12, 0))
-
-
 def test_calendar_needs_working_days_and_hours():
     """A calendar without workdays, or ending before it starts, is refused."""
     with pytest.raises(ValueError):
@@ -241,12 +233,15 @@ def test_many_additions_are_fast():
     assert time.process_time() - began < 10
 
 
-def test_hand_off_gives_due_time_and_response_together():
-    """hand_off agrees with add_business_hours and business_hours_between."""
+def test_wall_hand_off_gives_due_time_and_response_together():
+    """The import's one-pass hand-off agrees with add_business_hours and business_hours_between."""
     calendar = office()
     mql_at = berlin(2026, 1, 9, 16, 30)
     touch = berlin(2026, 1, 12, 9, 45)
-    due_at, response = calendar.hand_off(mql_at, touch, Decimal("4"))
-    assert due_at == calendar.add_business_hours(mql_at, Decimal("4"))
+    due_at, response = calendar.wall_hand_off(
+        mql_at.replace(tzinfo=None), touch.replace(tzinfo=None), Decimal("4")
+    )
+    expected_due = calendar.add_business_hours(mql_at, Decimal("4"))
+    assert due_at == expected_due.astimezone(dt.UTC).replace(tzinfo=None)
     assert response == calendar.business_hours_between(mql_at, touch) == Decimal("1.25")
-    assert calendar.hand_off(mql_at, None, Decimal("4")) == (due_at, None)
+    assert calendar.wall_hand_off(mql_at.replace(tzinfo=None), None, Decimal("4")) == (due_at, None)
