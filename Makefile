@@ -3,6 +3,7 @@
 #   make run     set up .venv, migrate, seed demo data, serve http://127.0.0.1:8000
 #   make test    set up .venv, run the whole test suite (PYTEST_ARGS="-k signoff -x" to narrow)
 #   make lint    ruff check, ruff format --check, mypy
+#   make serve   production: migrate, collectstatic, gunicorn (settings from the environment)
 #
 # PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
 
@@ -22,12 +23,13 @@ HOST_PORT ?= 127.0.0.1:8000
 # .env only for variables the environment leaves unset).
 dev_debug = if [ -z "$${DEBUG+set}" ] && ! grep -qsE '^[[:space:]]*(export[[:space:]]+)?DEBUG[[:space:]]*=' .env; then export DEBUG=true; fi
 
-.PHONY: help venv install run test lint browsers clean
+.PHONY: help venv install run serve test lint browsers clean
 
 help:
 	@echo "make run       set up .venv, migrate, seed demo data, serve http://$(HOST_PORT)"
 	@echo "make test      set up .venv and run the whole test suite (PYTEST_ARGS=...)"
 	@echo "make lint      ruff check, ruff format --check, mypy"
+	@echo "make serve     production server: migrate, collectstatic, gunicorn on http://$(HOST_PORT)"
 	@echo "make browsers  install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean     remove .venv and tool caches (keeps db.sqlite3)"
 
@@ -84,6 +86,13 @@ run: install
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py seed_demo; \
 	exec $(PY) manage.py runserver $(HOST_PORT)
+
+# Production serving: no DEBUG default here; SECRET_KEY, AUDIT_SIGNING_KEYS, ALLOWED_HOSTS and
+# DATABASE_URL come from the environment or .env (see README, "Serving in production").
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	HOST_PORT=$(HOST_PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py slaportal.wsgi
 
 # Uses whatever DATABASE_URL the environment holds (SQLite when unset).
 test: install

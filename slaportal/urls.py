@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from slaportal.health import healthz
 from teams.forms import LoginForm
 from teams.reauthentication import reauthenticate
 
@@ -21,6 +22,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/confirm-password/", reauthenticate, name="reauthenticate"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("agreements/", include("agreements.urls")),
     path("agreements/", include("performance.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -76,3 +77,49 @@ def test_unreachable_database_answers_503_then_recovers(marketing_member: Any) -
     assert response.status_code == 503
     assert client.get(url).status_code == 200
     assert Agreement.objects.count() == 0
+
+
+def test_health_check_answers_without_a_login(client: Client) -> None:
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "up"}
+
+
+def test_health_check_answers_503_when_the_database_does_not(
+    client: Client, monkeypatch: Any
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", refuse)
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+def test_every_response_carries_a_request_id_and_is_logged(
+    client: Client, caplog: Any, settings: Any
+) -> None:
+    with caplog.at_level("INFO", logger="slaportal.requests"):
+        response = client.get(reverse("login"), HTTP_X_REQUEST_ID="req-12345678")
+
+    assert response["X-Request-ID"] == "req-12345678"
+    line = json.loads(caplog.records[-1].getMessage())
+    assert line == {
+        "method": "GET",
+        "path": "/accounts/login/",
+        "status": 200,
+        "duration_ms": line["duration_ms"],
+        "user_id": None,
+        "request_id": "req-12345678",
+    }
+
+
+def test_a_forged_request_id_is_replaced(client: Client) -> None:
+    response = client.get(reverse("login"), HTTP_X_REQUEST_ID='bad"\nid')
+
+    assert response["X-Request-ID"] != 'bad"\nid'
+    assert len(response["X-Request-ID"]) == 32

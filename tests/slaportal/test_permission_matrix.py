@@ -192,6 +192,13 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "signatory": (200, 400),
         "staff": (200, 400),
     },
+    "healthz": {
+        "anonymous": (200, 405),
+        "outsider": (200, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
+    },
     "login": {
         "anonymous": (200, 200),
         "outsider": (302, 302),
