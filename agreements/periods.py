@@ -5,14 +5,21 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 from agreements.models import Cadence
 from agreements.models.agreement import MONTHS_MAX, MONTHS_MIN
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-# Months and periods a user enters must fall between these years.
+# Months and periods a user enters must fall between these years; figures stored outside them
+# (by an older version) are skipped by every read, since near year 9999 the arithmetic overflows.
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
+FIRST_DAY = dt.date(FIRST_YEAR, 1, 1)
+LAST_DAY = dt.date(LAST_YEAR, 12, 31)
+
+# A span of days, first and last included.
+Span = tuple[dt.date, dt.date]
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -76,3 +83,24 @@ def parse_month(text: str) -> dt.date | None:
     if not 1 <= month <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
         return None
     return dt.date(year, month, 1)
+
+
+def within_calendar(day: dt.date) -> bool:
+    """Whether the day lies in the years months and periods may take (FIRST_YEAR to LAST_YEAR)."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def spans_merged(spans: Iterable[Span]) -> list[Span]:
+    """The union of spans as disjoint spans in order; spans that touch or overlap become one."""
+    merged: list[Span] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def spans_overlap(spans: Iterable[Span], first: dt.date, last: dt.date) -> bool:
+    """Whether any of the spans shares a day with ``first`` to ``last``."""
+    return any(start <= last and first <= end for start, end in spans)

@@ -19,15 +19,18 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from agreements.models import Kpi
 from agreements.periods import parse_month
 from performance.services.actuals_csv import MAX_COUNT
-from performance.services.csv_files import ERROR_EMPTY_FILE, ERROR_NOT_UTF8_UPLOAD, ERROR_TOO_BIG
+from performance.services.csv_files import (
+    ERROR_EMPTY_FILE,
+    ERROR_NOT_UTF8_UPLOAD,
+    ERROR_TOO_BIG,
+    MAX_ACTUALS_BYTES,
+    MAX_LEADS_BYTES,
+)
 from performance.services.leads.columns import (
     ERROR_COLUMN_MAPPED_TWICE,
     LEAD_FIELDS,
     REQUIRED_FIELDS,
 )
-
-ACTUALS_MAX_BYTES = 1024 * 1024
-LEADS_MAX_BYTES = 64 * 1024 * 1024
 
 ERROR_MONTH = gettext_noop("Enter a month as YYYY-MM.")
 
@@ -168,7 +171,7 @@ class KpiActualsForm(forms.Form):
 
 
 class _UploadForm(forms.Form):
-    max_bytes = ACTUALS_MAX_BYTES
+    max_bytes = MAX_ACTUALS_BYTES
     submit_label = gettext_lazy("Upload")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -250,7 +253,7 @@ class LeadsUploadForm(_UploadForm):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
-    max_bytes = LEADS_MAX_BYTES
+    max_bytes = MAX_LEADS_BYTES
     submit_label = gettext_lazy("Import leads")
 
 

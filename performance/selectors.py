@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 
 from agreements.models import Agreement
+from agreements.periods import FIRST_DAY, LAST_DAY
 from performance.models import Alert, KpiActual, MonthlyActual
 
 # The alerts banner lists the latest few open alerts and counts the rest.
@@ -44,6 +45,22 @@ def kpi_actuals_at(series_id: int, starts: dict[str, dt.date]) -> dict[str, KpiA
         for actual in found
         if starts[actual.kpi_name] == actual.period_start
     }
+
+
+def figures_outside_calendar(series_ids: list[int]) -> dict[int, list[str]]:
+    """Months and KPI periods stored outside the calendar's years, per series (two queries).
+
+    An older version let them in; every read skips them, and the operator is told to fix them.
+    """
+    window = (FIRST_DAY, LAST_DAY)
+    found: dict[int, list[str]] = {}
+    months = MonthlyActual.objects.filter(series_id__in=series_ids).exclude(month__range=window)
+    for series_id, month in months.values_list("series_id", "month"):
+        found.setdefault(series_id, []).append(f"month {month.isoformat()[:7]}")
+    values = KpiActual.objects.filter(series_id__in=series_ids).exclude(period_start__range=window)
+    for series_id, name, start in values.values_list("series_id", "kpi_name", "period_start"):
+        found.setdefault(series_id, []).append(f"KPI “{name}” {start.isoformat()}")
+    return found
 
 
 def monthly_actual_get(series_id: int, month: dt.date) -> MonthlyActual | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from agreements.models import Agreement
+from agreements.periods import FIRST_DAY, LAST_DAY
 from performance.dashboard.compliance import ComplianceRow, compliance_total
 from performance.dashboard.deadlines import DeadlineDue, deadlines_due
 from performance.dashboard.figures import Funnel, funnel_compute
@@ -45,7 +46,13 @@ def dashboard_for(*, agreement: Agreement, now: dt.datetime | None = None) -> Da
     chain = VersionChain.load(agreement, today=today)
     current = chain.current
     series_id = agreement.series_id
-    actuals = list(MonthlyActual.objects.filter(series_id=series_id).order_by("month"))
+    # A month stored outside the calendar's years (by an older version) is left out: near
+    # year 9999 the month arithmetic overflows, and one bad row must not take the page down.
+    actuals = list(
+        MonthlyActual.objects.filter(
+            series_id=series_id, month__range=(FIRST_DAY, LAST_DAY)
+        ).order_by("month")
+    )
     latest = kpi_latest_values([series_id])
     leads = lead_figures(
         series_id=series_id,

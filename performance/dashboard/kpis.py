@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import OuterRef, Subquery
 
 from agreements.models import Kpi
-from agreements.periods import period_end
+from agreements.periods import FIRST_DAY, LAST_DAY, period_end
 from performance.dashboard.figures import CENT
 from performance.dashboard.standing import TONE, Standing
 from performance.models import KpiActual
@@ -93,15 +93,19 @@ def kpi_standing(
 
 
 def kpi_latest_values(series_ids: Iterable[int]) -> dict[tuple[int, str], KpiActual]:
-    """Each KPI's latest value per series, in one query."""
+    """Each KPI's latest value per series, in one query.
+
+    Values of periods outside the calendar's years (stored by an older version) are left out:
+    their period's end overflows near year 9999, and the dashboard, the portfolio and the
+    alerts of every agreement read these values.
+    """
+    readable = KpiActual.objects.filter(period_start__range=(FIRST_DAY, LAST_DAY))
     latest = (
-        KpiActual.objects.filter(series_id=OuterRef("series_id"), kpi_name=OuterRef("kpi_name"))
+        readable.filter(series_id=OuterRef("series_id"), kpi_name=OuterRef("kpi_name"))
         .order_by("-period_start")
         .values("period_start")[:1]
     )
-    rows = KpiActual.objects.filter(series_id__in=list(series_ids)).filter(
-        period_start=Subquery(latest)
-    )
+    rows = readable.filter(series_id__in=list(series_ids)).filter(period_start=Subquery(latest))
     return {(row.series_id, row.kpi_name): row for row in rows}
 
 

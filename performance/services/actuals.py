@@ -3,29 +3,49 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agreements import periods
-from agreements.models import Agreement, AgreementEvent, Kpi
+from agreements.models import Agreement, AgreementEvent, AgreementSeries, Kpi
 from agreements.selectors import kpis_in_force
 from agreements.services.audit import event_record
 from performance.models import KpiActual, MonthlyActual
-from performance.services.recording import ensure_may_record
+from performance.services.recording import ensure_may_record, recordable_period
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 ERROR_UNKNOWN_KPI = gettext_noop("The agreement in force on {day} has no KPI “{name}”.")
+ERROR_CONFLICT = gettext_noop(
+    "These figures were being saved by someone else at the same moment; check them and save again."
+)
 
 
 def _figures_json(figures: dict[str, Any]) -> dict[str, Any]:
     return {name: str(value) for name, value in figures.items()}
+
+
+def month_locked(series_id: int, month: dt.date) -> MonthlyActual | None:
+    """The month's recorded figures, locked until the transaction ends; None if not recorded."""
+    return (
+        MonthlyActual.objects.select_for_update().filter(series_id=series_id, month=month).first()
+    )
+
+
+def kpi_value_locked(series_id: int, kpi_name: str, start: dt.date) -> KpiActual | None:
+    """The KPI's recorded value for the period, locked until the transaction ends, or None."""
+    return (
+        KpiActual.objects.select_for_update()
+        .filter(series_id=series_id, kpi_name=kpi_name, period_start=start)
+        .first()
+    )
 
 
 def monthly_actual_save(
@@ -40,9 +60,16 @@ def monthly_actual_save(
     revenue: Decimal,
     ip_address: str | None = None,
 ) -> MonthlyActual:
-    """Create or replace one month's figures for the agreement's series, with an audit event."""
+    """Create or replace one month's figures for the agreement's series, with an audit event.
+
+    The month must touch the series' signed period (ValidationError on ``month`` otherwise).
+    """
     ensure_may_record(actor, agreement)
-    month = month.replace(day=1)
+    period = recordable_period(agreement)
+    if not period.covers_month(month):
+        message = period.refusal(f"{month:%Y-%m}")
+        raise ValidationError({"month": ValidationError(message, code="outside_period")})
+    month = periods.month_start(month)
     figures = {
         "leads": leads,
         "mqls": mqls,
@@ -50,12 +77,11 @@ def monthly_actual_save(
         "customers": customers,
         "revenue": revenue,
     }
-    with transaction.atomic():
-        existing = (
-            MonthlyActual.objects.select_for_update()
-            .filter(series_id=agreement.series_id, month=month)
-            .first()
-        )
+
+    def write() -> MonthlyActual:
+        # Waits for an import of the series' months (actuals_import takes the same lock).
+        AgreementSeries.objects.select_for_update().filter(pk=agreement.series_id).first()
+        existing = month_locked(agreement.series_id, month)
         previous = (
             _figures_json({name: getattr(existing, name) for name in figures}) if existing else None
         )
@@ -77,32 +103,30 @@ def monthly_actual_save(
             },
             ip_address=ip_address,
         )
-    return actual
+        return actual
+
+    return _written_despite_a_race(write)
 
 
-def kpi_actual_save(
-    *,
-    agreement: Agreement,
-    actor: User | None,
-    kpi_name: str,
-    period_start: dt.date,
-    value: Decimal,
-    ip_address: str | None = None,
-) -> KpiActual:
-    """Record one KPI's value for the period of its cadence that holds ``period_start``."""
-    ensure_may_record(actor, agreement)
-    _version, kpis = kpis_in_force(agreement, period_start)
-    kpi = next((kpi for kpi in kpis if kpi.name == kpi_name), None)
-    if kpi is None:
-        raise ValidationError(_(ERROR_UNKNOWN_KPI).format(day=period_start, name=kpi_name))
-    return _kpi_actual_write(
-        agreement=agreement,
-        actor=actor,
-        kpi=kpi,
-        start=periods.period_start(kpi.cadence, period_start),
-        value=value,
-        ip_address=ip_address,
-    )
+def _written_despite_a_race[Written: (MonthlyActual, KpiActual)](
+    write: Callable[[], Written],
+) -> Written:
+    """Run ``write`` in a savepoint, and once more if it lost a race to create the same row.
+
+    Two first saves of a month (or KPI period) both find no row and both insert; the later
+    insert breaks the unique constraint once the earlier commits. Run again, ``write`` then
+    finds that row, locks it and updates it, as if the saves had come one after the other.
+    """
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        pass
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        raise ValidationError(_(ERROR_CONFLICT), code="conflict") from None
 
 
 def _kpi_actual_write(
@@ -114,12 +138,8 @@ def _kpi_actual_write(
     value: Decimal,
     ip_address: str | None,
 ) -> KpiActual:
-    with transaction.atomic():
-        existing = (
-            KpiActual.objects.select_for_update()
-            .filter(series_id=agreement.series_id, kpi_name=kpi.name, period_start=start)
-            .first()
-        )
+    def write() -> KpiActual:
+        existing = kpi_value_locked(agreement.series_id, kpi.name, start)
         previous = str(existing.value) if existing else None
         actual = existing or KpiActual(
             series_id=agreement.series_id, kpi_name=kpi.name, period_start=start
@@ -142,7 +162,9 @@ def _kpi_actual_write(
             },
             ip_address=ip_address,
         )
-    return actual
+        return actual
+
+    return _written_despite_a_race(write)
 
 
 def kpi_actuals_save(
@@ -156,6 +178,7 @@ def kpi_actuals_save(
     """Record the values of the KPIs in force on ``day`` for the periods holding it.
 
     A value left empty (None), or equal to the one recorded, changes nothing and writes no event.
+    Each KPI's period must touch the series' signed period, else nothing is saved.
     """
     ensure_may_record(actor, agreement)
     _version, kpis = kpis_in_force(agreement, day)
@@ -164,6 +187,13 @@ def kpi_actuals_save(
     if unknown:
         raise ValidationError(_(ERROR_UNKNOWN_KPI).format(day=day, name=unknown[0]))
     starts = {name: periods.period_start(kpi.cadence, day) for name, kpi in by_name.items()}
+    period = recordable_period(agreement)
+    if any(
+        not period.covers_kpi_period(starts[name], by_name[name].cadence)
+        for name, value in values.items()
+        if value is not None
+    ):
+        raise ValidationError(period.refusal(f"{day:%Y-%m-%d}"), code="outside_period")
     recorded = {
         (actual.kpi_name, actual.period_start): actual.value
         for actual in KpiActual.objects.filter(

@@ -7,36 +7,41 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from agreements.models import Agreement, AgreementEvent
+from agreements.models import Agreement, AgreementEvent, AgreementSeries
 from agreements.periods import parse_month
 from agreements.services.audit import event_record
 from performance.models import MonthlyActual, PendingUpload
 from performance.services.csv_files import (
     ERROR_COLUMN_TWICE,
     ERROR_MISSING_COLUMN,
+    ERROR_NUL,
     ERROR_REQUIRED,
+    MAX_ACTUALS_ROWS,
     CsvFileError,
     CsvRows,
+    shown,
 )
 from performance.services.pending_uploads import pending_upload_create, pending_upload_text
-from performance.services.recording import ensure_may_record
+from performance.services.recording import (
+    RecordablePeriod,
+    ensure_may_record,
+    recordable_period,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 ACTUALS_COLUMNS = ("month", "leads", "mqls", "sqls", "customers", "revenue")
-COUNT_COLUMNS = ("leads", "mqls", "sqls", "customers")
 MAX_COUNT = 2_147_483_647
 MAX_REVENUE = Decimal("999999999999.99")
-MAX_ROWS = 1200
 
-ERROR_TOO_MANY_ROWS = gettext_noop("The file has more than {limit} rows.")
 ERROR_MONTH = gettext_noop("“{value}” is not a month written as YYYY-MM.")
 ERROR_DUPLICATE_MONTH = gettext_noop("The month {month} already appears on line {line}.")
 ERROR_COUNT = gettext_noop("“{value}” is not a whole number, 0 or more.")
@@ -57,6 +62,11 @@ class ActualsRow:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @cached_property
+    def cells_shown(self) -> dict[str, str]:
+        """The cells as the preview shows them, each cut to a readable length."""
+        return {name: shown(text) for name, text in self.cells.items()}
 
 
 @dataclass
@@ -111,10 +121,15 @@ def _parse_revenue(text: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def actuals_csv_parse(file: Iterable[str] | str) -> ParsedActuals:
-    """Read an actuals CSV; every problem is reported by line (header = 1) and column."""
+def actuals_csv_parse(
+    file: Iterable[str] | str, period: RecordablePeriod | None = None
+) -> ParsedActuals:
+    """Read an actuals CSV; every problem is reported by line (header = 1) and column.
+
+    With a ``period``, a month that does not touch it is an error of its row.
+    """
     parsed = ParsedActuals()
-    rows = CsvRows(io.StringIO(file) if isinstance(file, str) else file)
+    rows = CsvRows(io.StringIO(file) if isinstance(file, str) else file, max_rows=MAX_ACTUALS_ROWS)
     try:
         header = [name.lower() for name in rows.header()]
     except CsvFileError as error:
@@ -132,9 +147,6 @@ def actuals_csv_parse(file: Iterable[str] | str) -> ParsedActuals:
     for line, cells in rows:
         if not any(cell.strip() for cell in cells):
             continue
-        if len(parsed.rows) >= MAX_ROWS:
-            parsed.errors.append((line, "", _(ERROR_TOO_MANY_ROWS).format(limit=MAX_ROWS)))
-            break
         row = ActualsRow(
             line=line,
             cells={
@@ -142,7 +154,7 @@ def actuals_csv_parse(file: Iterable[str] | str) -> ParsedActuals:
                 for name, position in index.items()
             },
         )
-        _parse_row(row, first_lines)
+        _parse_row(row, first_lines, period)
         parsed.rows.append(row)
         parsed.errors.extend((row.line, column, message) for column, message in row.errors)
     if rows.failure is not None:
@@ -153,41 +165,45 @@ def actuals_csv_parse(file: Iterable[str] | str) -> ParsedActuals:
     return parsed
 
 
-def _parse_row(row: ActualsRow, first_lines: dict[dt.date, int]) -> None:
+def _parse_row(
+    row: ActualsRow, first_lines: dict[dt.date, int], period: RecordablePeriod | None
+) -> None:
     cells = row.cells
-    text = cells["month"]
-    month = parse_month(text)
-    if not text:
-        row.errors.append(("month", _(ERROR_REQUIRED)))
-    elif month is None:
-        row.errors.append(("month", _(ERROR_MONTH).format(value=text)))
-    else:
-        first_line = first_lines.setdefault(month, row.line)
-        if first_line != row.line:
-            row.errors.append(
-                (
-                    "month",
-                    _(ERROR_DUPLICATE_MONTH).format(month=f"{month:%Y-%m}", line=first_line),
-                )
-            )
-        row.month = month
-    for name in COUNT_COLUMNS:
-        text = cells[name]
-        count = _parse_count(text)
+    for name, text in cells.items():
         if not text:
             row.errors.append((name, _(ERROR_REQUIRED)))
-        elif count is None:
-            row.errors.append((name, _(ERROR_COUNT).format(value=text)))
+        elif "\x00" in text:
+            row.errors.append((name, _(ERROR_NUL)))
+        elif name == "month":
+            _parse_month(row, text, first_lines, period)
+        elif name == "revenue":
+            revenue = _parse_revenue(text)
+            if revenue is None:
+                row.errors.append((name, _(ERROR_REVENUE).format(value=shown(text))))
+            else:
+                row.figures[name] = revenue
         else:
-            row.figures[name] = count
-    text = cells["revenue"]
-    revenue = _parse_revenue(text)
-    if not text:
-        row.errors.append(("revenue", _(ERROR_REQUIRED)))
-    elif revenue is None:
-        row.errors.append(("revenue", _(ERROR_REVENUE).format(value=text)))
-    else:
-        row.figures["revenue"] = revenue
+            count = _parse_count(text)
+            if count is None:
+                row.errors.append((name, _(ERROR_COUNT).format(value=shown(text))))
+            else:
+                row.figures[name] = count
+
+
+def _parse_month(
+    row: ActualsRow, text: str, first_lines: dict[dt.date, int], period: RecordablePeriod | None
+) -> None:
+    month = parse_month(text)
+    if month is None:
+        row.errors.append(("month", _(ERROR_MONTH).format(value=shown(text))))
+        return
+    first_line = first_lines.setdefault(month, row.line)
+    if first_line != row.line:
+        message = _(ERROR_DUPLICATE_MONTH).format(month=f"{month:%Y-%m}", line=first_line)
+        row.errors.append(("month", message))
+    elif period is not None and not period.covers_month(month):
+        row.errors.append(("month", period.refusal(f"{month:%Y-%m}")))
+    row.month = month
 
 
 def actuals_import(
@@ -199,11 +215,14 @@ def actuals_import(
 ) -> ActualsImportResult:
     """Upsert a CSV's months into the series, all or nothing, with one audit event."""
     ensure_may_record(actor, agreement)
-    parsed = actuals_csv_parse(file)
+    parsed = actuals_csv_parse(file, recordable_period(agreement))
     if not parsed.ok:
         return ActualsImportResult(parsed=parsed)
     months = [row.month for row in parsed.rows if row.month is not None]
     with transaction.atomic():
+        # One import or month save of a series at a time: a month created by another between
+        # this import's read and its insert would break the unique constraint.
+        AgreementSeries.objects.select_for_update().filter(pk=agreement.series_id).first()
         created, updated = _months_write(agreement, actor, parsed.rows)
         event_record(
             agreement=agreement,
@@ -258,7 +277,7 @@ def actuals_preview(
     *, agreement: Agreement, actor: User, text: str, file_name: str
 ) -> ActualsPreview:
     """Read an uploaded file for its preview; a file without errors is kept to be applied."""
-    parsed = actuals_csv_parse(text)
+    parsed = actuals_csv_parse(text, recordable_period(agreement))
     if not parsed.ok:
         return ActualsPreview(parsed=parsed, upload=None)
     ensure_may_record(actor, agreement)

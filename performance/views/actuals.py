@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from agreements.client import AuthenticatedHttpRequest, client_ip
 from agreements.lifecycle import Act, refusal
@@ -52,15 +53,13 @@ from performance.services.leads import (
 )
 from performance.services.pending_uploads import pending_upload_discard, pending_upload_get
 
-if TYPE_CHECKING:
-    pass
-
 
 def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResponse:
     messages.error(request, reason)
     return redirect("performance:actuals", pk=agreement.pk)
 
 
+@require_safe
 def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = found(agreement_get(user=request.user, pk=pk))
     return render(

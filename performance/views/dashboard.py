@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
 from agreements.selectors import agreement_get
@@ -20,6 +21,7 @@ from performance.dashboard.portfolio import portfolio_for
 from performance.selectors import open_alerts_for
 
 
+@require_safe
 def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = found(agreement_get(user=request.user, pk=pk))
     dashboard = dashboard_for(agreement=agreement)
@@ -35,6 +37,7 @@ def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 def portfolio(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -46,6 +49,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def actuals_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Monthly actuals with the plan of the version in force each month alongside."""
     agreement = found(agreement_get(user=request.user, pk=pk))
@@ -57,6 +61,7 @@ def actuals_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     )
 
 
+@require_safe
 def leads_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Every lead of the series with its hand-off status, streamed in chunks."""
     agreement = found(agreement_get(user=request.user, pk=pk))

@@ -18,7 +18,7 @@ from agreements.models import Agreement, AgreementEvent
 from agreements.periods import period_start
 from agreements.permissions import ERROR_NOT_PARTY
 from performance.models import KpiActual, MonthlyActual
-from performance.services.actuals import kpi_actual_save, kpi_actuals_save, monthly_actual_save
+from performance.services.actuals import kpi_actuals_save, monthly_actual_save
 from performance.services.actuals_csv import actuals_csv_parse, actuals_import
 from performance.services.csv_files import ERROR_NOT_UTF8
 
@@ -226,12 +226,11 @@ def test_outsiders_may_not_record(signed, outsider):
     with pytest.raises(PermissionDenied, match=ERROR_NOT_PARTY):
         monthly_actual_save(agreement=signed, actor=outsider, **figures())
     with pytest.raises(PermissionDenied, match=ERROR_NOT_PARTY):
-        kpi_actual_save(
+        kpi_actuals_save(
             agreement=signed,
             actor=outsider,
-            kpi_name="MQLs delivered",
-            period_start=dt.date(2026, 1, 1),
-            value=Decimal("1"),
+            day=dt.date(2026, 1, 1),
+            values={"MQLs delivered": Decimal("1")},
         )
 
 
@@ -250,21 +249,13 @@ def test_period_start_per_cadence():
     assert period_start("quarterly", dt.date(2026, 12, 31)) == dt.date(2026, 10, 1)
 
 
-def test_kpi_actual_save_uses_the_kpi_cadence(signed, marketing_member):
+def test_kpi_actuals_save_uses_the_kpi_cadence(signed, marketing_member):
     """A weekly KPI's value is stored for its Monday, a monthly one for the 1st."""
-    weekly = kpi_actual_save(
+    weekly, monthly = kpi_actuals_save(
         agreement=signed,
         actor=marketing_member,
-        kpi_name="Median first response",
-        period_start=dt.date(2026, 1, 15),
-        value=Decimal("3.5"),
-    )
-    monthly = kpi_actual_save(
-        agreement=signed,
-        actor=marketing_member,
-        kpi_name="MQLs delivered",
-        period_start=dt.date(2026, 1, 15),
-        value=Decimal("104"),
+        day=dt.date(2026, 1, 15),
+        values={"Median first response": Decimal("3.5"), "MQLs delivered": Decimal("104")},
     )
     assert weekly.period_start == dt.date(2026, 1, 12)
     assert monthly.period_start == dt.date(2026, 1, 1)
@@ -276,15 +267,14 @@ def test_kpi_actual_save_uses_the_kpi_cadence(signed, marketing_member):
     assert recorded[0].details["period_start"] == "2026-01-12"
 
 
-def test_kpi_actual_save_refuses_an_unknown_kpi(signed):
+def test_kpi_actuals_save_refuses_an_unknown_kpi(signed):
     """A KPI name the version in force does not define is refused."""
     with pytest.raises(ValidationError, match="no KPI “Happiness”"):
-        kpi_actual_save(
+        kpi_actuals_save(
             agreement=signed,
             actor=None,
-            kpi_name="Happiness",
-            period_start=dt.date(2026, 1, 1),
-            value=Decimal("1"),
+            day=dt.date(2026, 1, 1),
+            values={"Happiness": Decimal("1")},
         )
 
 

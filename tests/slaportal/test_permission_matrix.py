@@ -215,17 +215,17 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
     "performance:actuals": {
         "anonymous": (302, 302),
-        "outsider": (404, 404),
-        "party": (200, 200),
-        "signatory": (200, 200),
-        "staff": (200, 200),
+        "outsider": (404, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
     },
     "performance:actuals_csv": {
         "anonymous": (302, 302),
-        "outsider": (404, 404),
-        "party": (200, 200),
-        "signatory": (200, 200),
-        "staff": (200, 200),
+        "outsider": (404, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
     },
     "performance:actuals_import": {
         "anonymous": (302, 302),
@@ -243,10 +243,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
     "performance:dashboard": {
         "anonymous": (302, 302),
-        "outsider": (404, 404),
-        "party": (200, 200),
-        "signatory": (200, 200),
-        "staff": (200, 200),
+        "outsider": (404, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
     },
     "performance:kpi_actuals": {
         "anonymous": (302, 302),
@@ -257,10 +257,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
     "performance:leads_csv": {
         "anonymous": (302, 302),
-        "outsider": (404, 404),
-        "party": (200, 200),
-        "signatory": (200, 200),
-        "staff": (200, 200),
+        "outsider": (404, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
     },
     "performance:leads_import": {
         "anonymous": (302, 302),
@@ -271,10 +271,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
     "performance:portfolio": {
         "anonymous": (302, 302),
-        "outsider": (200, 200),
-        "party": (200, 200),
-        "signatory": (200, 200),
-        "staff": (200, 200),
+        "outsider": (200, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
     },
 }
 

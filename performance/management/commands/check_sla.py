@@ -28,7 +28,8 @@ class Command(BaseCommand):
     help = (
         "Find new hand-off breaches, KPIs at risk or missed and overdue deadlines of the "
         "agreements in force, record each once and email the teams. Safe to run from cron: "
-        "a second run sends nothing new."
+        "a second run sends nothing new. Each agreement is checked on its own; the command exits "
+        "with status 1 if the check of any failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -55,4 +56,11 @@ class Command(BaseCommand):
                 "Emails failed for agreements "
                 + ", ".join(str(pk) for pk in summary.failed_agreements)
                 + "; their alerts will be retried on the next run."
+            )
+        if summary.failed_checks:
+            failed = summary.failed_checks
+            raise CommandError(
+                f"The check failed for {len(failed)} of {summary.agreements} agreements "
+                f"({', '.join(str(pk) for pk in failed)}); the log says why.",
+                returncode=1,
             )

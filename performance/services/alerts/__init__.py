@@ -1,9 +1,11 @@
 """Alerts: new hand-off breaches, KPIs at risk or missed and overdue deadlines, each sent once.
 
 ``alerts_check`` is idempotent: every occurrence is recorded as one Alert row (unique per series,
-kind and occurrence), and only rows not yet emailed are sent. Once the transaction commits, each
-agreement's digest is handed to the task ``alert_digest_send``; a digest that fails to send is
-logged and its alerts are left unsent (``emailed_at`` null) for the next run to retry.
+kind and occurrence), and only rows not yet emailed are sent. Each agreement is checked in its
+own transaction, so that one whose check fails is logged and the others still go on. Once an
+agreement's transaction commits, its digest is handed to the task ``alert_digest_send``; a
+digest that fails to send is logged and its alerts are left unsent (``emailed_at`` null) for the
+next run to retry.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from django.tasks import TaskResult, TaskResultStatus
 from django.utils import timezone
 
 from agreements.models import Agreement
+from agreements.periods import FIRST_YEAR, LAST_YEAR
 from performance.dashboard.portfolio import agreements_in_force
+from performance.selectors import figures_outside_calendar
 from performance.services.alerts.finding import deadline_alerts, kpi_alerts, lead_breach_alerts
 from performance.services.alerts.recording import (
     alerts_claim_unsent,
     alerts_record,
     alerts_release,
     alerts_resolve_cleared,
+    alerts_resolve_out_of_force,
     alerts_unrecorded,
 )
 from performance.services.alerts.tasks import alert_digest_send
@@ -44,6 +49,8 @@ class AlertSummary:
     digests_queued: int = 0
     emails_sent: int = 0
     failed_agreements: list[int] = field(default_factory=list)
+    # Agreements whose check failed, or whose stored figures it had to skip.
+    failed_checks: list[int] = field(default_factory=list)
 
     @property
     def created_total(self) -> int:
@@ -92,12 +99,47 @@ def alerts_check(*, now: dt.datetime | None = None) -> AlertSummary:
     with transaction.atomic():
         agreements = _standing_versions(now)
         summary.agreements = len(agreements)
-        kpi_and_deadline = kpi_alerts(agreements, now) + deadline_alerts(agreements, now)
-        current = {(alert.series_id, alert.kind, alert.occurrence) for alert in kpi_and_deadline}
-        alerts_record(lead_breach_alerts(agreements, now), summary.created)
-        alerts_record(alerts_unrecorded(kpi_and_deadline), summary.created)
-        summary.resolved = alerts_resolve_cleared(agreements=agreements, current=current, now=now)
-        claims = alerts_claim_unsent(agreements)
-        summary.digests = len(claims)
-        transaction.on_commit(lambda: _digests_enqueue(claims, summary))
+        summary.resolved = alerts_resolve_out_of_force(agreements=agreements, now=now)
+    unreadable = figures_outside_calendar(list(agreements))
+    for series_id, agreement in agreements.items():
+        try:
+            with transaction.atomic():
+                _agreement_check(series_id, agreement, now, summary)
+        except Exception:
+            logger.exception(
+                "The SLA check of agreement %s failed; the other agreements were checked.",
+                agreement.pk,
+            )
+            summary.failed_checks.append(agreement.pk)
+            continue
+        if series_id in unreadable:
+            logger.error(
+                "Agreement %s has figures dated outside the years %s to %s, which every page "
+                "and check skips; correct or delete them: %s.",
+                agreement.pk,
+                FIRST_YEAR,
+                LAST_YEAR,
+                ", ".join(unreadable[series_id]),
+            )
+            summary.failed_checks.append(agreement.pk)
     return summary
+
+
+def _agreement_check(
+    series_id: int, agreement: Agreement, now: dt.datetime, summary: AlertSummary
+) -> None:
+    """One agreement's alerts recorded, cleared ones closed, new ones claimed for its digest."""
+    scope = {series_id: agreement}
+    created: dict[str, int] = {}
+    kpi_and_deadline = kpi_alerts(scope, now) + deadline_alerts(scope, now)
+    current = {(alert.series_id, alert.kind, alert.occurrence) for alert in kpi_and_deadline}
+    alerts_record(lead_breach_alerts(scope, now), created)
+    alerts_record(alerts_unrecorded(kpi_and_deadline), created)
+    resolved = alerts_resolve_cleared(agreements=scope, current=current, now=now)
+    claims = alerts_claim_unsent(scope)
+    transaction.on_commit(lambda: _digests_enqueue(claims, summary))
+    # Counted last, so that a check that fails counts nothing.
+    for kind, count in created.items():
+        summary.created[kind] = summary.created.get(kind, 0) + count
+    summary.resolved += resolved
+    summary.digests += len(claims)

@@ -44,13 +44,21 @@ def alerts_record(alerts: Iterable[Alert], created: dict[str, int]) -> None:
         Alert.objects.bulk_create(batch, ignore_conflicts=True)
 
 
+def alerts_resolve_out_of_force(*, agreements: dict[int, Agreement], now: dt.datetime) -> int:
+    """Close the open alerts of series with no agreement in force: nothing is left to act on."""
+    return (
+        Alert.objects.filter(resolved_at__isnull=True)
+        .exclude(series_id__in=list(agreements))
+        .update(resolved_at=now)
+    )
+
+
 def alerts_resolve_cleared(
     *, agreements: dict[int, Agreement], current: set[tuple[int, str, str]], now: dt.datetime
 ) -> int:
-    """Close the open alerts whose condition has cleared; returns how many."""
+    """Close the open alerts of the agreements in scope whose condition has cleared; how many."""
     open_alerts = Alert.objects.filter(resolved_at__isnull=True)
-    # Agreements no longer in force: nothing of theirs is still to act on.
-    resolved = open_alerts.exclude(series_id__in=list(agreements)).update(resolved_at=now)
+    resolved = 0
     # A lead stops needing action once it has been touched (or has gone from the import).
     still_waiting = LeadRecord.objects.filter(
         series_id=OuterRef("series_id"),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from typing import IO
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -33,13 +31,6 @@ class LeadColumns:
     width: int
     position: dict[str, int]
     name: dict[str, str]
-
-
-def lead_header_read(file: IO[str]) -> list[str]:
-    """The column names on the first line of a CSV stream (which is consumed)."""
-    for row in csv.reader(file):
-        return [name.strip() for name in row]
-    return []
 
 
 def lead_mapping_remembered(*, series_id: int) -> dict[str, str] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from performance.services.csv_files import CsvFileError, CsvRows, text_stream
 from performance.services.lead_tally import lead_tally_refresh
 from performance.services.leads.columns import (
     lead_columns,
-    lead_header_read,
     lead_mapping_clean,
     lead_mapping_fitting,
     lead_mapping_remembered,
@@ -188,16 +186,19 @@ def leads_upload(
     file_name: str,
     ip_address: str | None = None,
 ) -> LeadImportResult | LeadMappingNeeded:
-    """Import an uploaded export at once if its columns fit, else keep it to be mapped."""
+    """Import an uploaded export at once if its columns fit, else keep it to be mapped.
+
+    A header that cannot be read, or is too wide, refuses the file before anything is kept.
+    """
     ensure_may_record(actor, agreement)
     stream = text_stream(file)
     try:
         try:
-            header = lead_header_read(stream)
-        except (UnicodeDecodeError, csv.Error):
-            header = []  # The import tells why the first line cannot be read.
+            header = CsvRows(stream).header()
+        except CsvFileError as error:
+            return LeadImportResult(errors=[LeadImportError(error.line, "", error.message)])
         remembered = lead_mapping_remembered(series_id=agreement.series_id)
-        if not header or lead_mapping_fitting(header, remembered) is not None:
+        if lead_mapping_fitting(header, remembered) is not None:
             stream.seek(0)
             return leads_import(
                 agreement=agreement, actor=actor, file=stream, ip_address=ip_address
@@ -218,8 +219,11 @@ def leads_upload(
 
 
 def lead_upload_header(upload: PendingUpload) -> list[str]:
-    """The column names of a kept upload, for its mapping form."""
-    return lead_header_read(pending_upload_text(upload))
+    """The column names of a kept upload, for its mapping form (none if it cannot be read)."""
+    try:
+        return CsvRows(pending_upload_text(upload)).header()
+    except CsvFileError:
+        return []
 
 
 def leads_import_pending(

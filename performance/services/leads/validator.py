@@ -16,7 +16,7 @@ from agreements.models import Agreement
 from performance.business_hours import NAIVE_ANCHOR, UTC_ANCHOR, BusinessCalendar
 from performance.lead_status import ACCEPTED, BREACHED, MET, PENDING, lead_status
 from performance.models import LeadRecord
-from performance.services.csv_files import ERROR_REQUIRED
+from performance.services.csv_files import ERROR_NUL, ERROR_REQUIRED, shown
 from performance.services.leads.columns import LeadColumns
 from performance.services.leads.results import ErrorLog
 from performance.services.leads.rules import VersionRules, series_rules
@@ -84,6 +84,9 @@ class LeadValidator:
         position = self.columns.position
         if len(row) <= self.columns.width:
             row = row + self.padding[len(row) :]
+        # One scan of the row in C; only a row that holds a NUL is looked at cell by cell.
+        if "\x00" in "".join(row) and self._nul_cells(line, row):
+            return None
         lead_id = self._lead_id(line, row[position["lead_id"]].strip())
         mql = self._moment(line, "mql_at", row[position["mql_at"]].strip())
         touch = self._first_touch(line, row[position["first_touch_at"]].strip(), mql)
@@ -137,6 +140,15 @@ class LeadValidator:
             self.imported_at,
         )
 
+    def _nul_cells(self, line: int, row: list[str]) -> bool:
+        """Report each read cell holding a NUL, which no database text column takes."""
+        found = False
+        for field, position in self.columns.position.items():
+            if "\x00" in row[position]:
+                self.log.report(line, self.columns.name[field], _(ERROR_NUL))
+                found = True
+        return found
+
     def _lead_id(self, line: int, lead_id: str) -> str:
         column = self.columns.name["lead_id"]
         if not lead_id:
@@ -146,7 +158,7 @@ class LeadValidator:
         else:
             first_line = self.first_lines.setdefault(lead_id, line)
             if first_line != line:
-                message = _(ERROR_DUPLICATE_LEAD).format(lead_id=lead_id, line=first_line)
+                message = _(ERROR_DUPLICATE_LEAD).format(lead_id=shown(lead_id), line=first_line)
                 self.log.report(line, column, message)
         return lead_id
 
@@ -158,13 +170,13 @@ class LeadValidator:
         try:
             wall = dt.datetime.fromisoformat(text)
         except ValueError:
-            message = _(ERROR_TIMESTAMP).format(value=text)
+            message = _(ERROR_TIMESTAMP).format(value=shown(text))
         else:
             if FIRST_YEAR <= wall.year <= LAST_YEAR:
                 if wall.tzinfo is None:
                     return self.to_utc(wall), wall
                 return NAIVE_ANCHOR + (wall - UTC_ANCHOR), wall.astimezone(self.home_zone)
-            message = _(ERROR_YEAR).format(value=text, first=FIRST_YEAR, last=LAST_YEAR)
+            message = _(ERROR_YEAR).format(value=shown(text), first=FIRST_YEAR, last=LAST_YEAR)
         self.log.report(line, self.columns.name[field], message)
         return None
 
@@ -184,7 +196,7 @@ class LeadValidator:
         except ValueError:
             attempts = -1
         if attempts < 0:
-            message = _(ERROR_ATTEMPTS).format(value=text)
+            message = _(ERROR_ATTEMPTS).format(value=shown(text))
         elif attempts > MAX_ATTEMPTS:
             message = _(ERROR_ATTEMPTS_LIMIT).format(limit=f"{MAX_ATTEMPTS:,}")
         else:
@@ -203,7 +215,7 @@ class LeadValidator:
         lead_type = rules.lead_types.get(text.lower())
         if lead_type is None:
             message = (
-                _(ERROR_UNKNOWN_TYPE).format(value=text, known=rules.known_types)
+                _(ERROR_UNKNOWN_TYPE).format(value=shown(text), known=rules.known_types)
                 if text
                 else _(ERROR_REQUIRED)
             )
