@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from agreements.document_reader import ERROR_NOT_OBJECT, DocumentReader
+from agreements.document_reader import ERROR_NOT_OBJECT, ContentErrors, DocumentReader, shown
 from agreements.exchange import SCHEMA
 from agreements.funnel import FUNNEL_INPUTS
 from agreements.models import (
@@ -34,14 +34,6 @@ from agreements.sections import ROW_FIELDS
 from teams.models import Side, Team
 
 ERROR_SCHEMA = "Unsupported schema; expected “slaportal.agreement/1”."
-
-
-class ContentErrors(Exception):
-    """Every problem found in a document, each with its JSON path."""
-
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
-        self.errors = errors
 
 
 @dataclass
@@ -87,11 +79,12 @@ Blocks = dict[str, dict[str, Any]]
 def _team(reader: DocumentReader, name: Any, side: str, path: str) -> Team | None:
     team_name = reader.text(name, path)
     if not team_name:
-        reader.error(path, _("A team name is required."))
+        if not reader.has_error(path):
+            reader.error(path, _("A team name is required."))
         return None
     team = Team.objects.filter(name=team_name).first()
     if team is None:
-        reader.error(path, _("No team is named “%(name)s”.") % {"name": team_name})
+        reader.error(path, _("No team is named “%(name)s”.") % {"name": shown(team_name)})
         return None
     if team.side != side:
         reader.error(
@@ -174,12 +167,12 @@ def _workdays(reader: DocumentReader, calendar: dict[str, Any]) -> list[int]:
 
 def _check_agreement(reader: DocumentReader, fields: dict[str, Any]) -> None:
     """The rules across fields, then each field's own validators, on a candidate agreement."""
-    if not fields["title"]:
+    if not fields["title"] and not reader.has_error("title"):
         reader.error("title", _("A title is required."))
     start, end = fields["start_date"], fields["end_date"]
-    if start is None and "period.start" not in dict(reader.errors):
+    if start is None and not reader.has_error("period.start"):
         reader.error("period.start", _("A start date is required."))
-    if end is None and "period.end" not in dict(reader.errors):
+    if end is None and not reader.has_error("period.end"):
         reader.error("period.end", _("An end date is required."))
     if start and end and end <= start:
         reader.error("period.end", str(ERROR_END_BEFORE_START))
@@ -241,7 +234,7 @@ def _row_list(reader: DocumentReader, blocks: Blocks, relation: str) -> list[mod
             reader.error(
                 f"{item_path}.{unique_key}",
                 _("“%(value)s” repeats item %(index)s; each must be unique.")
-                % {"value": value, "index": seen[value]},
+                % {"value": shown(value), "index": seen[value]},
             )
         elif value is not None:
             seen[value] = index
