@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import Membership, Team
+from teams.text import read_normalised
 
 # Teams and people
 
@@ -24,8 +26,20 @@ class MembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user", "team")
 
 
+class TeamAdminForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ("name", "side")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Normalised before the unique check, so a look-alike of a team's name is a duplicate.
+        read_normalised(self.fields["name"])
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = TeamAdminForm
     list_display = ("name", "side", "member_count")
     list_filter = ("side",)
     search_fields = ("name",)

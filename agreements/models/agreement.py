@@ -1,6 +1,7 @@
 import datetime as dt
 import functools
 from decimal import Decimal
+from typing import ClassVar
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -92,6 +93,9 @@ class AgreementSeries(models.Model):
 
 
 class Agreement(models.Model):
+    # The fields that hold names: normalised (teams.text.normalise_name) on input.
+    name_fields: ClassVar[tuple[str, ...]] = ("title",)
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")

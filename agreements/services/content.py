@@ -30,8 +30,10 @@ from agreements.models.agreement import (
     default_workdays,
     is_weekday,
 )
+from agreements.models.sections import SectionRow
 from agreements.sections import ROW_FIELDS
 from teams.models import Side, Team
+from teams.text import normalise_name
 
 ERROR_SCHEMA = "Unsupported schema; expected “slaportal.agreement/1”."
 
@@ -61,7 +63,7 @@ AGREEMENT_PATHS: dict[str, str] = {
 }
 
 # relation -> (its model, the path of its list, the field no two items may share)
-ROW_LISTS: dict[str, tuple[type[models.Model], str, str | None]] = {
+ROW_LISTS: dict[str, tuple[type[SectionRow], str, str | None]] = {
     "kpis": (Kpi, "kpis", "name"),
     "responsibilities": (Responsibility, "responsibilities", None),
     "criteria_rules": (QualificationRule, "criteria.rules", None),
@@ -121,7 +123,7 @@ def _agreement_fields(reader: DocumentReader, blocks: Blocks) -> dict[str, Any]:
     document, period, funnel = blocks[""], blocks["period"], blocks["funnel"]
     calendar, review = blocks["service_levels.calendar"], blocks["review"]
     return {
-        "title": reader.text(document.get("title"), "title").strip(),
+        "title": normalise_name(reader.text(document.get("title"), "title")),
         "marketing_team": _team(
             reader, document.get("marketing_team"), Side.MARKETING, "marketing_team"
         ),
@@ -208,6 +210,9 @@ def _row(
         name: reader.field(model, name, item.get(name), f"{path}.{name}")
         for name in ROW_FIELDS[relation]
     }
+    for name in model.name_fields:
+        if isinstance(values.get(name), str):
+            values[name] = normalise_name(values[name])
     bad = {error_path.rsplit(".", 1)[-1] for error_path, _m in reader.errors[before:]}
     instance = model(position=index, **{k: v for k, v in values.items() if v is not None})
     try:

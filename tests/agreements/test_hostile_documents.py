@@ -32,6 +32,7 @@ from agreements.document_reader import (
 from agreements.models import Agreement, AgreementEvent, Kpi, Revision
 from agreements.services.agreements import ContentErrors, agreement_import
 from agreements.standard_template import standard_content
+from tests.tampering import database_writer
 
 DEEP = 5000
 TOO_DEEP = f"$: {ERROR_TOO_DEEP % {'limit': DOCUMENT_MAX_DEPTH}}"
@@ -366,3 +367,20 @@ def test_command_refuses_standard_input_over_2_mb(staff_user):
 
     with pytest.raises(CommandError, match="largest accepted"):
         call_command("import_agreement", "-", stdin=stdin, stdout=io.StringIO())
+
+
+def test_amending_content_that_no_longer_validates_is_a_clear_refusal(
+    client, signed, marketing_member
+):
+    """Content signed before a rule existed is refused by path on amend, not a server error."""
+    first, second = signed.kpis.all()[:2]
+    with database_writer():
+        Kpi.objects.filter(pk=first.pk).update(name="SQLs")
+        Kpi.objects.filter(pk=second.pk).update(name="SQLs\u200b")
+    client.force_login(marketing_member)
+
+    response = client.post(reverse("agreements:amend", kwargs={"pk": signed.pk}), follow=True)
+
+    assert response.status_code == 200
+    assert "repeats item" in response.content.decode()
+    assert Agreement.objects.filter(amends=signed).count() == 0

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from agreements.models import Agreement
+from teams.text import read_normalised
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -34,6 +35,21 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%H:%M")
+
+
+class NormalisedNames(forms.ModelForm):
+    """A model form that reads its model's names and codes in one spelling.
+
+    The model lists them in ``name_fields``; the field's and the model's validators and the
+    formset's and the admin's uniqueness checks then see the normalised value, so a
+    look-alike is a duplicate.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in getattr(self._meta.model, "name_fields", ()):
+            if name in self.fields:
+                read_normalised(self.fields[name])
 
 
 class RulesInPython(forms.ModelForm):
