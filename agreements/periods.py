@@ -6,12 +6,15 @@ import calendar
 import datetime as dt
 import re
 
-from agreements.models import Cadence
+from agreements.models.choices import Cadence
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 # Months and periods a user enters must fall between these years.
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
+# The dates a user enters on an agreement (its period, holidays, deadlines, next review).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(LAST_YEAR, 12, 31)
 
 
 def month_start(day: dt.date) -> dt.date:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models.choices import ReviewCadence
+from agreements.periods import EARLIEST_DATE, LATEST_DATE
 from teams.models import Team
 
 # The range rules of the funnel inputs: the model's validators state them for the forms
@@ -28,6 +29,7 @@ ERROR_END_BEFORE_START = _("The end date must be after the start date.")
 ERROR_DAY_END = _("The working day must end after it starts.")
 ERROR_TIMEZONE = _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Berlin.")
 ERROR_NO_WORKDAY = _("Choose at least one working day.")
+ERROR_DATE_WINDOW = _("Enter a date from %(first)s to %(last)s.")
 
 
 class Weekday(models.IntegerChoices):
@@ -59,6 +61,16 @@ def validate_timezone(value: str) -> None:
             ERROR_TIMEZONE,
             params={"value": value},
             code="invalid_timezone",
+        )
+
+
+def validate_agreement_date(value: dt.date) -> None:
+    """A date entered on an agreement lies in the window of agreements.periods."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            ERROR_DATE_WINDOW,
+            params={"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+            code="date_window",
         )
 
 
@@ -125,8 +137,8 @@ class Agreement(models.Model):
         related_name="sales_agreements",
         verbose_name=_("sales team"),
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), validators=[validate_agreement_date])
+    end_date = models.DateField(_("end date"), validators=[validate_agreement_date])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -237,7 +249,9 @@ class Agreement(models.Model):
         choices=ReviewCadence.choices,
         default=ReviewCadence.MONTHLY,
     )
-    next_review = models.DateField(_("next review"), null=True, blank=True)
+    next_review = models.DateField(
+        _("next review"), null=True, blank=True, validators=[validate_agreement_date]
+    )
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

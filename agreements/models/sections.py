@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models.agreement import Agreement
+from agreements.models.agreement import Agreement, validate_agreement_date
 from agreements.models.choices import Cadence, Owner
 
 
@@ -169,7 +169,7 @@ class LeadTypeServiceLevel(SectionRow):
 
 
 class Holiday(SectionRow):
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_agreement_date])
 
     class Meta(SectionRow.Meta):
         default_related_name = "holidays"
@@ -220,7 +220,7 @@ class Deadline(SectionRow):
     name_fields = ("title",)
 
     title = models.CharField(_("title"), max_length=200)
-    due = models.DateField(_("due"))
+    due = models.DateField(_("due"), validators=[validate_agreement_date])
     owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices)
     done = models.BooleanField(_("done"), default=False)
 

@@ -29,6 +29,7 @@ from agreements.models.agreement import (
     ERROR_NO_WORKDAY,
     default_workdays,
     is_weekday,
+    validate_agreement_date,
 )
 from agreements.models.sections import SectionRow
 from agreements.sections import ROW_FIELDS
@@ -257,6 +258,11 @@ def _holidays(reader: DocumentReader, calendar: dict[str, Any]) -> list[models.M
         if day is None:
             if value in (None, ""):
                 reader.error(f"{path}[{index}]", _("A date is required."))
+            continue
+        try:
+            validate_agreement_date(day)
+        except ValidationError as error:
+            reader.error(f"{path}[{index}]", error.messages[0])
             continue
         if day not in seen:
             seen.add(day)

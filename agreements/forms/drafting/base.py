@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from agreements.models import Agreement
+from agreements.periods import EARLIEST_DATE, LATEST_DATE
 from teams.text import read_normalised
 
 if TYPE_CHECKING:
@@ -24,10 +25,13 @@ def range_messages(message: Any, *, upper: bool = True) -> dict[str, Any]:
 
 
 class DateInput(forms.DateInput):
+    """A date picker offering only the dates an agreement accepts (the model checks them)."""
+
     input_type = "date"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        window = {"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+        super().__init__(attrs={**window, **(attrs or {})}, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):
