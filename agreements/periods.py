@@ -7,8 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from agreements.models import Cadence
-from agreements.models.agreement import MONTHS_MAX, MONTHS_MIN
+from agreements.models.choices import Cadence
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 # Months and periods a user enters must fall between these years; figures stored outside them
@@ -17,6 +16,12 @@ FIRST_YEAR = 1900
 LAST_YEAR = 2100
 FIRST_DAY = dt.date(FIRST_YEAR, 1, 1)
 LAST_DAY = dt.date(LAST_YEAR, 12, 31)
+# The dates a user enters on an agreement (its period, holidays, deadlines, next review).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = LAST_DAY
+# How many months an agreement's plan may span.
+MONTHS_MIN = 1
+MONTHS_MAX = 120
 
 # A span of days, first and last included.
 Span = tuple[dt.date, dt.date]

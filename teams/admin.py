@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.models import Membership, Team
 from teams.reauthentication import ReauthenticationRequiredAdmin
+from teams.text import read_normalised
 
 # Teams and people
 
@@ -25,8 +27,20 @@ class MembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user", "team")
 
 
+class TeamAdminForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ("name", "side")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Normalised before the unique check, so a look-alike of a team's name is a duplicate.
+        read_normalised(self.fields["name"])
+
+
 @admin.register(Team)
 class TeamAdmin(ReauthenticationRequiredAdmin):
+    form = TeamAdminForm
     list_display = ("name", "side", "member_count")
     list_filter = ("side",)
     search_fields = ("name",)

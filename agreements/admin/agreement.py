@@ -24,6 +24,7 @@ from agreements.admin.sections import (
     ResponsibilityInline,
 )
 from agreements.client import client_ip
+from agreements.forms.drafting.base import NormalisedNames
 from agreements.funnel import plan_for
 from agreements.models import Agreement, AgreementSeries
 from agreements.models.agreement import is_weekday
@@ -49,7 +50,7 @@ def staff_user(request: HttpRequest) -> User:
     return user
 
 
-class AgreementAddForm(forms.ModelForm):
+class AgreementAddForm(NormalisedNames):
     """The header of a new draft; the service fills the rest, empty or from the template."""
 
     from_template = forms.BooleanField(
@@ -64,7 +65,7 @@ class AgreementAddForm(forms.ModelForm):
         fields = ("title", "marketing_team", "sales_team", "start_date", "end_date")
 
 
-class AgreementChangeForm(forms.ModelForm):
+class AgreementChangeForm(NormalisedNames):
     # The revision the form was opened at: a save over someone else's newer one is refused.
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=True)
 

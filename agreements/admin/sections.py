@@ -11,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from agreements.admin.base import ReadOnlyAdmin
+from agreements.forms.drafting.base import NormalisedNames
 from agreements.models import (
     Agreement,
     Deadline,
@@ -46,6 +47,7 @@ class SectionRowInline(admin.TabularInline):
     """One section's rows; changeable only while the agreement is a draft."""
 
     extra = 0
+    form = NormalisedNames
     formset = SectionRowFormSet
     formfield_overrides = {
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},

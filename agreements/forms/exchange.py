@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
-from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-IMPORT_MAX_BYTES = 2 * 1024 * 1024
-
-ERROR_TOO_BIG = "The file is %(size)s; the largest accepted is %(limit)s."
-ERROR_NOT_UTF8 = "The file is not UTF-8 text; save it as UTF-8 and upload it again."
-ERROR_NOT_JSON = "The file is not valid JSON: %(reason)s (line %(line)s, column %(column)s)."
-ERROR_EMPTY = "The file is empty."
+from agreements.document_reader import (
+    DOCUMENT_MAX_BYTES,
+    ContentErrors,
+    DocumentUnreadable,
+    document_parse,
+    document_size_check,
+)
 
 
 class AgreementImportForm(forms.Form):
@@ -43,25 +41,17 @@ class AgreementImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _(ERROR_TOO_BIG)
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(IMPORT_MAX_BYTES)},
-                code="too_big",
-            )
-        raw = upload.read(IMPORT_MAX_BYTES + 1)
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_(ERROR_NOT_UTF8), code="not_utf8") from None
-        if not text.strip():
-            raise forms.ValidationError(_(ERROR_EMPTY), code="empty")
-        try:
-            self.document = json.loads(text)
-        except json.JSONDecodeError as error:
+            document_size_check(upload.size)
+            self.document = document_parse(upload.read(DOCUMENT_MAX_BYTES + 1))
+        except DocumentUnreadable as unreadable:
+            raise forms.ValidationError(unreadable.message, code=unreadable.code) from None
+        except ContentErrors as errors:
+            # Only the whole document's shape is checked here (its nesting), at path "$".
             raise forms.ValidationError(
-                _(ERROR_NOT_JSON)
-                % {"reason": error.msg, "line": error.lineno, "column": error.colno},
-                code="not_json",
+                [
+                    forms.ValidationError(f"{path}: {message}", code="too_deep")
+                    for path, message in errors.errors
+                ]
             ) from None
         return upload

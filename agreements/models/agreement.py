@@ -1,6 +1,7 @@
 import datetime as dt
 import functools
 from decimal import Decimal
+from typing import ClassVar
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models.choices import ReviewCadence
+from agreements.periods import EARLIEST_DATE, LATEST_DATE, MONTHS_MAX, MONTHS_MIN
 from teams.models import Team
 
 # The range rules of the funnel inputs: the model's validators state them for the forms
@@ -20,13 +22,12 @@ from teams.models import Team
 RATE_MIN = Decimal("0.01")
 RATE_MAX = Decimal("100")
 RATE_VALIDATORS = [MinValueValidator(RATE_MIN), MaxValueValidator(RATE_MAX)]
-MONTHS_MIN = 1
-MONTHS_MAX = 120
 
 ERROR_END_BEFORE_START = _("The end date must be after the start date.")
 ERROR_DAY_END = _("The working day must end after it starts.")
 ERROR_TIMEZONE = _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Berlin.")
 ERROR_NO_WORKDAY = _("Choose at least one working day.")
+ERROR_DATE_WINDOW = _("Enter a date from %(first)s to %(last)s.")
 
 
 class Weekday(models.IntegerChoices):
@@ -61,6 +62,16 @@ def validate_timezone(value: str) -> None:
         )
 
 
+def validate_agreement_date(value: dt.date) -> None:
+    """A date entered on an agreement lies in the window of agreements.periods."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            ERROR_DATE_WINDOW,
+            params={"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+            code="date_window",
+        )
+
+
 def default_workdays() -> list[int]:
     return [1, 2, 3, 4, 5]
 
@@ -92,6 +103,9 @@ class AgreementSeries(models.Model):
 
 
 class Agreement(models.Model):
+    # The fields that hold names: normalised (teams.text.normalise_name) on input.
+    name_fields: ClassVar[tuple[str, ...]] = ("title",)
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
@@ -121,8 +135,8 @@ class Agreement(models.Model):
         related_name="sales_agreements",
         verbose_name=_("sales team"),
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), validators=[validate_agreement_date])
+    end_date = models.DateField(_("end date"), validators=[validate_agreement_date])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -233,7 +247,9 @@ class Agreement(models.Model):
         choices=ReviewCadence.choices,
         default=ReviewCadence.MONTHLY,
     )
-    next_review = models.DateField(_("next review"), null=True, blank=True)
+    next_review = models.DateField(
+        _("next review"), null=True, blank=True, validators=[validate_agreement_date]
+    )
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

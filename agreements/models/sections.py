@@ -1,13 +1,14 @@
 """The repeating rows of an agreement's sections."""
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models.agreement import Agreement
+from agreements.models.agreement import Agreement, validate_agreement_date
 from agreements.models.choices import Cadence, Owner
 
 
@@ -15,12 +16,18 @@ class SectionRow(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE)
     position = models.PositiveIntegerField(_("position"), default=0)
 
+    # The fields that hold names and codes: normalised (teams.text.normalise_name) on input,
+    # before any check that they are unique.
+    name_fields: ClassVar[tuple[str, ...]] = ()
+
     class Meta:
         abstract = True
         ordering = ["position", "pk"]
 
 
 class Kpi(SectionRow):
+    name_fields = ("name",)
+
     class Direction(models.TextChoices):
         AT_LEAST = "at_least", _("At least")
         AT_MOST = "at_most", _("At most")
@@ -63,6 +70,8 @@ class Kpi(SectionRow):
 
 
 class Responsibility(SectionRow):
+    name_fields = ("activity",)
+
     owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices)
     activity = models.CharField(_("activity"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -83,6 +92,8 @@ class Responsibility(SectionRow):
 
 
 class QualificationRule(SectionRow):
+    name_fields = ("rule",)
+
     class Stage(models.TextChoices):
         MQL = "MQL", _("MQL")
         SQL = "SQL", _("SQL")
@@ -115,6 +126,8 @@ class QualificationRule(SectionRow):
 
 
 class LeadTypeServiceLevel(SectionRow):
+    name_fields = ("lead_type",)
+
     lead_type = models.CharField(_("lead type"), max_length=80)
     first_response_hours = models.DecimalField(
         _("first response within (business hours)"),
@@ -156,7 +169,7 @@ class LeadTypeServiceLevel(SectionRow):
 
 
 class Holiday(SectionRow):
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_agreement_date])
 
     class Meta(SectionRow.Meta):
         default_related_name = "holidays"
@@ -172,6 +185,8 @@ class Holiday(SectionRow):
 
 
 class RejectionReason(SectionRow):
+    name_fields = ("code", "label")
+
     class NextStep(models.TextChoices):
         NURTURE = "nurture", _("Back to nurture")
         DISQUALIFY = "disqualify", _("Disqualify")
@@ -202,8 +217,10 @@ class RejectionReason(SectionRow):
 
 
 class Deadline(SectionRow):
+    name_fields = ("title",)
+
     title = models.CharField(_("title"), max_length=200)
-    due = models.DateField(_("due"))
+    due = models.DateField(_("due"), validators=[validate_agreement_date])
     owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices)
     done = models.BooleanField(_("done"), default=False)
 

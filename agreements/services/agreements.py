@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from agreements.document_reader import ContentErrors
 from agreements.exchange import content_of
 from agreements.lifecycle import Act, allows, refusal
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Revision
@@ -16,7 +17,7 @@ from agreements.permissions import ensure_party
 from agreements.sections import SECTIONS_BY_KEY
 from agreements.selectors import agreement_load_sections
 from agreements.services.audit import event_record, revision_record
-from agreements.services.content import ContentErrors, content_apply, content_validate
+from agreements.services.content import content_apply, content_validate
 from agreements.standard_template import standard_content
 from teams.models import Team
 

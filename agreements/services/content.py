@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from agreements.document_reader import ERROR_NOT_OBJECT, DocumentReader
+from agreements.document_reader import ERROR_NOT_OBJECT, ContentErrors, DocumentReader, shown
 from agreements.exchange import SCHEMA
 from agreements.funnel import FUNNEL_INPUTS
 from agreements.models import (
@@ -29,19 +29,14 @@ from agreements.models.agreement import (
     ERROR_NO_WORKDAY,
     default_workdays,
     is_weekday,
+    validate_agreement_date,
 )
+from agreements.models.sections import SectionRow
 from agreements.sections import ROW_FIELDS
 from teams.models import Side, Team
+from teams.text import normalise_name
 
 ERROR_SCHEMA = "Unsupported schema; expected “slaportal.agreement/1”."
-
-
-class ContentErrors(Exception):
-    """Every problem found in a document, each with its JSON path."""
-
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
-        self.errors = errors
 
 
 @dataclass
@@ -69,7 +64,7 @@ AGREEMENT_PATHS: dict[str, str] = {
 }
 
 # relation -> (its model, the path of its list, the field no two items may share)
-ROW_LISTS: dict[str, tuple[type[models.Model], str, str | None]] = {
+ROW_LISTS: dict[str, tuple[type[SectionRow], str, str | None]] = {
     "kpis": (Kpi, "kpis", "name"),
     "responsibilities": (Responsibility, "responsibilities", None),
     "criteria_rules": (QualificationRule, "criteria.rules", None),
@@ -87,11 +82,12 @@ Blocks = dict[str, dict[str, Any]]
 def _team(reader: DocumentReader, name: Any, side: str, path: str) -> Team | None:
     team_name = reader.text(name, path)
     if not team_name:
-        reader.error(path, _("A team name is required."))
+        if not reader.has_error(path):
+            reader.error(path, _("A team name is required."))
         return None
     team = Team.objects.filter(name=team_name).first()
     if team is None:
-        reader.error(path, _("No team is named “%(name)s”.") % {"name": team_name})
+        reader.error(path, _("No team is named “%(name)s”.") % {"name": shown(team_name)})
         return None
     if team.side != side:
         reader.error(
@@ -128,7 +124,7 @@ def _agreement_fields(reader: DocumentReader, blocks: Blocks) -> dict[str, Any]:
     document, period, funnel = blocks[""], blocks["period"], blocks["funnel"]
     calendar, review = blocks["service_levels.calendar"], blocks["review"]
     return {
-        "title": reader.text(document.get("title"), "title").strip(),
+        "title": normalise_name(reader.text(document.get("title"), "title")),
         "marketing_team": _team(
             reader, document.get("marketing_team"), Side.MARKETING, "marketing_team"
         ),
@@ -174,12 +170,12 @@ def _workdays(reader: DocumentReader, calendar: dict[str, Any]) -> list[int]:
 
 def _check_agreement(reader: DocumentReader, fields: dict[str, Any]) -> None:
     """The rules across fields, then each field's own validators, on a candidate agreement."""
-    if not fields["title"]:
+    if not fields["title"] and not reader.has_error("title"):
         reader.error("title", _("A title is required."))
     start, end = fields["start_date"], fields["end_date"]
-    if start is None and "period.start" not in dict(reader.errors):
+    if start is None and not reader.has_error("period.start"):
         reader.error("period.start", _("A start date is required."))
-    if end is None and "period.end" not in dict(reader.errors):
+    if end is None and not reader.has_error("period.end"):
         reader.error("period.end", _("An end date is required."))
     if start and end and end <= start:
         reader.error("period.end", str(ERROR_END_BEFORE_START))
@@ -215,6 +211,9 @@ def _row(
         name: reader.field(model, name, item.get(name), f"{path}.{name}")
         for name in ROW_FIELDS[relation]
     }
+    for name in model.name_fields:
+        if isinstance(values.get(name), str):
+            values[name] = normalise_name(values[name])
     bad = {error_path.rsplit(".", 1)[-1] for error_path, _m in reader.errors[before:]}
     instance = model(position=index, **{k: v for k, v in values.items() if v is not None})
     try:
@@ -241,7 +240,7 @@ def _row_list(reader: DocumentReader, blocks: Blocks, relation: str) -> list[mod
             reader.error(
                 f"{item_path}.{unique_key}",
                 _("“%(value)s” repeats item %(index)s; each must be unique.")
-                % {"value": value, "index": seen[value]},
+                % {"value": shown(value), "index": seen[value]},
             )
         elif value is not None:
             seen[value] = index
@@ -259,6 +258,11 @@ def _holidays(reader: DocumentReader, calendar: dict[str, Any]) -> list[models.M
         if day is None:
             if value in (None, ""):
                 reader.error(f"{path}[{index}]", _("A date is required."))
+            continue
+        try:
+            validate_agreement_date(day)
+        except ValidationError as error:
+            reader.error(f"{path}[{index}]", error.messages[0])
             continue
         if day not in seen:
             seen.add(day)

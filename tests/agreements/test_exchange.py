@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from agreements.document_reader import DOCUMENT_MAX_BYTES
 from agreements.exchange import agreement_export, content_digest, content_of
-from agreements.forms.exchange import IMPORT_MAX_BYTES
 from agreements.models import Agreement, AgreementEvent, Holiday, Kpi
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import (
@@ -263,7 +263,7 @@ def test_unreadable_upload_is_refused_beside_the_field(client, marketing_member,
 def test_upload_over_2_mb_is_refused(client, marketing_member):
     """A file over the limit is refused without being parsed."""
     client.force_login(marketing_member)
-    content = b'{"padding": "' + b"x" * IMPORT_MAX_BYTES + b'"}'
+    content = b'{"padding": "' + b"x" * DOCUMENT_MAX_BYTES + b'"}'
 
     response = client.post(reverse("agreements:import"), {"file": _upload(content)})
 

@@ -377,7 +377,7 @@ def test_detail_marks_overdue_deadlines(client, empty_agreement, marketing_membe
     empty_agreement.deadlines.create(
         title="Finished", due=dt.date(2020, 1, 2), owner="shared", done=True
     )
-    empty_agreement.deadlines.create(title="Future", due=dt.date(2999, 1, 1), owner="shared")
+    empty_agreement.deadlines.create(title="Future", due=dt.date(2099, 1, 1), owner="shared")
     client.force_login(marketing_member)
 
     page = html(client.get(detail_url(empty_agreement)))

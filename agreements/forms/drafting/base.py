@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from agreements.models import Agreement
+from agreements.periods import EARLIEST_DATE, LATEST_DATE
+from teams.text import read_normalised
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -23,10 +25,13 @@ def range_messages(message: Any, *, upper: bool = True) -> dict[str, Any]:
 
 
 class DateInput(forms.DateInput):
+    """A date picker offering only the dates an agreement accepts (the model checks them)."""
+
     input_type = "date"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        window = {"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+        super().__init__(attrs={**window, **(attrs or {})}, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):
@@ -34,6 +39,21 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%H:%M")
+
+
+class NormalisedNames(forms.ModelForm):
+    """A model form that reads its model's names and codes in one spelling.
+
+    The model lists them in ``name_fields``; the field's and the model's validators and the
+    formset's and the admin's uniqueness checks then see the normalised value, so a
+    look-alike is a duplicate.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in getattr(self._meta.model, "name_fields", ()):
+            if name in self.fields:
+                read_normalised(self.fields[name])
 
 
 class RulesInPython(forms.ModelForm):

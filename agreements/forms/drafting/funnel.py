@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.forms.drafting.base import SectionModelForm, plain_integer, range_messages
 from agreements.models import Agreement
-from agreements.models.agreement import MONTHS_MAX, MONTHS_MIN, RATE_MAX
+from agreements.models.agreement import RATE_MAX
+from agreements.periods import MONTHS_MAX, MONTHS_MIN
 from agreements.sections import section_get
 
 # The bounds come from the model, so the message cannot drift from the rule.

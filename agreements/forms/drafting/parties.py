@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.forms.drafting.base import (
     DateInput,
+    NormalisedNames,
     RulesInPython,
     SectionFormMixin,
     autofocus_first,
@@ -48,7 +49,7 @@ class TeamChoiceField(forms.ModelChoiceField):
         return str(obj.name)
 
 
-class AgreementPartiesForm(RulesInPython):
+class AgreementPartiesForm(NormalisedNames, RulesInPython):
     """Title, the two teams and the period: shared by the create and header forms."""
 
     marketing_team = TeamChoiceField(

@@ -11,7 +11,13 @@ from django.core.exceptions import ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.translation import gettext_lazy as _
 
-from agreements.forms.drafting.base import DateInput, RulesInPython, plain_integer, range_messages
+from agreements.forms.drafting.base import (
+    DateInput,
+    NormalisedNames,
+    RulesInPython,
+    plain_integer,
+    range_messages,
+)
 from agreements.models import (
     Deadline,
     Holiday,
@@ -31,7 +37,7 @@ ERROR_SLUG = _("Use only lowercase letters, numbers, hyphens and underscores, e.
 ERROR_DUPLICATE = _("“%(value)s” appears more than once; each must be unique.")
 
 
-class RowForm(RulesInPython):
+class RowForm(NormalisedNames, RulesInPython):
     """One repeating row of a section; its values become one dict of the service's rows."""
 
     columns: ClassVar[tuple[tuple[str, str], ...]] = ()

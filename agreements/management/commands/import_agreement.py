@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from agreements.document_reader import (
+    DOCUMENT_MAX_BYTES,
+    DocumentUnreadable,
+    document_parse,
+    document_size_check,
+)
 from agreements.services.agreements import ContentErrors, agreement_import
 
 
@@ -18,7 +23,7 @@ class Command(BaseCommand):
     help = (
         "Create a new draft from a JSON file in schema slaportal.agreement/1 and print its id. "
         "Every validation error is printed as “path: message”; nothing is created when any "
-        "error is found."
+        "error is found. A file over 2 MB is refused unread."
     )
     # call_command(..., stdin=...) feeds "-" in tests.
     stealth_options = ("stdin",)
@@ -33,8 +38,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         owner = self._owner(options.get("owner"))
-        document = self._document(options["file"], options.get("stdin") or sys.stdin)
         try:
+            document = self._document(options["file"], options.get("stdin") or sys.stdin)
             agreement = agreement_import(document=document, actor=owner)
         except ContentErrors as errors:
             for path, message in errors.errors:
@@ -47,8 +52,8 @@ class Command(BaseCommand):
             raise CommandError(f"{denied} (owner: {owner.get_username()})") from None
         self.stdout.write(str(agreement.pk))
 
-    def _owner(self, username: str | None) -> Any:
-        users = get_user_model()._default_manager
+    def _owner(self, username: str | None) -> User:
+        users = User.objects
         if username:
             owner = users.filter(username=username).first()
             if owner is None:
@@ -65,23 +70,21 @@ class Command(BaseCommand):
         return owner
 
     def _document(self, source: str, stdin: Any) -> Any:
+        """The file's document; a file too big, not UTF-8 or not JSON is a CommandError."""
         if source == "-":
-            raw = stdin.read()
             name = "standard input"
+            raw = getattr(stdin, "buffer", stdin).read(DOCUMENT_MAX_BYTES + 1)
+            size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
         else:
             path = Path(source)
             name = str(path)
             try:
-                raw = path.read_bytes()
+                size = path.stat().st_size
+                raw = path.read_bytes() if size <= DOCUMENT_MAX_BYTES else b""
             except OSError as error:
                 raise CommandError(f"Cannot read {name}: {error.strerror or error}.") from None
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise CommandError(f"{name} is not UTF-8 text.") from None
         try:
-            return json.loads(raw)
-        except json.JSONDecodeError as error:
-            where = f"line {error.lineno}, column {error.colno}"
-            raise CommandError(f"{name} is not valid JSON: {error.msg} ({where}).") from None
+            document_size_check(size)
+            return document_parse(raw)
+        except DocumentUnreadable as unreadable:
+            raise CommandError(f"{name}: {unreadable.message}") from None
