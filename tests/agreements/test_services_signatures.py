@@ -81,17 +81,51 @@ def test_typed_name_must_match_the_full_name(
     assert rows_written() == before
 
 
-def test_a_user_without_a_full_name_must_type_some_name(
+def test_signer_without_a_full_name_is_refused_and_told_where_to_set_it(
     in_review: Agreement, marketing_team: Any
 ) -> None:
-    """With no name on the account, a blank name is refused and any typed name accepted."""
+    """No name on the account, no signature: the refusal says who sets the name, and where."""
     nameless = UserFactory.create(username="nameless", first_name="", last_name="")
     MembershipFactory(team=marketing_team, user=nameless, role=Membership.Role.SIGNATORY)
+    for typed_name in ("N. Less", "nameless", "   "):
+        with pytest.raises(ValidationError) as refused:
+            sign(in_review, nameless, marketing_team, typed_name=typed_name)
+        assert refused.value.code == "no_full_name"
+        assert refused.value.messages == [signatures.ERROR_NO_FULL_NAME]
+    assert "administrator" in signatures.ERROR_NO_FULL_NAME
+    assert "Users" in signatures.ERROR_NO_FULL_NAME
+    assert not Signature.objects.filter(agreement=in_review).exists()
+
+
+def test_one_person_signs_for_one_side_only(
+    in_review: Agreement, marketing_team: Any, sales_team: Any
+) -> None:
+    """A signatory of both teams signs one side; their second signature is refused, clearly."""
+    both = UserFactory.create(username="bo", first_name="Bo", last_name="Both")
+    MembershipFactory(team=marketing_team, user=both, role=Membership.Role.SIGNATORY)
+    MembershipFactory(team=sales_team, user=both, role=Membership.Role.SIGNATORY)
+    sign(in_review, both, marketing_team)
+
     with pytest.raises(ValidationError) as refused:
-        sign(in_review, nameless, marketing_team, typed_name="   ")
-    assert refused.value.messages == [signatures.ERROR_NAME_MISMATCH]
-    signature = sign(in_review, nameless, marketing_team, typed_name="N. Less")
-    assert signature.typed_name == "N. Less"
+        sign(in_review, both, sales_team)
+
+    assert refused.value.code == "same_signer"
+    assert refused.value.messages == [signatures.ERROR_SAME_SIGNER.format(team=marketing_team.name)]
+    assert not Signature.objects.filter(agreement=in_review, team=sales_team).exists()
+    assert Agreement.objects.get(pk=in_review.pk).status == Agreement.Status.IN_REVIEW
+
+
+def test_signing_refusal_names_what_stops_a_signer_before_they_type(
+    in_review: Agreement, marketing_signatory: Any, sales_signatory: Any
+) -> None:
+    """Nothing stops a named signatory; a signer of one side is told about the other."""
+    assert signatures.signing_refusal(actor=sales_signatory, signatures=[]) == ""
+    signature = sign(in_review, marketing_signatory, in_review.marketing_team)
+
+    refusal = signatures.signing_refusal(actor=marketing_signatory, signatures=[signature])
+
+    assert refusal == signatures.ERROR_SAME_SIGNER.format(team="Growth Marketing")
+    assert signatures.signing_refusal(actor=sales_signatory, signatures=[signature]) == ""
 
 
 def test_stale_digest_is_refused_and_writes_nothing(

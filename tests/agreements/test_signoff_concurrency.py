@@ -146,3 +146,41 @@ def test_concurrent_last_signatures_sign_the_agreement_once(
     assert signed.status == Agreement.Status.SIGNED
     assert signed.signed_at is not None
     assert Signature.objects.filter(agreement=signed, voided_at__isnull=True).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_person_signing_both_sides_at_once_gets_one_signature(
+    agreement: Agreement, marketing_team: Any, sales_team: Any, marketing_member: Any
+) -> None:
+    """A signatory of both teams in two tabs at once: one side signs, the other is refused."""
+    both = UserFactory(username="bo", first_name="Bo", last_name="Both")
+    MembershipFactory(team=marketing_team, user=both, role=Membership.Role.SIGNATORY)
+    MembershipFactory(team=sales_team, user=both, role=Membership.Role.SIGNATORY)
+    in_review = submit(agreement, marketing_member)
+    digest = current_digest(in_review)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def attempt(side: str) -> None:
+        try:
+            mine = Agreement.objects.select_related("marketing_team", "sales_team").get(
+                pk=in_review.pk
+            )
+            team = mine.marketing_team if side == "marketing" else mine.sales_team
+            barrier.wait(timeout=30)
+            outcomes[side] = _sign_waiting_for_locks(mine, both, team, seen_digest=digest)
+        except BaseException as error:  # recorded for the assertions in the main thread
+            outcomes[side] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(side,)) for side in ("marketing", "sales")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    refusals = [outcome for outcome in outcomes.values() if isinstance(outcome, ValidationError)]
+    assert [refusal.code for refusal in refusals] == ["same_signer"], outcomes
+    assert Signature.objects.filter(agreement=in_review, voided_at__isnull=True).count() == 1
+    assert Agreement.objects.get(pk=in_review.pk).status == Agreement.Status.IN_REVIEW
