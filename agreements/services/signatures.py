@@ -42,6 +42,17 @@ ERROR_SAME_SIGNER = gettext_noop(
     "You have already signed this version for {team}. The other team's signature must come "
     "from another person."
 )
+# What a signing_failed audit event gives as the reason, by the refusal's code: plain words
+# for the record, never anything the signer typed.
+REASON_LOCKED_OUT = "too many failed attempts"
+FAILURE_REASONS = {
+    "bad_password": "wrong password",
+    "name_mismatch": "typed name does not match the account",
+    "no_full_name": "no full name on the account",
+    "same_signer": "signed the other side already",
+    "stale_digest": "content changed after it was shown",
+    "already_signed": "team already signed",
+}
 ERROR_NO_FULL_NAME = gettext_noop(
     "Signing needs your full name on your account, and it has none. Ask an administrator to "
     "set your first and last name in the admin (Authentication and Authorization › Users)."
@@ -108,14 +119,50 @@ def signature_record(
 ) -> Signature:
     """Sign the exact content the signer saw, for one team; the second team's signature signs it.
 
-    Refused, with nothing written, when the signer is not that team's signatory, has no full name
-    on the account, gives a wrong password or typed name, the content's digest is no longer the
+    Refused, with nothing written, when the signer is not that team's signatory or the agreement
+    is not in review. Refused, with only a signing_failed audit event written, when the account
+    has no full name, the password or typed name is wrong, the content's digest is no longer the
     one seen, the team has already signed this version, or the signer signed its other side.
     """
-    # The slow password hash runs before the row lock is taken, not while holding it.
-    _ensure_signer(
-        actor=actor, agreement=agreement, team=team, typed_name=typed_name, password=password
-    )
+    try:
+        # The slow password hash runs before the row lock is taken, not while holding it.
+        _ensure_signer(
+            actor=actor, agreement=agreement, team=team, typed_name=typed_name, password=password
+        )
+        return _sign_locked(
+            agreement=agreement,
+            actor=actor,
+            team=team,
+            typed_name=typed_name,
+            seen_digest=seen_digest,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+    except ValidationError as refused:
+        # After the act's transaction has rolled back: the refusal stays on record. An agreement
+        # not in review had nothing to sign; that refusal is the life cycle's, not the signer's.
+        if refused.code in FAILURE_REASONS:
+            signing_failure_record(
+                agreement=agreement,
+                actor=actor,
+                team=team,
+                reason=FAILURE_REASONS[str(refused.code)],
+                ip_address=ip_address,
+            )
+        raise
+
+
+def _sign_locked(
+    *,
+    agreement: Agreement,
+    actor: User,
+    team: Team,
+    typed_name: str,
+    seen_digest: str,
+    ip_address: str | None,
+    user_agent: str,
+) -> Signature:
+    """Under the row lock: the state and the digest seen checked again, then the signature."""
     with transaction.atomic():
         locked = agreement_lock(agreement)
         _ensure_can_sign(actor, locked, team)
@@ -138,6 +185,23 @@ def signature_record(
             agreement=locked, actor=actor, signature=signature, now=now, ip_address=ip_address
         )
     return signature
+
+
+def signing_failure_record(
+    *, agreement: Agreement, actor: User, team: Team, reason: str, ip_address: str | None = None
+) -> AgreementEvent:
+    """Put a refused signing attempt on the audit trail, in a transaction of its own.
+
+    The reason is one of FAILURE_REASONS' values; what was typed is never recorded.
+    """
+    with transaction.atomic():
+        return event_record(
+            agreement=agreement,
+            actor=actor,
+            kind=AgreementEvent.Kind.SIGNING_FAILED,
+            details={"team": team.name, "version": agreement.version, "reason": reason},
+            ip_address=ip_address,
+        )
 
 
 def _signature_create(

@@ -12,6 +12,7 @@ from django.db import OperationalError, connection
 
 from agreements.models import Agreement, AgreementEvent, Signature
 from agreements.services.signatures import ERROR_ALREADY_SIGNED
+from agreements.verification import verify_agreement
 from teams.models import Membership
 from tests.agreements.signing import current_digest, sign, submit
 from tests.factories import MembershipFactory, UserFactory
@@ -102,8 +103,11 @@ def test_concurrent_signatures_for_one_team_leave_exactly_one(
         ).count()
         == 1
     )
-    assert AgreementEvent.objects.count() == events_before + 1
+    # The signature's event, and the refused attempt's, recorded after its act rolled back.
+    kinds = AgreementEvent.objects.order_by("pk").values_list("kind", flat=True)[events_before:]
+    assert sorted(kinds) == [AgreementEvent.Kind.SIGNED, AgreementEvent.Kind.SIGNING_FAILED]
     assert Agreement.objects.get(pk=in_review.pk).status == Agreement.Status.IN_REVIEW
+    assert verify_agreement(in_review).is_intact
 
 
 @pytest.mark.django_db(transaction=True)
@@ -184,3 +188,4 @@ def test_one_person_signing_both_sides_at_once_gets_one_signature(
     assert [refusal.code for refusal in refusals] == ["same_signer"], outcomes
     assert Signature.objects.filter(agreement=in_review, voided_at__isnull=True).count() == 1
     assert Agreement.objects.get(pk=in_review.pk).status == Agreement.Status.IN_REVIEW
+    assert verify_agreement(in_review).is_intact
