@@ -42,6 +42,10 @@ ERROR_SAME_SIGNER = gettext_noop(
     "You have already signed this version for {team}. The other team's signature must come "
     "from another person."
 )
+ERROR_NO_FULL_NAME = gettext_noop(
+    "Signing needs your full name on your account, and it has none. Ask an administrator to "
+    "set your first and last name in the admin (Authentication and Authorization › Users)."
+)
 # What a signing_failed audit event gives as the reason, by the refusal's code: plain words
 # for the record, never anything the signer typed.
 REASON_LOCKED_OUT = "too many failed attempts"
@@ -53,10 +57,6 @@ FAILURE_REASONS = {
     "stale_digest": "content changed after it was shown",
     "already_signed": "team already signed",
 }
-ERROR_NO_FULL_NAME = gettext_noop(
-    "Signing needs your full name on your account, and it has none. Ask an administrator to "
-    "set your first and last name in the admin (Authentication and Authorization › Users)."
-)
 
 
 def _ensure_can_sign(actor: User, agreement: Agreement, team: Team) -> None:
@@ -86,11 +86,8 @@ def signing_refusal(*, actor: User, signatures: Iterable[Signature]) -> str:
 
 
 def _ensure_typed_name(actor: User, typed_name: str) -> None:
-    """The account's full name, ignoring case and spacing."""
-    full_name = _normalised_name(actor.get_full_name())
-    if not full_name:
-        raise ValidationError(_(ERROR_NO_FULL_NAME), code="no_full_name")
-    if _normalised_name(typed_name) != full_name:
+    """The account's full name (which it has), ignoring case and spacing."""
+    if _normalised_name(typed_name) != _normalised_name(actor.get_full_name()):
         raise ValidationError(_(ERROR_NAME_MISMATCH), code="name_mismatch")
 
 
@@ -192,7 +189,7 @@ def signing_failure_record(
 ) -> AgreementEvent:
     """Put a refused signing attempt on the audit trail, in a transaction of its own.
 
-    The reason is one of FAILURE_REASONS' values; what was typed is never recorded.
+    The reason is in plain words (FAILURE_REASONS, REASON_LOCKED_OUT); what was typed never is.
     """
     with transaction.atomic():
         return event_record(

@@ -9,9 +9,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from agreements.exchange import agreement_export
 from agreements.models import Agreement, Signature
+from agreements.selectors import agreement_load_sections
 from agreements.services.admin_writes import agreement_admin_save
-from agreements.services.agreements import ERROR_AMENDMENT_PARTIES, agreement_section_update
+from agreements.services.agreements import (
+    ERROR_AMENDMENT_PARTIES,
+    agreement_copy,
+    agreement_import,
+    agreement_section_update,
+)
 from agreements.services.amendments import agreement_amend
 from teams.models import Membership, Side, Team
 from tests.agreements.drafting import edit_url, section_payload
@@ -115,6 +122,23 @@ def test_a_first_version_may_still_change_its_teams(
     _header_update(agreement, marketing_member, sales_team=other_sales)
 
     assert fresh(agreement).sales_team == other_sales
+
+
+def test_copy_and_import_of_an_amendment_with_other_teams_start_a_new_series(
+    amendment: Agreement, marketing_member: Any, other_sales: Team
+) -> None:
+    """Copy and import make independent first versions: they never amend, whatever the teams."""
+    MembershipFactory.create(team=other_sales, user=marketing_member)
+    copy = agreement_copy(source=amendment, actor=marketing_member, sales_team=other_sales)
+    document = agreement_export(agreement_load_sections(amendment.pk))
+    document["sales_team"] = other_sales.name
+    imported = agreement_import(document=document, actor=marketing_member)
+
+    for made in (copy, imported):
+        assert made.amends_id is None
+        assert made.version == 1
+        assert made.series_id != amendment.series_id
+        assert made.sales_team_id == other_sales.pk
 
 
 def test_amendment_header_form_shows_the_teams_read_only_and_refuses_a_posted_team(
