@@ -52,6 +52,30 @@ def ensure_party(user: User | AnonymousUser, agreement: Agreement) -> None:
         raise PermissionDenied(_(ERROR_NOT_PARTY))
 
 
+def series_party_team_ids(agreement: Agreement) -> set[int]:
+    """The parties of the agreement's series: the two teams of its first version.
+
+    Amendments keep those teams; a version with others (made before that was enforced) does
+    not make its teams parties of the series.
+    """
+    if agreement.version == 1:
+        return {agreement.marketing_team_id, agreement.sales_team_id}
+    first = (
+        Agreement.objects.filter(series_id=agreement.series_id)
+        .order_by("version")
+        .values_list("marketing_team_id", "sales_team_id")
+        .first()
+    )
+    return set(first or ())
+
+
+def can_view_series(user: User | AnonymousUser, agreement: Agreement) -> bool:
+    """A party of this version and of its series (or staff): who sees the series' actuals."""
+    if not can_view(user, agreement):
+        return False
+    return user.is_staff or bool(series_party_team_ids(agreement) & user_team_ids(user))
+
+
 def can_edit(user: User | AnonymousUser, agreement: Agreement) -> bool:
     """Only a draft changes, and only at the hands of its parties or staff."""
     return allows(agreement, Act.EDIT) and can_view(user, agreement)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.views import drafting, exchange, signoff
+from agreements.views import drafting, exchange, signing, signoff
 
 app_name = "agreements"
 
@@ -28,7 +28,7 @@ urlpatterns = [
         name="request_changes",
     ),
     path("<int:pk>/cancel/", signoff.agreement_cancel_view, name="cancel"),
-    path("<int:pk>/sign/", signoff.agreement_sign, name="sign"),
+    path("<int:pk>/sign/", signing.agreement_sign, name="sign"),
     path("<int:pk>/amend/", signoff.agreement_amend_view, name="amend"),
     path("<int:pk>/comments/", signoff.comment_add_view, name="comment_add"),
     path(

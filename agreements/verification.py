@@ -1,15 +1,26 @@
-"""Integrity checks: recompute a signed agreement's digest from the stored data."""
+"""Integrity checks of signed versions, each named when it fails.
+
+Per version: the content digest recomputed from the stored data against the digest its
+signatures recorded; each signature's own audit event; each signature's MAC; and, for the
+series the version belongs to, every audit event's MAC, the hash chain through the events and
+the MAC'd head on the series. The MACs are made under keys outside the database, so a writer
+who rewrites content, signatures and events together is still caught.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
-from django.db.models import Exists, OuterRef, Q
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from agreements import integrity
 from agreements.exchange import agreement_digest
-from agreements.models import Agreement, AgreementEvent, Signature
+from agreements.models import Agreement, AgreementEvent, AgreementSeries, Signature
 from agreements.selectors import agreement_load_sections, agreements_load_sections
 
 INTACT = "intact"
@@ -19,10 +30,29 @@ UNSIGNED = "unsigned"
 VERIFY_BATCH = 200
 
 STATUS_LABELS = {
-    INTACT: _("Intact"),
-    TAMPERED: _("Tampered"),
-    UNSIGNED: _("Not signed"),
+    INTACT: gettext_lazy("Intact"),
+    TAMPERED: gettext_lazy("Tampered"),
+    UNSIGNED: gettext_lazy("Not signed"),
 }
+
+# The checks, by the name a failure is reported under.
+CONTENT_DIGEST = gettext_lazy("content digest")
+SIGNATURES = gettext_lazy("signatures")
+SIGNED_EVENT = gettext_lazy("signed event")
+SIGNATURE_MAC = gettext_lazy("signature MAC")
+EVENT_MAC = gettext_lazy("event MAC")
+CHAIN = gettext_lazy("chain")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check and what it failed on: "signature MAC (signature #12)"."""
+
+    check: str | Promise
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.check} ({self.detail})"
 
 
 @dataclass(frozen=True)
@@ -33,10 +63,12 @@ class SignatureCheck:
     matches_content: bool
     # False when the digest recorded in the signature's own audit event differs from the row's.
     matches_event: bool
+    # False when the signature's MAC is not that of its facts under a key held outside the database.
+    mac_valid: bool = True
 
     @property
     def is_intact(self) -> bool:
-        return self.matches_content and self.matches_event
+        return self.matches_content and self.matches_event and self.mac_valid
 
 
 @dataclass(frozen=True)
@@ -45,6 +77,7 @@ class VerificationResult:
     current_digest: str
     signed_digest: str | None
     signatures: tuple[SignatureCheck, ...] = ()
+    failures: tuple[Failure, ...] = ()
 
     @property
     def signatures_checked(self) -> int:
@@ -62,80 +95,153 @@ class VerificationResult:
     def label(self) -> str:
         return str(STATUS_LABELS[self.status])
 
+    @property
+    def failed_checks(self) -> list[str]:
+        """Each failure as the page and the command name it."""
+        return [str(failure) for failure in self.failures]
 
-def _signed_event_digests(agreement_ids: Collection[int]) -> dict[int, dict[int, str]]:
-    """By agreement, the digest each signature's own "signed" audit event records, in one query."""
-    digests: dict[int, dict[int, str]] = {}
-    events = AgreementEvent.objects.filter(
-        agreement_id__in=list(agreement_ids), kind=AgreementEvent.Kind.SIGNED
-    ).values_list("agreement_id", "details")
-    for agreement_id, details in events:
-        if isinstance(details, dict) and "signature" in details:
-            digests.setdefault(agreement_id, {})[details["signature"]] = str(
-                details.get("digest", "")
-            )
-    return digests
+
+def _series_events(series_ids: Collection[int]) -> dict[int, list[AgreementEvent]]:
+    """Every audit event of these series, in the order written, in one query."""
+    events: dict[int, list[AgreementEvent]] = {series_id: [] for series_id in series_ids}
+    rows = (
+        AgreementEvent.objects.filter(agreement__series_id__in=list(series_ids))
+        .annotate(series_pk=F("agreement__series_id"))
+        .order_by("pk")
+    )
+    for event in rows:
+        events[event.series_pk].append(event)
+    return events
+
+
+def _chain_failures(series: AgreementSeries, events: list[AgreementEvent]) -> tuple[Failure, ...]:
+    """The series' event MACs, links and head, as integrity.chain_check finds them."""
+    report = integrity.chain_check(series, events)
+    failures = [
+        Failure(EVENT_MAC, _("event #%(event)s") % {"event": pk}) for pk in report.bad_event_macs
+    ]
+    previous = {event.pk: before.pk for before, event in pairwise(events)}
+    for pk in report.broken_links:
+        if pk in previous:
+            detail = _("event #%(event)s does not follow #%(previous)s") % {
+                "event": pk,
+                "previous": previous[pk],
+            }
+        else:
+            detail = _("event #%(event)s does not start the chain") % {"event": pk}
+        failures.append(Failure(CHAIN, detail))
+    if not report.head_ok:
+        failures.append(Failure(CHAIN, _("the series head does not match its events")))
+    return tuple(failures)
+
+
+def _signed_event_digests(agreement_id: int, events: Iterable[AgreementEvent]) -> dict[int, str]:
+    """The digest each signature's own "signed" audit event records, by signature."""
+    return {
+        event.details["signature"]: str(event.details.get("digest", ""))
+        for event in events
+        if event.agreement_id == agreement_id
+        and event.kind == AgreementEvent.Kind.SIGNED
+        and isinstance(event.details, dict)
+        and "signature" in event.details
+    }
 
 
 def _valid_signatures(stored: Agreement) -> list[Signature]:
     return [signature for signature in stored.signatures.all() if signature.voided_at is None]
 
 
-def _check(stored: Agreement, event_digests: Mapping[int, str]) -> VerificationResult:
-    """The verdict on content and signatures as loaded, given what the signed events record."""
+def _signature_check(
+    signature: Signature, current: str, event_digests: Mapping[int, str]
+) -> SignatureCheck:
+    return SignatureCheck(
+        signature=signature,
+        matches_content=signature.digest == current,
+        matches_event=event_digests.get(signature.pk, signature.digest) == signature.digest,
+        mac_valid=integrity.mac_matches(
+            integrity.signature_payload(signature), signature.mac_key_id, signature.mac
+        ),
+    )
+
+
+def _signature_failures(stored: Agreement, checks: Sequence[SignatureCheck]) -> tuple[Failure, ...]:
+    failures: list[Failure] = []
+    for check in checks:
+        number = _("signature #%(signature)s") % {"signature": check.signature.pk}
+        if not check.matches_content:
+            failures.append(Failure(CONTENT_DIGEST, number))
+        if not check.matches_event:
+            failures.append(Failure(SIGNED_EVENT, number))
+        if not check.mac_valid:
+            failures.append(Failure(SIGNATURE_MAC, number))
+    if stored.status == Agreement.Status.SIGNED:
+        # A signed version lacking a party's valid signature lost it outside the app.
+        signed_teams = {check.signature.team_id for check in checks}
+        for team in (stored.marketing_team, stored.sales_team):
+            if team.pk not in signed_teams:
+                detail = _("no valid signature of %(team)s") % {"team": team.name}
+                failures.append(Failure(SIGNATURES, detail))
+    return tuple(failures)
+
+
+def _check(
+    stored: Agreement, events: list[AgreementEvent], chain: tuple[Failure, ...]
+) -> VerificationResult:
+    """The verdict on a version as loaded, given its series' events and what its chain found."""
     current = agreement_digest(stored)
-    valid = _valid_signatures(stored)
-    # A signed agreement lacking a party's valid signature lost it outside the app.
-    parties_signed = {stored.marketing_team_id, stored.sales_team_id} <= {
-        signature.team_id for signature in valid
-    }
-    if not valid:
-        status = TAMPERED if stored.status == Agreement.Status.SIGNED else UNSIGNED
-        return VerificationResult(status=status, current_digest=current, signed_digest=None)
+    event_digests = _signed_event_digests(stored.pk, events)
     checks = tuple(
-        SignatureCheck(
-            signature=signature,
-            matches_content=signature.digest == current,
-            matches_event=event_digests.get(signature.pk, signature.digest) == signature.digest,
-        )
-        for signature in valid
+        _signature_check(signature, current, event_digests)
+        for signature in _valid_signatures(stored)
     )
-    intact = all(check.is_intact for check in checks) and (
-        parties_signed or stored.status != Agreement.Status.SIGNED
-    )
+    failures = _signature_failures(stored, checks) + chain
     return VerificationResult(
-        status=INTACT if intact else TAMPERED,
+        status=TAMPERED if failures else INTACT,
         current_digest=current,
-        signed_digest=valid[0].digest,
+        signed_digest=checks[0].signature.digest if checks else None,
         signatures=checks,
+        failures=failures,
     )
+
+
+def _nothing_signed(stored: Agreement) -> bool:
+    return stored.status != Agreement.Status.SIGNED and not _valid_signatures(stored)
 
 
 def verify_agreement(agreement: Agreement) -> VerificationResult:
-    """Intact when every valid signature's digest is the digest of the content stored now.
+    """Intact when every check passes for the version as stored now; else each failure named.
 
-    The content is reloaded from the database whatever the given instance holds. Also tampered:
-    a signature whose own "signed" audit event records another digest (the signature row was
-    altered), and a signed agreement missing a party's valid signature.
+    The content is reloaded from the database whatever the given instance holds.
     """
     return verify_loaded(agreement_load_sections(agreement.pk))
 
 
 def verify_loaded(stored: Agreement) -> VerificationResult:
     """As verify_agreement, for an agreement just loaded with its sections and signatures."""
-    if not _valid_signatures(stored):
-        return _check(stored, {})
-    return _check(stored, _signed_event_digests([stored.pk]).get(stored.pk, {}))
+    if _nothing_signed(stored):
+        return VerificationResult(
+            status=UNSIGNED, current_digest=agreement_digest(stored), signed_digest=None
+        )
+    events = _series_events([stored.series_id])[stored.series_id]
+    return _check(stored, events, _chain_failures(stored.series, events))
 
 
 def verify_versions(versions: Sequence[Agreement]) -> list[tuple[Agreement, VerificationResult]]:
     """Each version verified as verify_agreement does, in a fixed number of queries for all."""
     stored = agreements_load_sections([version.pk for version in versions])
-    event_digests = _signed_event_digests(list(stored))
-    return [
-        (version, _check(stored[version.pk], event_digests.get(version.pk, {})))
-        for version in versions
-    ]
+    events = _series_events({agreement.series_id for agreement in stored.values()})
+    chains: dict[int, tuple[Failure, ...]] = {}
+    results: list[tuple[Agreement, VerificationResult]] = []
+    for version in versions:
+        loaded = stored[version.pk]
+        if _nothing_signed(loaded):
+            results.append((version, verify_loaded(loaded)))
+            continue
+        series_events = events[loaded.series_id]
+        if loaded.series_id not in chains:
+            chains[loaded.series_id] = _chain_failures(loaded.series, series_events)
+        results.append((version, _check(loaded, series_events, chains[loaded.series_id])))
+    return results
 
 
 def verify_all() -> list[tuple[Agreement, VerificationResult]]:

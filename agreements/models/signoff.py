@@ -150,6 +150,7 @@ class AgreementEvent(models.Model):
         COMMENTED = "commented", _("Commented")
         COMMENT_RESOLVED = "comment_resolved", _("Comment resolved")
         SIGNED = "signed", _("Signed")
+        SIGNING_FAILED = "signing_failed", _("Signing attempt failed")
         SIGNATURE_VOIDED = "signature_voided", _("Signature voided")
         CANCELLED = "cancelled", _("Cancelled")
         AMENDED = "amended", _("Amended")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from agreements.lifecycle import Act, allows, refusal
 from agreements.models import Agreement, AgreementEvent
+from agreements.services.agreements import ensure_amendment_keeps_parties
 from agreements.services.audit import event_record, revision_record
 
 if TYPE_CHECKING:
@@ -47,6 +48,10 @@ def agreement_admin_save(
             raise ValidationError(
                 _(ERROR_ADMIN_CHANGED).format(current=locked.revision, base=base_revision)
             )
+        ensure_amendment_keeps_parties(
+            locked,
+            {"marketing_team": agreement.marketing_team_id, "sales_team": agreement.sales_team_id},
+        )
         # The status is not the admin's to change; keep the locked row's.
         agreement.status = locked.status
         agreement.revision = locked.revision

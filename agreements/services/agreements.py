@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from agreements.document_reader import ContentErrors
 from agreements.exchange import content_of
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 ERROR_NOT_YOUR_TEAMS = "You can only create agreements for a team you belong to."
+ERROR_AMENDMENT_PARTIES = gettext_noop(
+    "An amendment keeps the two teams of the version it amends. To agree with another team, "
+    "create a new agreement."
+)
+PARTY_FIELDS = ("marketing_team", "sales_team")
 
 
 class EditConflict(Exception):
@@ -44,6 +50,17 @@ def _section_content(content: dict[str, Any], section: str) -> dict[str, Any]:
 def _ensure_draft(agreement: Agreement) -> None:
     if not allows(agreement, Act.EDIT):
         raise ValidationError(refusal(agreement, Act.EDIT))
+
+
+def ensure_amendment_keeps_parties(agreement: Agreement, fields: dict[str, Any]) -> None:
+    """An amendment's parties are the series' parties: a change of team is a new agreement."""
+    if agreement.amends_id is None:
+        return
+    for name in PARTY_FIELDS:
+        if name in fields:
+            given = fields[name]
+            if getattr(given, "pk", given) != getattr(agreement, f"{name}_id"):
+                raise ValidationError(_(ERROR_AMENDMENT_PARTIES), code="amendment_parties")
 
 
 def _create_from_document(
@@ -190,6 +207,7 @@ def agreement_section_update(
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
         ensure_party(actor, locked)
         _ensure_draft(locked)
+        ensure_amendment_keeps_parties(locked, fields)
         if locked.revision != base_revision:
             base = Revision.objects.filter(agreement=locked, number=base_revision).first()
             current = content_of(agreement_load_sections(locked.pk))
@@ -229,4 +247,5 @@ __all__ = [
     "agreement_create",
     "agreement_import",
     "agreement_section_update",
+    "ensure_amendment_keeps_parties",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,25 @@ ERROR_STALE_DIGEST = gettext_noop(
     "signed. Nothing was signed; review the current content and sign again."
 )
 ERROR_ALREADY_SIGNED = gettext_noop("This team has already signed this version.")
+ERROR_SAME_SIGNER = gettext_noop(
+    "You have already signed this version for {team}. The other team's signature must come "
+    "from another person."
+)
+ERROR_NO_FULL_NAME = gettext_noop(
+    "Signing needs your full name on your account, and it has none. Ask an administrator to "
+    "set your first and last name in the admin (Authentication and Authorization › Users)."
+)
+# What a signing_failed audit event gives as the reason, by the refusal's code: plain words
+# for the record, never anything the signer typed.
+REASON_LOCKED_OUT = "too many failed attempts"
+FAILURE_REASONS = {
+    "bad_password": "wrong password",
+    "name_mismatch": "typed name does not match the account",
+    "no_full_name": "no full name on the account",
+    "same_signer": "signed the other side already",
+    "stale_digest": "content changed after it was shown",
+    "already_signed": "team already signed",
+}
 
 
 def _ensure_can_sign(actor: User, agreement: Agreement, team: Team) -> None:
@@ -48,19 +68,36 @@ def _normalised_name(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _own_signature(actor: User, signatures: Iterable[Signature]) -> Signature | None:
+    return next((s for s in signatures if s.voided_at is None and s.user_id == actor.pk), None)
+
+
+def signing_refusal(*, actor: User, signatures: Iterable[Signature]) -> str:
+    """Why this person may not sign the version whatever they type, or "" if nothing stops them.
+
+    ``signatures`` are the version's, with their teams. One person signs for one side only, and
+    a signature needs the full name on the account that the typed name is checked against.
+    """
+    if (own := _own_signature(actor, signatures)) is not None:
+        return _(ERROR_SAME_SIGNER).format(team=own.team.name)
+    if not _normalised_name(actor.get_full_name()):
+        return _(ERROR_NO_FULL_NAME)
+    return ""
+
+
 def _ensure_typed_name(actor: User, typed_name: str) -> None:
-    """The account's full name, ignoring case and spacing; any name when the account has none."""
-    typed = _normalised_name(typed_name)
-    full_name = _normalised_name(actor.get_full_name())
-    if not typed or (full_name and typed != full_name):
+    """The account's full name (which it has), ignoring case and spacing."""
+    if _normalised_name(typed_name) != _normalised_name(actor.get_full_name()):
         raise ValidationError(_(ERROR_NAME_MISMATCH), code="name_mismatch")
 
 
 def _ensure_signer(
     *, actor: User, agreement: Agreement, team: Team, typed_name: str, password: str
 ) -> None:
-    """The team's signatory, with the account's password and name; checked before any lock."""
+    """The team's signatory, with a full name, the password and that name; before any lock."""
     _ensure_can_sign(actor, agreement, team)
+    if not _normalised_name(actor.get_full_name()):
+        raise ValidationError(_(ERROR_NO_FULL_NAME), code="no_full_name")
     if not password or not actor.check_password(password):
         raise ValidationError(_(ERROR_BAD_PASSWORD), code="bad_password")
     _ensure_typed_name(actor, typed_name)
@@ -79,14 +116,50 @@ def signature_record(
 ) -> Signature:
     """Sign the exact content the signer saw, for one team; the second team's signature signs it.
 
-    Refused, with nothing written, when the signer is not that team's signatory, the password
-    or typed name is wrong, the content's digest is no longer the one seen, or the team has
-    already signed this version.
+    Refused, with nothing written, when the signer is not that team's signatory or the agreement
+    is not in review. Refused, with only a signing_failed audit event written, when the account
+    has no full name, the password or typed name is wrong, the content's digest is no longer the
+    one seen, the team has already signed this version, or the signer signed its other side.
     """
-    # The slow password hash runs before the row lock is taken, not while holding it.
-    _ensure_signer(
-        actor=actor, agreement=agreement, team=team, typed_name=typed_name, password=password
-    )
+    try:
+        # The slow password hash runs before the row lock is taken, not while holding it.
+        _ensure_signer(
+            actor=actor, agreement=agreement, team=team, typed_name=typed_name, password=password
+        )
+        return _sign_locked(
+            agreement=agreement,
+            actor=actor,
+            team=team,
+            typed_name=typed_name,
+            seen_digest=seen_digest,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+    except ValidationError as refused:
+        # After the act's transaction has rolled back: the refusal stays on record. An agreement
+        # not in review had nothing to sign; that refusal is the life cycle's, not the signer's.
+        if refused.code in FAILURE_REASONS:
+            signing_failure_record(
+                agreement=agreement,
+                actor=actor,
+                team=team,
+                reason=FAILURE_REASONS[str(refused.code)],
+                ip_address=ip_address,
+            )
+        raise
+
+
+def _sign_locked(
+    *,
+    agreement: Agreement,
+    actor: User,
+    team: Team,
+    typed_name: str,
+    seen_digest: str,
+    ip_address: str | None,
+    user_agent: str,
+) -> Signature:
+    """Under the row lock: the state and the digest seen checked again, then the signature."""
     with transaction.atomic():
         locked = agreement_lock(agreement)
         _ensure_can_sign(actor, locked, team)
@@ -111,6 +184,23 @@ def signature_record(
     return signature
 
 
+def signing_failure_record(
+    *, agreement: Agreement, actor: User, team: Team, reason: str, ip_address: str | None = None
+) -> AgreementEvent:
+    """Put a refused signing attempt on the audit trail, in a transaction of its own.
+
+    The reason is in plain words (FAILURE_REASONS, REASON_LOCKED_OUT); what was typed never is.
+    """
+    with transaction.atomic():
+        return event_record(
+            agreement=agreement,
+            actor=actor,
+            kind=AgreementEvent.Kind.SIGNING_FAILED,
+            details={"team": team.name, "version": agreement.version, "reason": reason},
+            ip_address=ip_address,
+        )
+
+
 def _signature_create(
     *,
     agreement: Agreement,
@@ -122,10 +212,16 @@ def _signature_create(
     ip_address: str | None,
     user_agent: str,
 ) -> Signature:
-    """The team's signature of the locked version and its audit event; one per team."""
+    """The team's signature of the locked version and its audit event; one per team and person."""
     already_signed = ValidationError(_(ERROR_ALREADY_SIGNED), code="already_signed")
-    if Signature.objects.filter(agreement=agreement, team=team, voided_at__isnull=True).exists():
+    valid = list(
+        Signature.objects.filter(agreement=agreement, voided_at__isnull=True).select_related("team")
+    )
+    if any(signature.team_id == team.pk for signature in valid):
         raise already_signed
+    # Under the row lock, so two tabs of one person cannot each sign a side.
+    if (own := _own_signature(actor, valid)) is not None:
+        raise ValidationError(_(ERROR_SAME_SIGNER).format(team=own.team.name), code="same_signer")
     try:
         with transaction.atomic():
             signature = Signature.objects.create(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import Http404
+
+from agreements.permissions import can_view_series
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from agreements.models import Agreement
 
 
 def found[T](value: T | None) -> T:
@@ -10,3 +19,17 @@ def found[T](value: T | None) -> T:
     if value is None:
         raise Http404
     return value
+
+
+def found_for_series(user: User | AnonymousUser, agreement: Agreement | None) -> Agreement:
+    """The agreement found for this user, when they are also a party of its series; else 404.
+
+    For pages of what a series holds across its versions (actuals, KPI values, leads).
+    """
+    if agreement is None:
+        raise Http404
+    # The selector let through only staff or a party of this version; the parties of a first
+    # version are the series' own, so only a later version needs asking.
+    if agreement.version > 1 and not can_view_series(user, agreement):
+        raise Http404
+    return agreement

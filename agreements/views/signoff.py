@@ -1,4 +1,4 @@
-"""Sign-off pages: review acts, signing, evidence, verification, comparison, signed SLAs."""
+"""Sign-off pages: review acts, comments, evidence, verification, comparison, signed SLAs."""
 
 from __future__ import annotations
 
@@ -11,26 +11,22 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agreements.client import AuthenticatedHttpRequest, client_ip, client_user_agent
+from agreements.client import AuthenticatedHttpRequest, client_ip
 from agreements.comparison import compare_content, compare_refs, default_refs
-from agreements.exchange import content_digest, content_of
+from agreements.exchange import content_of
 from agreements.forms.signoff import (
     CancelForm,
     CommentForm,
     CompareForm,
     RequestChangesForm,
     SignedFilterForm,
-    SignForm,
     WithdrawForm,
 )
-from agreements.funnel import plan_for
 from agreements.models import Agreement, Comment
 from agreements.permissions import can_view, signoff_actions
-from agreements.sections import SECTIONS
 from agreements.selectors import (
     agreement_events,
     agreement_get,
@@ -39,7 +35,6 @@ from agreements.selectors import (
     agreement_signatures,
     agreement_signoff_record,
     agreement_version_chain,
-    agreement_with_sections,
     revision_snapshot,
     signed_agreement_list,
     signed_agreement_teams,
@@ -52,7 +47,6 @@ from agreements.services.review import (
     agreement_submit,
     agreement_withdraw,
 )
-from agreements.services.signatures import signature_record
 from agreements.verification import verify_agreement, verify_loaded, verify_versions
 from agreements.views.access import found
 
@@ -190,68 +184,6 @@ def agreement_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         act=agreement_cancel,
         keyword="reason",
         success=_("The agreement is cancelled."),
-    )
-
-
-def agreement_sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = found(agreement_with_sections(user=request.user, pk=pk))
-    content = content_of(agreement)
-    digest = content_digest(content)
-    signed_team_ids = {
-        signature.team_id for signature in agreement.signatures.all() if signature.is_valid
-    }
-    actions = signoff_actions(
-        request.user, agreement, signed_team_ids=signed_team_ids, has_amendment=False
-    )
-    teams = [
-        team
-        for team in (agreement.marketing_team, agreement.sales_team)
-        if team.pk in actions.sign_team_ids
-    ]
-    form = None
-    if teams:
-        form = SignForm(request.POST or None, teams=teams, initial={"digest": digest})
-        if request.method == "POST" and form.is_valid():
-            try:
-                signature_record(
-                    agreement=agreement,
-                    actor=request.user,
-                    team=form.cleaned_data["team"],
-                    typed_name=form.cleaned_data["typed_name"],
-                    password=form.cleaned_data["password"],
-                    seen_digest=form.cleaned_data["digest"],
-                    ip_address=client_ip(request),
-                    user_agent=client_user_agent(request),
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    _("Signed for %(team)s.") % {"team": form.cleaned_data["team"].name},
-                )
-                return redirect(agreement)
-        if form.is_bound:
-            # The form is bound to the content on this page: a stale digest is replaced by
-            # the one shown, so signing again signs what the signer now sees.
-            data = request.POST.copy()
-            data["digest"] = digest
-            form.data = data
-    elif request.method == "POST":
-        messages.error(request, _("You cannot sign this agreement now."))
-    return render(
-        request,
-        "agreements/agreement_sign.html",
-        {
-            "agreement": agreement,
-            "digest": digest,
-            "sections": SECTIONS,
-            "plan": plan_for(agreement),
-            "can_edit": False,
-            "today": timezone.localdate(),
-            "form": form,
-            "signed_team_ids": signed_team_ids,
-        },
     )
 
 

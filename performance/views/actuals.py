@@ -20,7 +20,7 @@ from agreements.lifecycle import Act, refusal
 from agreements.models import Agreement
 from agreements.periods import parse_month, period_start
 from agreements.selectors import agreement_get, kpis_in_force
-from agreements.views.access import found
+from agreements.views.access import found_for_series
 from performance.forms import (
     ActualsConfirmForm,
     ActualsUploadForm,
@@ -61,7 +61,7 @@ def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResp
 
 @require_safe
 def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = found(agreement_get(user=request.user, pk=pk))
+    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
     return render(
         request,
         "performance/actuals_overview.html",
@@ -75,7 +75,7 @@ def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 def actuals_month(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = found(agreement_get(user=request.user, pk=pk))
+    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -119,7 +119,7 @@ def actuals_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     A file without errors waits in the database under a token, for its uploader to apply to
     this agreement within the hour, or to discard.
     """
-    agreement = found(agreement_get(user=request.user, pk=pk))
+    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -203,7 +203,7 @@ def _months_recorded(agreement: Agreement, parsed: ParsedActuals | None) -> set[
 
 
 def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = found(agreement_get(user=request.user, pk=pk))
+    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -265,7 +265,7 @@ def leads_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     The file waiting for its mapping is kept in the database under a token, for its uploader
     to map within the hour, or to discard.
     """
-    agreement = found(agreement_get(user=request.user, pk=pk))
+    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)

@@ -12,6 +12,7 @@ from django.db import OperationalError, connection
 
 from agreements.models import Agreement, AgreementEvent, Signature
 from agreements.services.signatures import ERROR_ALREADY_SIGNED
+from agreements.verification import verify_agreement
 from teams.models import Membership
 from tests.agreements.signing import current_digest, sign, submit
 from tests.factories import MembershipFactory, UserFactory
@@ -102,8 +103,11 @@ def test_concurrent_signatures_for_one_team_leave_exactly_one(
         ).count()
         == 1
     )
-    assert AgreementEvent.objects.count() == events_before + 1
+    # The signature's event, and the refused attempt's, recorded after its act rolled back.
+    kinds = AgreementEvent.objects.order_by("pk").values_list("kind", flat=True)[events_before:]
+    assert sorted(kinds) == [AgreementEvent.Kind.SIGNED, AgreementEvent.Kind.SIGNING_FAILED]
     assert Agreement.objects.get(pk=in_review.pk).status == Agreement.Status.IN_REVIEW
+    assert verify_agreement(in_review).is_intact
 
 
 @pytest.mark.django_db(transaction=True)
@@ -146,3 +150,42 @@ def test_concurrent_last_signatures_sign_the_agreement_once(
     assert signed.status == Agreement.Status.SIGNED
     assert signed.signed_at is not None
     assert Signature.objects.filter(agreement=signed, voided_at__isnull=True).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_person_signing_both_sides_at_once_gets_one_signature(
+    agreement: Agreement, marketing_team: Any, sales_team: Any, marketing_member: Any
+) -> None:
+    """A signatory of both teams in two tabs at once: one side signs, the other is refused."""
+    both = UserFactory(username="bo", first_name="Bo", last_name="Both")
+    MembershipFactory(team=marketing_team, user=both, role=Membership.Role.SIGNATORY)
+    MembershipFactory(team=sales_team, user=both, role=Membership.Role.SIGNATORY)
+    in_review = submit(agreement, marketing_member)
+    digest = current_digest(in_review)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def attempt(side: str) -> None:
+        try:
+            mine = Agreement.objects.select_related("marketing_team", "sales_team").get(
+                pk=in_review.pk
+            )
+            team = mine.marketing_team if side == "marketing" else mine.sales_team
+            barrier.wait(timeout=30)
+            outcomes[side] = _sign_waiting_for_locks(mine, both, team, seen_digest=digest)
+        except BaseException as error:  # recorded for the assertions in the main thread
+            outcomes[side] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(side,)) for side in ("marketing", "sales")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    refusals = [outcome for outcome in outcomes.values() if isinstance(outcome, ValidationError)]
+    assert [refusal.code for refusal in refusals] == ["same_signer"], outcomes
+    assert Signature.objects.filter(agreement=in_review, voided_at__isnull=True).count() == 1
+    assert Agreement.objects.get(pk=in_review.pk).status == Agreement.Status.IN_REVIEW
+    assert verify_agreement(in_review).is_intact

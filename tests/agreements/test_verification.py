@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from io import StringIO
@@ -10,9 +11,11 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from agreements.models import (
     Agreement,
+    AgreementEvent,
     Deadline,
     Holiday,
     Kpi,
@@ -24,6 +27,7 @@ from agreements.services.agreements import agreement_copy
 from agreements.services.review import agreement_withdraw
 from agreements.verification import INTACT, TAMPERED, UNSIGNED, verify_agreement, verify_all
 from tests.agreements.signing import current_digest, sign, sign_both, submit
+from tests.agreements.signoff_pages import text_of, url
 from tests.tampering import database_writer
 
 
@@ -208,3 +212,126 @@ def agreement_factory(
         )
 
     return make
+
+
+# Each check named: what a database writer did, and the failure the page and the command name.
+
+
+def _sql(statement: str, *params: Any) -> None:
+    """A write past the application (and, on PostgreSQL, its triggers)."""
+    with database_writer(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def _events(agreement: Agreement) -> list[AgreementEvent]:
+    return list(AgreementEvent.objects.filter(agreement__series=agreement.series).order_by("pk"))
+
+
+def _signatures(agreement: Agreement) -> list[Signature]:
+    return list(Signature.objects.filter(agreement=agreement).order_by("pk"))
+
+
+def _content_rewritten(signed: Agreement) -> list[str]:
+    kpi = _first(Kpi, signed)[0]
+    _sql("UPDATE agreements_kpi SET target = %s WHERE id = %s", "1.00", kpi.pk)
+    return [f"content digest (signature #{signature.pk})" for signature in _signatures(signed)]
+
+
+def _signature_rewritten(signed: Agreement) -> list[str]:
+    signature = _signatures(signed)[0]
+    _sql("UPDATE agreements_signature SET typed_name = %s WHERE id = %s", "Forger", signature.pk)
+    return [f"signature MAC (signature #{signature.pk})"]
+
+
+def _event_rewritten(signed: Agreement) -> list[str]:
+    event, following = _events(signed)[1:3]
+    _sql("UPDATE agreements_agreementevent SET details = %s WHERE id = %s", "{}", event.pk)
+    # The event's hash changed too, so the next one no longer links to it.
+    return [
+        f"event MAC (event #{event.pk})",
+        f"chain (event #{following.pk} does not follow #{event.pk})",
+    ]
+
+
+def _event_deleted(signed: Agreement) -> list[str]:
+    before, deleted, after = _events(signed)[1:4]
+    _sql("DELETE FROM agreements_agreementevent WHERE id = %s", deleted.pk)
+    return [
+        f"chain (event #{after.pk} does not follow #{before.pk})",
+        "chain (the series head does not match its events)",
+    ]
+
+
+def _last_event_deleted(signed: Agreement) -> list[str]:
+    _sql("DELETE FROM agreements_agreementevent WHERE id = %s", _events(signed)[-1].pk)
+    return ["chain (the series head does not match its events)"]
+
+
+def _signature_deleted(signed: Agreement) -> list[str]:
+    _sql("DELETE FROM agreements_signature WHERE team_id = %s", signed.sales_team_id)
+    return ["signatures (no valid signature of Mid-Market Sales)"]
+
+
+NAMED_TAMPERING: dict[str, Callable[[Agreement], list[str]]] = {
+    "content digest": _content_rewritten,
+    "signature MAC": _signature_rewritten,
+    "event MAC": _event_rewritten,
+    "chain link": _event_deleted,
+    "chain head": _last_event_deleted,
+    "signatures": _signature_deleted,
+}
+
+
+@pytest.mark.parametrize("check", list(NAMED_TAMPERING))
+def test_each_failed_check_is_named_on_the_verify_page_and_by_the_command(
+    client: Any, signed: Agreement, marketing_member: Any, check: str
+) -> None:
+    """A database write behind the app's back is reported tampered under the check it fails."""
+    expected = NAMED_TAMPERING[check](signed)
+
+    result = verify_agreement(signed)
+    assert result.is_tampered
+    assert result.failed_checks == expected
+    client.force_login(marketing_member)
+    page = text_of(client.get(url("verify", signed)))
+    out = StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_agreements", stdout=out)
+    assert failed.value.returncode == 1
+    for failure in expected:
+        assert f"tampered: {failure}" in page
+        assert failure in out.getvalue()
+
+
+def test_content_signatures_and_events_rewritten_together_are_reported_tampered(
+    client: Any, signed: Agreement, marketing_member: Any
+) -> None:
+    """The reported attack: content, the signatures' digests and the event JSON rewritten in SQL.
+
+    Every digest then agrees with every other, so only the MACs, made under a key the database
+    does not hold, can tell: each signature and each rewritten event fails its own.
+    """
+    _sql("UPDATE agreements_agreement SET revenue_goal = %s WHERE id = %s", "1.00", signed.pk)
+    forged = current_digest(signed)
+    _sql("UPDATE agreements_signature SET digest = %s WHERE agreement_id = %s", forged, signed.pk)
+    signed_events = [event for event in _events(signed) if event.kind == AgreementEvent.Kind.SIGNED]
+    for event in signed_events:
+        details = json.dumps({**event.details, "digest": forged})
+        _sql("UPDATE agreements_agreementevent SET details = %s WHERE id = %s", details, event.pk)
+
+    result = verify_agreement(signed)
+
+    assert result.is_tampered
+    assert all(check.matches_content and check.matches_event for check in result.signatures)
+    expected = [f"signature MAC (signature #{s.pk})" for s in _signatures(signed)] + [
+        f"event MAC (event #{event.pk})" for event in signed_events
+    ]
+    assert set(expected) <= set(result.failed_checks)
+    assert not any(failure.startswith("content digest") for failure in result.failed_checks)
+    client.force_login(marketing_member)
+    page = text_of(client.get(url("verify", signed)))
+    assert "tampered: signature MAC" in page and "tampered: event MAC" in page
+    evidence = text_of(client.get(url("evidence", signed)))
+    assert "tampered: signature MAC" in evidence
+    with pytest.raises(CommandError):
+        call_command("verify_agreements", str(signed.pk), stdout=StringIO())

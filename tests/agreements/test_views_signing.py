@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
 
 from agreements.models import Agreement, Signature
 from agreements.services.review import agreement_withdraw
-from agreements.services.signatures import ERROR_BAD_PASSWORD, ERROR_STALE_DIGEST
+from agreements.services.signatures import (
+    ERROR_BAD_PASSWORD,
+    ERROR_NO_FULL_NAME,
+    ERROR_SAME_SIGNER,
+    ERROR_STALE_DIGEST,
+)
 from teams.models import Team
 from tests.agreements.signing import current_digest, sign, submit
 from tests.agreements.signoff_pages import (
@@ -166,7 +172,7 @@ def test_stale_digest_is_refused_and_the_page_shows_the_new_digest(
 def test_sign_page_offers_a_team_choice_to_a_signatory_of_both(
     client: Any, in_review: Agreement, marketing_team: Team, sales_team: Team
 ) -> None:
-    """A signatory of both teams chooses the team; a team that signed is no longer offered."""
+    """A signatory of both teams chooses the team, once: the other side is someone else's."""
     both = UserFactory.create(username="bo", first_name="Bo", last_name="Both")
     MembershipFactory(user=both, team=marketing_team, role="signatory")
     MembershipFactory(user=both, team=sales_team, role="signatory")
@@ -177,9 +183,50 @@ def test_sign_page_offers_a_team_choice_to_a_signatory_of_both(
     assert "Growth Marketing" in page and "Mid-Market Sales" in page
 
     sign(in_review, both, marketing_team)
-    page = client.get(url("sign", in_review)).content.decode()
-    assert '<select name="team"' not in page
-    assert f'name="team" value="{sales_team.pk}"' in page
+    response = client.get(url("sign", in_review))
+    page = response.content.decode()
+    assert 'data-testid="sign-refusal"' in page
+    assert ERROR_SAME_SIGNER.format(team="Growth Marketing") in unescape(text_of(response))
+    assert 'name="password"' not in page
+
+
+def test_second_signature_by_the_same_person_is_refused_on_the_page(
+    client: Any, in_review: Agreement, marketing_team: Team, sales_team: Team, password: str
+) -> None:
+    """Posting the other side's signature anyway signs nothing and says why."""
+    both = UserFactory.create(username="bo", first_name="Bo", last_name="Both")
+    MembershipFactory(user=both, team=marketing_team, role="signatory")
+    MembershipFactory(user=both, team=sales_team, role="signatory")
+    sign(in_review, both, marketing_team)
+    client.force_login(both)
+
+    response = client.post(
+        url("sign", in_review),
+        {
+            "team": sales_team.pk,
+            "typed_name": "Bo Both",
+            "password": password,
+            "digest": current_digest(in_review),
+        },
+    )
+
+    assert ERROR_SAME_SIGNER.format(team="Growth Marketing") in unescape(text_of(response))
+    assert not Signature.objects.filter(agreement=in_review, team=sales_team).exists()
+    assert fresh(in_review).status == Agreement.Status.IN_REVIEW
+
+
+def test_sign_page_tells_a_signer_without_a_full_name_before_anything_is_typed(
+    client: Any, in_review: Agreement, sales_team: Team
+) -> None:
+    """No full name on the account: the page says where to get one set and offers no form."""
+    nameless = UserFactory.create(username="nameless", first_name="", last_name="")
+    MembershipFactory(user=nameless, team=sales_team, role="signatory")
+    client.force_login(nameless)
+
+    response = client.get(url("sign", in_review))
+
+    assert ERROR_NO_FULL_NAME in unescape(text_of(response))
+    assert 'name="password"' not in response.content.decode()
 
 
 def test_sign_page_refuses_members_drafts_and_outsiders(

@@ -23,6 +23,7 @@ from agreements.models import Agreement
 from agreements.models.agreement import ERROR_END_BEFORE_START
 from agreements.permissions import visible_agreements
 from agreements.sections import section_get
+from agreements.services.agreements import ERROR_AMENDMENT_PARTIES, PARTY_FIELDS
 from teams.models import Side, Team
 from teams.selectors import user_team_ids
 
@@ -72,6 +73,11 @@ class AgreementPartiesForm(NormalisedNames, RulesInPython):
             team_field = self.fields[name]
             assert isinstance(team_field, TeamChoiceField)
             team_field.own_team_ids = own
+        if self.instance.amends_id is not None:
+            # An amendment keeps its teams: shown, not editable (the service refuses a change too).
+            for name in PARTY_FIELDS:
+                self.fields[name].disabled = True
+            self.fields["sales_team"].help_text = _(ERROR_AMENDMENT_PARTIES)
         autofocus_first(self)
 
     def clean(self) -> dict[str, Any]:
@@ -85,7 +91,18 @@ class AgreementPartiesForm(NormalisedNames, RulesInPython):
             and not {marketing.pk, sales.pk} & user_team_ids(self.user)
         ):
             raise ValidationError(ERROR_NOT_YOUR_TEAMS, code="not_your_teams")
+        if self.instance.amends_id is not None:
+            self._refuse_posted_teams()
         return cleaned
+
+    def _refuse_posted_teams(self) -> None:
+        """A browser posts no disabled field: another team posted anyway is said, not dropped."""
+        for name in PARTY_FIELDS:
+            posted = self.data.get(self.add_prefix(name))
+            if posted and posted != str(getattr(self.instance, f"{name}_id")):
+                self.add_error(
+                    name, ValidationError(_(ERROR_AMENDMENT_PARTIES), code="amendment_parties")
+                )
 
     def parties_layout(self) -> Layout:
         return Layout(

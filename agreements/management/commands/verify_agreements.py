@@ -1,4 +1,4 @@
-"""Recompute every signed version's digest and report it intact or tampered."""
+"""Check every signed version (content, signatures, MACs, event chain); name what failed."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from agreements.verification import verify_agreement, verify_all
 
 class Command(BaseCommand):
     help = (
-        "Recompute the content digest of every signed agreement (or the given ones) from the "
-        "stored data and compare it with its signatures. Exits with status 1 when any is "
-        "tampered."
+        "Check every signed agreement (or the given ones): the content digest recomputed from "
+        "the stored data against its signatures, each signature's MAC, and the MACs and hash "
+        "chain of its series' audit events. Each failed check is named; exits with status 1 "
+        "when any is tampered."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,7 +42,8 @@ class Command(BaseCommand):
             if result.is_tampered:
                 tampered += 1
                 signed = result.signed_digest or "none"
-                self.stdout.write(self.style.ERROR(f"{line}, signed {signed}"))
+                failed = "; ".join(result.failed_checks)
+                self.stdout.write(self.style.ERROR(f"{line}, signed {signed}: {failed}"))
             else:
                 self.stdout.write(self.style.SUCCESS(line) if result.is_intact else line)
         summary = f"{len(results)} checked, {tampered} tampered."
