@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0004_integrity_macs_and_chain'),
+        ('agreements', '0005_agreementevent_kind_signing_failed'),
     ]
 
     operations = [
