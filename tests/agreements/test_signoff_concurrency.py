@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
 from agreements.models import Agreement, AgreementEvent, Signature
+from agreements.services.review import agreement_submit
 from agreements.services.signatures import ERROR_ALREADY_SIGNED
 from teams.models import Membership
-from tests.agreements.signing import current_digest, sign, submit
-from tests.factories import MembershipFactory, UserFactory
+from tests.agreements.signing import sign
+from tests.factories import MembershipFactory, UserFactory, current_digest
 
 # SQLite's in-memory test database runs in shared-cache mode, where a writer that meets
 # another connection's lock is told "database table is locked" at once instead of waiting
@@ -85,7 +86,7 @@ def test_concurrent_signatures_for_one_team_leave_exactly_one(
             role=Membership.Role.SIGNATORY,
         ).user
     )
-    in_review = submit(agreement, marketing_member)
+    in_review = agreement_submit(agreement=agreement, actor=marketing_member)
     events_before = AgreementEvent.objects.count()
 
     outcomes = _race(in_review, [marketing_signatory, colleague])
@@ -114,7 +115,7 @@ def test_concurrent_last_signatures_sign_the_agreement_once(
     sales_signatory: Any,
 ) -> None:
     """Both teams signing at once: both signatures count and the agreement is signed once."""
-    in_review = submit(agreement, marketing_member)
+    in_review = agreement_submit(agreement=agreement, actor=marketing_member)
     digest = current_digest(in_review)
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
