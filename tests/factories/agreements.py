@@ -18,7 +18,7 @@ from agreements.models import (
     Revision,
     Signature,
 )
-from agreements.sections import SECTIONS, SECTIONS_BY_KEY
+from agreements.sections import ROW_FIELDS, SECTIONS, SECTIONS_BY_KEY
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create, agreement_section_update
 from agreements.services.amendments import agreement_amend
@@ -142,7 +142,7 @@ class AgreementFactory(factory.django.DjangoModelFactory[Agreement]):
 
 
 def edit_sections(agreement: Agreement, actor: User, fields: dict[str, Any]) -> Agreement:
-    """Save each field that differs from the draft through its section's edit."""
+    """Save each field that differs from the draft through its section's edit, rows kept."""
     by_section: dict[str, dict[str, Any]] = {}
     for name, value in fields.items():
         if name not in SECTION_OF_FIELD:
@@ -150,12 +150,22 @@ def edit_sections(agreement: Agreement, actor: User, fields: dict[str, Any]) -> 
         if getattr(agreement, name) != value:
             by_section.setdefault(SECTION_OF_FIELD[name], {})[name] = value
     for section, changes in by_section.items():
+        # A section's edit replaces its rows with those given: give back the stored ones.
+        rows = {
+            relation: list(
+                getattr(agreement, relation)
+                .order_by("position", "pk")
+                .values(*ROW_FIELDS[relation])
+            )
+            for relation in SECTIONS_BY_KEY[section].rows
+        }
         agreement = agreement_section_update(
             agreement=agreement,
             actor=actor,
             section=section,
             base_revision=agreement.revision,
             fields=changes,
+            rows=rows,
         )
     return agreement
 
