@@ -86,7 +86,8 @@ def test_an_inserted_event_fails_its_mac(signed: Agreement) -> None:
         mac_key_id="dev",
         mac="0" * 64,
     )
-    forged.save()
+    with database_writer():
+        forged.save()
 
     report = _check(signed)
 
