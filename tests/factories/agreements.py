@@ -191,11 +191,13 @@ def advance_to(
         if agreement.status == Agreement.Status.DRAFT:
             agreement = agreement_submit(agreement=agreement, actor=agreement.owner)
         if status == Agreement.Status.SIGNED:
+            # Both teams see the same content: its digest is worked out once.
+            seen = current_digest(agreement)
             for team, signatory in (
                 (agreement.marketing_team, marketing_signatory),
                 (agreement.sales_team, sales_signatory),
             ):
-                sign_as(agreement, signatory or team_signatory(team), team)
+                sign_as(agreement, signatory or team_signatory(team), team, seen_digest=seen)
     return Agreement.objects.get(pk=agreement.pk)
 
 
