@@ -81,6 +81,20 @@ def test_draft_is_saved_through_the_section_edits():
     assert agreement.revision == 2
 
 
+def test_a_field_saved_through_a_section_with_rows_keeps_the_rows():
+    """The time zone shares its section with lead types and holidays: they stay as they were."""
+    standard = factories.AgreementFactory.create()
+    berlin = factories.AgreementFactory.create(timezone="Europe/Berlin")
+
+    def rows(agreement: Agreement) -> list[tuple[Any, ...]]:
+        return [
+            *agreement.service_levels.order_by("position").values_list("lead_type", "position"),
+            *agreement.holidays.order_by("position").values_list("date", "position"),
+        ]
+
+    assert rows(berlin) == rows(standard) != []
+
+
 def test_empty_draft_has_no_rows():
     assert not factories.AgreementFactory.create(from_template=False).kpis.exists()
 

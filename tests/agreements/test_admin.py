@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from agreements.exchange import agreement_digest
 from agreements.funnel import FUNNEL_INPUTS
-from agreements.models import Agreement, AgreementEvent, Comment, Holiday, Kpi, Signature
+from agreements.models import Agreement, AgreementEvent, Comment, Holiday, Kpi
 from agreements.sections import CONTENT_FIELDS
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create
+from agreements.services.review import agreement_withdraw
 from performance.models import (
     Alert,
     KpiActual,
@@ -31,6 +32,7 @@ from performance.models import (
     PendingUpload,
 )
 from performance.services.lead_tally import lead_tally_refresh
+from tests.factories import advance_to, sign_as
 from tests.sessions import confirm_password
 
 
@@ -48,17 +50,14 @@ def admin_client_(client: Any, staff_user: Any) -> Any:
 
 @pytest.fixture
 def full_world(agreement: Agreement, marketing_signatory: Any, sales_member: Any) -> Agreement:
-    """One row of every model, so every change and delete page has an object to show."""
+    """One row of every model, so every change and delete page has an object to show.
+
+    The agreement is a draft again after a review that one team signed: its signature is void.
+    """
     Holiday.objects.create(agreement=agreement, date=dt.date(2026, 1, 6))
-    Signature.objects.create(
-        agreement=agreement,
-        team=agreement.marketing_team,
-        user=marketing_signatory,
-        typed_name="Mark Eting",
-        signed_at=timezone.now(),
-        version=agreement.version,
-        digest=agreement_digest(agreement_load_sections(agreement.pk)),
-    )
+    in_review = advance_to(agreement, Agreement.Status.IN_REVIEW)
+    sign_as(in_review, marketing_signatory, in_review.marketing_team)
+    agreement = agreement_withdraw(agreement=in_review, actor=sales_member)
     Comment.objects.create(agreement=agreement, author=sales_member, body="Looks good.")
     series = agreement.series
     now = timezone.now()
@@ -440,7 +439,7 @@ def test_team_choices_are_limited_to_their_side(admin_client_, agreement, outsid
 @pytest.mark.parametrize("status", ["in_review", "signed", "cancelled"])
 def test_non_draft_agreement_is_read_only(admin_client_, agreement, status):
     """In review, signed or cancelled: the change page is view only, its inlines too."""
-    Agreement.objects.filter(pk=agreement.pk).update(status=status)
+    advance_to(agreement, status)
 
     response = admin_client_.get(_url(Agreement, "change", agreement.pk))
 
@@ -462,7 +461,7 @@ def test_posting_to_a_non_draft_changes_nothing(admin_client_, agreement, status
     data = _post_data(page)
     data["title"] = "Tampered"
     data["kpis-0-target"] = "1.00"
-    Agreement.objects.filter(pk=agreement.pk).update(status=status)
+    advance_to(agreement, status)
     digest_before = agreement_digest(agreement_load_sections(agreement.pk))
     events_before = AgreementEvent.objects.count()
 
@@ -478,7 +477,7 @@ def test_posting_to_a_non_draft_changes_nothing(admin_client_, agreement, status
 @pytest.mark.parametrize("status", ["in_review", "signed", "cancelled"])
 def test_non_draft_cannot_be_deleted(admin_client_, agreement, status):
     """The delete page of a non-draft is refused."""
-    Agreement.objects.filter(pk=agreement.pk).update(status=status)
+    advance_to(agreement, status)
 
     assert admin_client_.get(_url(Agreement, "delete", agreement.pk)).status_code == 403
     response = admin_client_.post(_url(Agreement, "delete", agreement.pk), {"post": "yes"})

@@ -20,9 +20,10 @@ from agreements.services.agreements import (
     agreement_section_update,
 )
 from agreements.services.amendments import agreement_amend
+from agreements.services.review import agreement_submit
 from teams.models import Membership, Side, Team
 from tests.agreements.drafting import edit_url, section_payload
-from tests.agreements.signing import sign, submit
+from tests.agreements.signing import sign
 from tests.agreements.signoff_pages import fresh, text_of
 from tests.factories import AlertFactory, MembershipFactory, MonthlyActualFactory, UserFactory
 
@@ -95,7 +96,7 @@ def test_amendment_refuses_a_change_of_sales_team_the_reported_attack(
     stored = fresh(amendment)
     assert stored.sales_team_id == amendment.sales_team_id
     assert stored.revision == revision
-    submitted = submit(stored, marketing_member)
+    submitted = agreement_submit(agreement=stored, actor=marketing_member)
     with pytest.raises(PermissionDenied):
         sign(submitted, other_signatory, other_sales)
     assert not Signature.objects.filter(agreement=amendment).exists()

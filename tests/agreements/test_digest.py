@@ -159,6 +159,7 @@ def test_the_digest_ignores_the_record_keys(imported: Agreement) -> None:
         if key not in ("status", "version", "digest", "signatures")
     }
     assert content_digest(content) == export["digest"]
+    # Written directly on purpose: whatever these record fields hold, the digest stays.
     Agreement.objects.filter(pk=imported.pk).update(
         status=Agreement.Status.SIGNED, revision=42, cancel_reason="x"
     )

@@ -15,10 +15,11 @@ from agreements.models import Agreement, Signature
 from agreements.services.review import (
     agreement_cancel,
     agreement_request_changes,
+    agreement_submit,
     agreement_withdraw,
 )
 from agreements.tasks import agreement_email_send
-from tests.agreements.signing import sign, submit
+from tests.agreements.signing import sign
 
 LINK = "http://testserver.example/agreements/{pk}/"
 
@@ -62,7 +63,7 @@ def test_submit_emails_the_other_teams_signatories(
 ) -> None:
     """Marketing submits: only sales' signatory is asked to review and sign, with a link."""
     with django_capture_on_commit_callbacks(execute=True):
-        submit(agreement, people["marketing_member"])
+        agreement_submit(agreement=agreement, actor=people["marketing_member"])
     assert _recipients() == {"sally@example.com"}
     (message,) = mail.outbox
     _assert_names_the_agreement(message, agreement)
@@ -77,7 +78,7 @@ def test_submit_by_sales_emails_marketing_signatories(
 ) -> None:
     """The other team is the submitter's counterpart, whichever side submits."""
     with django_capture_on_commit_callbacks(execute=True):
-        submit(agreement, people["sales_member"])
+        agreement_submit(agreement=agreement, actor=people["sales_member"])
     assert _recipients() == {"mark@example.com"}
 
 
@@ -88,16 +89,11 @@ def test_nothing_is_sent_before_the_act_commits(
 ) -> None:
     """Emails wait for the commit: a rolled-back act sends nothing."""
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        submit(agreement, people["marketing_member"])
+        agreement_submit(agreement=agreement, actor=people["marketing_member"])
     assert mail.outbox == []
     assert len(callbacks) == 1
     callbacks[0]()
     assert len(mail.outbox) == 1
-
-
-@pytest.fixture
-def in_review(agreement: Agreement, people: dict[str, Any]) -> Agreement:
-    return submit(agreement, people["marketing_member"])
 
 
 def test_one_team_signing_emails_both_teams(
@@ -206,7 +202,7 @@ def test_a_failing_mail_server_never_undoes_the_act(
 ) -> None:
     """The act stays done, the request does not fail, and the failure is logged as an error."""
     if act != "submit":
-        agreement = submit(agreement, people["marketing_member"])
+        agreement = agreement_submit(agreement=agreement, actor=people["marketing_member"])
 
     def refuse(self: Any, messages: Any) -> int:
         raise ConnectionRefusedError("SMTP server unreachable")
@@ -223,7 +219,7 @@ def test_a_failing_mail_server_never_undoes_the_act(
         django_capture_on_commit_callbacks(execute=True),
     ):
         if act == "submit":
-            submit(agreement, people["marketing_member"])
+            agreement_submit(agreement=agreement, actor=people["marketing_member"])
         elif act == "sign":
             sign(agreement, people["sales_signatory"], agreement.sales_team)
         elif act == "withdraw":
@@ -253,7 +249,7 @@ def test_the_email_is_a_task_given_ids_and_plain_values(
     """The act enqueues the email task with ids; a worker running it later sends the email."""
     with django_capture_on_commit_callbacks(execute=True):
         agreement_request_changes(
-            agreement=submit(agreement, people["marketing_member"]),
+            agreement=agreement_submit(agreement=agreement, actor=people["marketing_member"]),
             actor=people["sales_signatory"],
             comment="Use 2 hours for demos.",
         )
@@ -283,7 +279,7 @@ def test_email_text_is_plain_not_html_escaped(
     """Titles and comments reach the subject and body exactly as typed."""
     Agreement.objects.filter(pk=agreement.pk).update(title='Q1 <b>&</b> "SLA"')
     agreement.refresh_from_db()
-    in_review = submit(agreement, people["marketing_member"])
+    in_review = agreement_submit(agreement=agreement, actor=people["marketing_member"])
     with django_capture_on_commit_callbacks(execute=True):
         agreement_request_changes(
             agreement=in_review, actor=people["sales_signatory"], comment="Demos < 2 h & fast"
@@ -315,7 +311,7 @@ def test_a_task_backend_that_refuses_the_email_never_undoes_the_act(
         caplog.at_level(logging.ERROR, logger="agreements.notifications"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        submit(agreement, people["marketing_member"])
+        agreement_submit(agreement=agreement, actor=people["marketing_member"])
     assert Agreement.objects.get(pk=agreement.pk).status == Agreement.Status.IN_REVIEW
     assert mail.outbox == []
     (error,) = [r for r in caplog.records if r.name == "agreements.notifications"]

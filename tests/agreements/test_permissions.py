@@ -15,6 +15,7 @@ from tests.agreements.drafting import (
     preview_url,
     section_payload,
 )
+from tests.factories import advance_to
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +24,6 @@ SECTION_KEYS = [section.key for section in SECTIONS]
 
 def detail_url(agreement: Agreement) -> str:
     return reverse("agreements:detail", kwargs={"pk": agreement.pk})
-
-
-def set_status(agreement: Agreement, status: str) -> None:
-    Agreement.objects.filter(pk=agreement.pk).update(status=status)
-    agreement.refresh_from_db()
 
 
 # Outsiders ----------------------------------------------------------------------------------
@@ -164,7 +160,7 @@ def test_no_one_edits_an_agreement_that_is_not_a_draft(
 ):
     """Edit pages of a non-draft redirect to the detail page with a message; nothing saves."""
     user = request.getfixturevalue(user_fixture)
-    set_status(agreement, status)
+    agreement = advance_to(agreement, status)
     client.force_login(user)
     revision = agreement.revision
 
@@ -185,7 +181,7 @@ def test_no_one_edits_an_agreement_that_is_not_a_draft(
 def test_a_draft_that_leaves_draft_while_open_is_not_saved(client, agreement, marketing_member):
     """A form opened on a draft cannot save after the agreement went into review."""
     payload = section_payload(agreement, "kpis")
-    set_status(agreement, Agreement.Status.IN_REVIEW)
+    advance_to(agreement, Agreement.Status.IN_REVIEW)
     client.force_login(marketing_member)
 
     response = client.post(edit_url(agreement, "kpis"), payload)

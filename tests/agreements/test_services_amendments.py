@@ -12,14 +12,9 @@ from agreements.models import Agreement, AgreementEvent
 from agreements.services import amendments
 from agreements.services.agreements import agreement_section_update
 from agreements.services.amendments import agreement_amend
-from tests.agreements.signing import current_digest, rows_written, sign, sign_both, submit
-
-
-@pytest.fixture
-def signed(agreement: Agreement, marketing_signatory: Any, sales_signatory: Any) -> Agreement:
-    return sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
-    )
+from agreements.services.review import agreement_submit
+from tests.agreements.signing import rows_written, sign
+from tests.factories import current_digest
 
 
 def test_amend_creates_the_next_version_as_a_draft_copy(
@@ -65,7 +60,9 @@ def test_signing_the_amendment_supersedes_the_earlier_version(
         base_revision=amendment.revision,
         fields={"meeting_cadence": "quarterly"},
     )
-    amendment = submit(Agreement.objects.get(pk=amendment.pk), marketing_member)
+    amendment = agreement_submit(
+        agreement=Agreement.objects.get(pk=amendment.pk), actor=marketing_member
+    )
     sign(amendment, marketing_signatory, amendment.marketing_team)
     assert Agreement.objects.get(pk=signed.pk).superseded_at is None
     sign(amendment, sales_signatory, amendment.sales_team)

@@ -17,17 +17,12 @@ from agreements.services.review import (
     agreement_submit,
     agreement_withdraw,
 )
-from tests.agreements.signing import rows_written, sign, submit
-
-
-@pytest.fixture
-def in_review(agreement: Agreement, marketing_member: Any) -> Agreement:
-    return submit(agreement, marketing_member)
+from tests.agreements.signing import rows_written, sign
 
 
 def test_submit_records_when_it_was_submitted(agreement: Agreement, marketing_member: Any) -> None:
     """Submitting stamps submitted_at; going back to draft clears it."""
-    submitted = submit(agreement, marketing_member)
+    submitted = agreement_submit(agreement=agreement, actor=marketing_member)
     assert submitted.submitted_at is not None
     withdrawn = agreement_withdraw(agreement=submitted, actor=marketing_member)
     assert withdrawn.submitted_at is None
@@ -81,7 +76,9 @@ def test_withdraw_voids_signatures_and_keeps_them_on_record(
     assert voided.details["signature"] == signature.pk
     withdrawn = AgreementEvent.objects.get(kind=AgreementEvent.Kind.WITHDRAWN)
     assert withdrawn.details == {"reason": "Targets are too high", "voided_signatures": 1}
-    resubmitted = submit(Agreement.objects.get(pk=in_review.pk), sales_member)
+    resubmitted = agreement_submit(
+        agreement=Agreement.objects.get(pk=in_review.pk), actor=sales_member
+    )
     again = sign(resubmitted, marketing_signatory, resubmitted.marketing_team)
     assert Signature.objects.filter(agreement=in_review).count() == 2
     assert again.voided_at is None

@@ -18,13 +18,8 @@ from agreements.services.review import (
 )
 from agreements.verification import verify_agreement
 from teams.models import Membership
-from tests.agreements.signing import current_digest, rows_written, sign, sign_both, submit
-from tests.factories import MembershipFactory, UserFactory
-
-
-@pytest.fixture
-def in_review(agreement: Agreement, marketing_member: Any) -> Agreement:
-    return submit(agreement, marketing_member)
+from tests.agreements.signing import rows_written, sign
+from tests.factories import MembershipFactory, UserFactory, advance_to, current_digest
 
 
 def _rows_besides_failures() -> tuple[int, ...]:
@@ -170,7 +165,7 @@ def test_stale_digest_is_refused_and_writes_only_its_failure_event(
     agreement: Agreement, marketing_member: Any, marketing_signatory: Any
 ) -> None:
     """Content that changed after the signer saw it is not signed: no signature, no act."""
-    seen = current_digest(submit(agreement, marketing_member))
+    seen = current_digest(advance_to(agreement, Agreement.Status.IN_REVIEW))
     agreement_withdraw(agreement=agreement, actor=marketing_member)
     draft = Agreement.objects.get(pk=agreement.pk)
     agreement_section_update(
@@ -180,7 +175,7 @@ def test_stale_digest_is_refused_and_writes_only_its_failure_event(
         base_revision=draft.revision,
         fields={"revenue_goal": Decimal("650000.00")},
     )
-    resubmitted = submit(draft, marketing_member)
+    resubmitted = advance_to(draft, Agreement.Status.IN_REVIEW)
     assert current_digest(resubmitted) != seen
     before = _rows_besides_failures()
     with pytest.raises(ValidationError) as refused:
@@ -240,8 +235,11 @@ def test_digest_is_unchanged_by_submit_and_sign(
 ) -> None:
     """Status and signatures are a record, not content: the digest does not cover them."""
     before = agreement_digest(agreement_load_sections(agreement.pk))
-    signed = sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+    signed = advance_to(
+        agreement,
+        Agreement.Status.SIGNED,
+        marketing_signatory=marketing_signatory,
+        sales_signatory=sales_signatory,
     )
     assert current_digest(signed) == before
 

@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementEvent, Signature
-from tests.agreements.signing import current_digest, submit
+from agreements.services.review import agreement_submit
 from tests.agreements.signoff_pages import fresh, text_of, url
+from tests.factories import current_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ ADDRESS = "203.0.113.50"
 
 @pytest.fixture
 def in_review(agreement: Agreement, marketing_member: Any) -> Agreement:
-    return submit(agreement, marketing_member)
+    return agreement_submit(agreement=agreement, actor=marketing_member)
 
 
 def _sign(

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
 from agreements.models import Agreement, AgreementEvent, Signature
+from agreements.services.review import agreement_submit
 from agreements.services.signatures import ERROR_ALREADY_SIGNED
 from agreements.verification import verify_agreement
 from teams.models import Membership
-from tests.agreements.signing import current_digest, sign, submit
-from tests.factories import MembershipFactory, UserFactory
+from tests.agreements.signing import sign
+from tests.factories import MembershipFactory, UserFactory, current_digest
 
 # SQLite's in-memory test database runs in shared-cache mode, where a writer that meets
 # another connection's lock is told "database table is locked" at once instead of waiting
@@ -86,7 +87,7 @@ def test_concurrent_signatures_for_one_team_leave_exactly_one(
             role=Membership.Role.SIGNATORY,
         ).user
     )
-    in_review = submit(agreement, marketing_member)
+    in_review = agreement_submit(agreement=agreement, actor=marketing_member)
     events_before = AgreementEvent.objects.count()
 
     outcomes = _race(in_review, [marketing_signatory, colleague])
@@ -118,7 +119,7 @@ def test_concurrent_last_signatures_sign_the_agreement_once(
     sales_signatory: Any,
 ) -> None:
     """Both teams signing at once: both signatures count and the agreement is signed once."""
-    in_review = submit(agreement, marketing_member)
+    in_review = agreement_submit(agreement=agreement, actor=marketing_member)
     digest = current_digest(in_review)
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
@@ -160,7 +161,7 @@ def test_one_person_signing_both_sides_at_once_gets_one_signature(
     both = UserFactory(username="bo", first_name="Bo", last_name="Both")
     MembershipFactory(team=marketing_team, user=both, role=Membership.Role.SIGNATORY)
     MembershipFactory(team=sales_team, user=both, role=Membership.Role.SIGNATORY)
-    in_review = submit(agreement, marketing_member)
+    in_review = agreement_submit(agreement=agreement, actor=marketing_member)
     digest = current_digest(in_review)
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}

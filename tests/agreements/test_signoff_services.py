@@ -18,7 +18,8 @@ from agreements.services.review import (
     agreement_submit,
     agreement_withdraw,
 )
-from tests.agreements.signing import rows_written, sign, sign_both, submit
+from tests.agreements.signing import rows_written, sign
+from tests.factories import advance_to
 
 ROLES = (
     "marketing_member",
@@ -110,19 +111,13 @@ STATE_RULES: dict[str, tuple[str, frozenset[str]]] = {
 def in_state(agreement: Agreement, state: str, people: dict[str, Any]) -> Agreement:
     """The agreement taken to ``state`` by its parties, with one open comment on it."""
     comment_add(agreement=agreement, actor=people["marketing_member"], body="Check the KPIs.")
-    if state == "in_review":
-        return submit(agreement, people["marketing_member"])
-    if state == "signed":
-        return sign_both(
-            agreement,
-            marketing_signatory=people["marketing_signatory"],
-            sales_signatory=people["sales_signatory"],
-        )
-    if state == "cancelled":
-        return agreement_cancel(
-            agreement=agreement, actor=people["marketing_member"], reason="Merged into Q2"
-        )
-    return agreement
+    return advance_to(
+        agreement,
+        state,
+        marketing_signatory=people["marketing_signatory"],
+        sales_signatory=people["sales_signatory"],
+        cancel_reason="Merged into Q2",
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -228,21 +223,29 @@ def test_every_act_writes_exactly_its_events(
             lambda: comment_resolve(comment=_first_comment(a), actor=marketing_member),
             [Kind.COMMENT_RESOLVED],
         ),
-        ("submit", lambda: submit(a, marketing_member), [Kind.SUBMITTED]),
+        ("submit", lambda: agreement_submit(agreement=a, actor=marketing_member), [Kind.SUBMITTED]),
         ("sign", lambda: sign(a, marketing_signatory, a.marketing_team), [Kind.SIGNED]),
         (
             "withdraw",
             lambda: agreement_withdraw(agreement=a, actor=sales_member),
             [Kind.SIGNATURE_VOIDED, Kind.WITHDRAWN],
         ),
-        ("resubmit", lambda: submit(a, marketing_member), [Kind.SUBMITTED]),
+        (
+            "resubmit",
+            lambda: agreement_submit(agreement=a, actor=marketing_member),
+            [Kind.SUBMITTED],
+        ),
         ("sign again", lambda: sign(a, sales_signatory, a.sales_team), [Kind.SIGNED]),
         (
             "request changes",
             lambda: agreement_request_changes(agreement=a, actor=marketing_signatory, comment="No"),
             [Kind.SIGNATURE_VOIDED, Kind.CHANGES_REQUESTED],
         ),
-        ("submit a third time", lambda: submit(a, marketing_member), [Kind.SUBMITTED]),
+        (
+            "submit a third time",
+            lambda: agreement_submit(agreement=a, actor=marketing_member),
+            [Kind.SUBMITTED],
+        ),
         ("first signature", lambda: sign(a, sales_signatory, a.sales_team), [Kind.SIGNED]),
         ("second signature", lambda: sign(a, marketing_signatory, a.marketing_team), [Kind.SIGNED]),
     ]
@@ -261,13 +264,16 @@ def test_amending_superseding_and_cancelling_write_their_events(
 ) -> None:
     """Amending writes one event; the amendment's signing supersedes; cancelling voids."""
     Kind = AgreementEvent.Kind
-    signed = sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+    signed = advance_to(
+        agreement,
+        Agreement.Status.SIGNED,
+        marketing_signatory=marketing_signatory,
+        sales_signatory=sales_signatory,
     )
     before = _count_events(signed)
     amendment = agreement_amend(agreement=signed, actor=sales_member)
     assert _count_events(signed) - before == 1
-    amendment = submit(amendment, sales_member)
+    amendment = agreement_submit(agreement=amendment, actor=sales_member)
     sign(amendment, marketing_signatory, amendment.marketing_team)
     before = _count_events(signed)
     sign(amendment, sales_signatory, amendment.sales_team)
@@ -275,7 +281,7 @@ def test_amending_superseding_and_cancelling_write_their_events(
     assert _kinds_of_last(signed, 2) == [Kind.SIGNED, Kind.SUPERSEDED]
 
     other = agreement_amend(agreement=amendment, actor=sales_member)
-    other = submit(other, sales_member)
+    other = agreement_submit(agreement=other, actor=sales_member)
     sign(other, sales_signatory, other.sales_team)
     before = _count_events(signed)
     agreement_cancel(agreement=other, actor=sales_member, reason="Not needed")

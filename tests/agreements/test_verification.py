@@ -26,16 +26,10 @@ from agreements.models import (
 from agreements.services.agreements import agreement_copy
 from agreements.services.review import agreement_withdraw
 from agreements.verification import INTACT, TAMPERED, UNSIGNED, verify_agreement, verify_all
-from tests.agreements.signing import current_digest, sign, sign_both, submit
+from tests.agreements.signing import sign
 from tests.agreements.signoff_pages import text_of, url
+from tests.factories import AgreementFactory, advance_to, current_digest
 from tests.tampering import database_writer
-
-
-@pytest.fixture
-def signed(agreement: Agreement, marketing_signatory: Any, sales_signatory: Any) -> Agreement:
-    return sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
-    )
 
 
 def test_a_signed_agreement_verifies_intact(signed: Agreement) -> None:
@@ -62,7 +56,7 @@ def test_voided_signatures_are_not_checked(
     agreement: Agreement, marketing_member: Any, marketing_signatory: Any
 ) -> None:
     """After a withdrawal the void signature no longer binds the content."""
-    in_review = submit(agreement, marketing_member)
+    in_review = advance_to(agreement, Agreement.Status.IN_REVIEW)
     sign(in_review, marketing_signatory, in_review.marketing_team)
     assert verify_agreement(in_review).status == INTACT
     agreement_withdraw(agreement=in_review, actor=marketing_member)
@@ -114,7 +108,8 @@ def test_a_row_altered_in_the_database_is_reported_tampered(
 def test_tampered_content_shows_both_digests(signed: Agreement) -> None:
     """The report names the digest signed and the digest of the content stored now."""
     signed_digest = current_digest(signed)
-    Kpi.objects.filter(pk=_first(Kpi, signed)[0].pk).update(target=Decimal("5.00"))
+    with database_writer():
+        Kpi.objects.filter(pk=_first(Kpi, signed)[0].pk).update(target=Decimal("5.00"))
     result = verify_agreement(signed)
     assert result.signed_digest == signed_digest
     assert result.current_digest == current_digest(signed) != signed_digest
@@ -135,7 +130,9 @@ def test_verify_all_covers_every_signed_and_partly_signed_agreement(
     marketing_signatory: Any,
 ) -> None:
     """Signed agreements and reviews with a signature are listed; plain drafts are not."""
-    half = submit(agreement_copy(source=signed, actor=marketing_member), marketing_member)
+    half = advance_to(
+        agreement_copy(source=signed, actor=marketing_member), Agreement.Status.IN_REVIEW
+    )
     sign(half, marketing_signatory, half.marketing_team)
     draft = agreement_copy(source=signed, actor=marketing_member, title="Untouched")
     results = dict(verify_all())
@@ -150,12 +147,14 @@ def test_verify_agreement_query_count_does_not_grow_with_rows(
     """Verification loads the content in a fixed number of queries, however many rows."""
     with django_assert_num_queries(10):
         verify_agreement(signed)
+    larger = AgreementFactory.create()
     Kpi.objects.bulk_create(
-        Kpi(agreement=signed, position=10 + n, name=f"Extra {n}", owner="shared", target=1)
+        Kpi(agreement=larger, position=10 + n, name=f"Extra {n}", owner="shared", target=1)
         for n in range(20)
     )
+    larger = advance_to(larger, Agreement.Status.SIGNED)
     with django_assert_num_queries(10):
-        verify_agreement(signed)
+        verify_agreement(larger)
 
 
 def test_command_exits_zero_when_everything_is_intact(signed: Agreement) -> None:
@@ -172,7 +171,8 @@ def test_command_exits_one_when_anything_is_tampered(
 ) -> None:
     """A tampered version is reported by name and the command's exit status is 1."""
     intact = agreement_factory("Q2 pipeline SLA")
-    Agreement.objects.filter(pk=signed.pk).update(revenue_goal=Decimal("900000.00"))
+    with database_writer():
+        Agreement.objects.filter(pk=signed.pk).update(revenue_goal=Decimal("900000.00"))
     out = StringIO()
     with pytest.raises(CommandError) as failed:
         call_command("verify_agreements", stdout=out)
@@ -188,7 +188,8 @@ def test_command_checks_only_the_given_agreements(
 ) -> None:
     """With ids, only those are checked; an unknown id is an error."""
     other = agreement_factory("Q2 pipeline SLA")
-    Agreement.objects.filter(pk=signed.pk).update(title="Forged")
+    with database_writer():
+        Agreement.objects.filter(pk=signed.pk).update(title="Forged")
     out = StringIO()
     call_command("verify_agreements", str(other.pk), stdout=out)
     assert "1 checked, 0 tampered." in out.getvalue()
@@ -207,8 +208,11 @@ def agreement_factory(
 
     def make(title: str) -> Agreement:
         copy = agreement_copy(source=signed, actor=marketing_member, title=title)
-        return sign_both(
-            copy, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+        return advance_to(
+            copy,
+            Agreement.Status.SIGNED,
+            marketing_signatory=marketing_signatory,
+            sales_signatory=sales_signatory,
         )
 
     return make

@@ -29,7 +29,7 @@ from tests.agreements.drafting import (
     queries_of,
     section_payload,
 )
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, advance_to, edit_sections
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def test_list_hides_agreements_of_other_teams(client, agreement, outsider):
 
 def test_list_filters_by_status(client, agreement, empty_agreement, marketing_member):
     """?status=in_review shows only agreements in review."""
-    Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.IN_REVIEW)
+    advance_to(agreement, Agreement.Status.IN_REVIEW)
     client.force_login(marketing_member)
 
     page = html(client.get(LIST_URL, {"status": "in_review"}))
@@ -363,7 +363,7 @@ def test_detail_of_an_empty_agreement_shows_friendly_empty_states(
 
 def test_detail_notes_an_incomplete_plan(client, agreement, marketing_member):
     """With one funnel input missing the plan is reported incomplete."""
-    Agreement.objects.filter(pk=agreement.pk).update(months=None)
+    edit_sections(agreement, marketing_member, {"months": None})
     client.force_login(marketing_member)
 
     page = html(client.get(detail_url(agreement)))

@@ -10,8 +10,8 @@ import pytest
 from agreements.models import Agreement, Kpi, Signature
 from agreements.services.amendments import agreement_amend
 from agreements.services.comments import comment_add
-from agreements.services.review import agreement_withdraw
-from tests.agreements.signing import current_digest, sign, sign_both, submit
+from agreements.services.review import agreement_submit, agreement_withdraw
+from tests.agreements.signing import sign
 from tests.agreements.signoff_pages import (
     edit_review_section,
     fresh,
@@ -20,24 +20,14 @@ from tests.agreements.signoff_pages import (
     text_of,
     url,
 )
+from tests.factories import AgreementFactory, current_digest
+from tests.tampering import database_writer
 
 pytestmark = pytest.mark.django_db
 
 # The Verify page: session, user, the agreement, its version chain, then for every signed
 # version at once: the versions, their seven section relations, signatures and signed events.
 VERIFY_QUERIES = 14
-
-
-@pytest.fixture
-def in_review(agreement: Agreement, marketing_member: Any) -> Agreement:
-    return submit(agreement, marketing_member)
-
-
-@pytest.fixture
-def signed(agreement: Agreement, marketing_signatory: Any, sales_signatory: Any) -> Agreement:
-    return sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
-    )
 
 
 # Evidence.
@@ -53,12 +43,9 @@ def test_evidence_lists_signers_voided_signatures_versions_and_events(
     """Signers with time, IP, user agent and digest, voided ones with who, and the event log."""
     sign(in_review, marketing_signatory, in_review.marketing_team)
     agreement_withdraw(agreement=in_review, actor=sales_member, reason="Typo")
-    sign_both(
-        fresh(in_review),
-        marketing_signatory=marketing_signatory,
-        sales_signatory=sales_signatory,
-        submitter=sales_member,
-    )
+    agreement_submit(agreement=fresh(in_review), actor=sales_member)
+    sign(fresh(in_review), marketing_signatory, in_review.marketing_team)
+    sign(fresh(in_review), sales_signatory, in_review.sales_team)
     client.force_login(sales_member)
 
     response = client.get(url("evidence", in_review))
@@ -101,7 +88,7 @@ def test_evidence_query_count_is_fixed_as_events_and_signatures_grow(
         comment_add(agreement=in_review, actor=sales_member, body=f"Note {number}")
     for _ in range(5):
         agreement_withdraw(agreement=fresh(in_review), actor=sales_member)
-        submit(fresh(in_review), sales_member)
+        agreement_submit(agreement=fresh(in_review), actor=sales_member)
         sign(fresh(in_review), marketing_signatory, in_review.marketing_team)
 
     assert Signature.objects.filter(agreement=in_review).count() == 6
@@ -123,7 +110,8 @@ def test_verify_reports_intact_then_tampered(
     assert "intact" in intact
     assert digest in intact
 
-    Kpi.objects.filter(agreement=signed, name="MQLs delivered").update(target=Decimal("1.00"))
+    with database_writer():
+        Kpi.objects.filter(agreement=signed, name="MQLs delivered").update(target=Decimal("1.00"))
     response = client.get(url("verify", signed))
 
     text = text_of(response)
@@ -142,8 +130,12 @@ def test_verify_lists_every_signed_version_of_the_series(
     sales_signatory: Any,
 ) -> None:
     """Version 1 superseded and version 2 in force are each verified."""
-    amendment = agreement_amend(agreement=signed, actor=marketing_member)
-    sign_both(amendment, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory)
+    amendment = AgreementFactory.create(
+        amends=signed,
+        signed=True,
+        marketing_signatory=marketing_signatory,
+        sales_signatory=sales_signatory,
+    )
     client.force_login(marketing_member)
 
     response = client.get(url("verify", amendment))
@@ -194,9 +186,11 @@ def test_verify_page_query_count_is_the_same_for_one_and_five_signed_versions(
 
     latest = signed
     for _ in range(4):
-        amendment = agreement_amend(agreement=latest, actor=marketing_member)
-        latest = sign_both(
-            amendment, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+        latest = AgreementFactory.create(
+            amends=latest,
+            signed=True,
+            marketing_signatory=marketing_signatory,
+            sales_signatory=sales_signatory,
         )
     with django_assert_num_queries(VERIFY_QUERIES):
         response = client.get(url("verify", latest))

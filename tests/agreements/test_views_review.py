@@ -10,7 +10,7 @@ import pytest
 from agreements.models import Agreement, AgreementEvent, Comment, Signature
 from agreements.services.agreements import agreement_create
 from teams.models import Team
-from tests.agreements.signing import sign, sign_both, submit
+from tests.agreements.signing import sign
 from tests.agreements.signoff_pages import (
     fresh,
     text_of,
@@ -18,18 +18,6 @@ from tests.agreements.signoff_pages import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def in_review(agreement: Agreement, marketing_member: Any) -> Agreement:
-    return submit(agreement, marketing_member)
-
-
-@pytest.fixture
-def signed(agreement: Agreement, marketing_signatory: Any, sales_signatory: Any) -> Agreement:
-    return sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
-    )
 
 
 # Submit.

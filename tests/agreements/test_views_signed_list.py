@@ -3,31 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, AgreementSeries
-from agreements.services.agreements import agreement_create
-from agreements.services.amendments import agreement_amend
+from agreements.models import Agreement
 from teams.models import Team
-from tests.agreements.signing import sign_both
 from tests.agreements.signoff_pages import (
-    fresh,
     text_of,
     url,
+)
+from tests.factories import (
+    AgreementFactory,
+    KpiFactory,
+    LeadTypeServiceLevelFactory,
+    advance_to,
 )
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def signed(agreement: Agreement, marketing_signatory: Any, sales_signatory: Any) -> Agreement:
-    return sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
-    )
+# With one KPI and one lead type, the least content that can go to sign-off.
+FUNNEL_INPUTS = {
+    "revenue_goal": Decimal("1200000"),
+    "marketing_share_pct": Decimal("40"),
+    "average_deal_size": Decimal("8000"),
+    "lead_to_mql_pct": Decimal("15"),
+    "mql_to_sql_pct": Decimal("30"),
+    "sql_to_won_pct": Decimal("20"),
+    "months": 6,
+}
 
 
 # Signed SLAs.
@@ -41,23 +48,23 @@ def make_agreement(
     title: str,
     start: dt.date,
     end: dt.date,
-    signed: bool = True,
+    from_template: bool = True,
 ) -> Agreement:
-    """A standard agreement, marked signed directly (the list only reads the status)."""
-    created = agreement_create(
-        actor=actor,
+    """An agreement signed by both teams: the standard one, or the least that can be signed."""
+    agreement = AgreementFactory.create(
+        owner=actor,
         title=title,
         marketing_team=marketing_team,
         sales_team=sales_team,
         start_date=start,
         end_date=end,
-        from_template=True,
+        from_template=from_template,
+        **({} if from_template else FUNNEL_INPUTS),
     )
-    if signed:
-        Agreement.objects.filter(pk=created.pk).update(
-            status=Agreement.Status.SIGNED, signed_at=timezone.now()
-        )
-    return fresh(created)
+    if not from_template:
+        KpiFactory.create(agreement=agreement)
+        LeadTypeServiceLevelFactory.create(agreement=agreement)
+    return advance_to(agreement, Agreement.Status.SIGNED)
 
 
 def test_signed_list_shows_only_signed_agreements_with_their_standing(
@@ -113,8 +120,12 @@ def test_signed_list_shows_superseded_versions(
     sales_signatory: Any,
 ) -> None:
     """Once an amendment is signed, the earlier version is listed as superseded."""
-    amendment = agreement_amend(agreement=signed, actor=marketing_member)
-    sign_both(amendment, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory)
+    AgreementFactory.create(
+        amends=signed,
+        signed=True,
+        marketing_signatory=marketing_signatory,
+        sales_signatory=sales_signatory,
+    )
     client.force_login(marketing_member)
 
     text = text_of(client.get(reverse("agreements:signed_list")))
@@ -198,22 +209,17 @@ def test_signed_list_paginates_by_twenty_with_a_fixed_query_count(
     with django_assert_num_queries(5):
         client.get(address)
 
-    # Only the agreement rows matter to the list, so the other 49 are bulk-created.
-    series = AgreementSeries.objects.bulk_create([AgreementSeries() for _ in range(49)])
-    Agreement.objects.bulk_create(
-        Agreement(
-            series=item,
+    # The list reads no section, so these carry only what sign-off needs, to save time.
+    for number in range(1, 50):
+        make_agreement(
+            marketing_team,
+            sales_team,
+            marketing_member,
             title=f"SLA {number}",
-            marketing_team=marketing_team,
-            sales_team=sales_team,
-            start_date=last_year,
-            end_date=last_year + dt.timedelta(days=90),
-            owner=marketing_member,
-            status=Agreement.Status.SIGNED,
-            signed_at=timezone.now(),
+            start=last_year,
+            end=last_year + dt.timedelta(days=90),
+            from_template=False,
         )
-        for number, item in enumerate(series, start=1)
-    )
     with django_assert_num_queries(5):
         first = client.get(address)
 

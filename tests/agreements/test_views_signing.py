@@ -17,7 +17,7 @@ from agreements.services.signatures import (
     ERROR_STALE_DIGEST,
 )
 from teams.models import Team
-from tests.agreements.signing import current_digest, sign, submit
+from tests.agreements.signing import sign
 from tests.agreements.signoff_pages import (
     fresh,
     kpi_rows,
@@ -25,14 +25,9 @@ from tests.agreements.signoff_pages import (
     text_of,
     url,
 )
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, advance_to, current_digest
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def in_review(agreement: Agreement, marketing_member: Any) -> Agreement:
-    return submit(agreement, marketing_member)
 
 
 # Signing.
@@ -147,7 +142,7 @@ def test_stale_digest_is_refused_and_the_page_shows_the_new_digest(
     rows = kpi_rows(in_review)
     rows[0]["target"] = Decimal("150.00")
     kpi_update(in_review, marketing_member, rows)
-    submit(fresh(in_review), marketing_member)
+    advance_to(fresh(in_review), Agreement.Status.IN_REVIEW)
     new = current_digest(in_review)
     assert new != seen
 
@@ -243,7 +238,7 @@ def test_sign_page_refuses_members_drafts_and_outsiders(
     assert "only an agreement in review can be signed" in text_of(draft_page)
     assert 'name="password"' not in draft_page.content.decode()
 
-    submit(agreement, marketing_member)
+    advance_to(agreement, Agreement.Status.IN_REVIEW)
     client.force_login(marketing_member)
     member_page = client.get(url("sign", agreement))
     assert "There is nothing for you to sign here" in text_of(member_page)

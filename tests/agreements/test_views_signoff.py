@@ -9,9 +9,9 @@ import pytest
 from agreements.models import Agreement, Comment, Signature
 from agreements.services.amendments import agreement_amend
 from agreements.services.comments import comment_add
-from agreements.services.review import agreement_cancel, agreement_withdraw
+from agreements.services.review import agreement_cancel, agreement_submit, agreement_withdraw
 from agreements.templatetags.signoff_tags import STANDING_LABELS
-from tests.agreements.signing import sign, sign_both, submit
+from tests.agreements.signing import sign
 from tests.agreements.signoff_pages import (
     edit_review_section,
     fresh,
@@ -19,6 +19,7 @@ from tests.agreements.signoff_pages import (
     text_of,
     url,
 )
+from tests.factories import advance_to
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +29,6 @@ pytestmark = pytest.mark.django_db
 # digests its "signed" events record: the content verified is the content already loaded.
 DETAIL_DRAFT_QUERIES = 16
 DETAIL_SIGNED_QUERIES = 17
-
-
-@pytest.fixture
-def in_review(agreement: Agreement, marketing_member: Any) -> Agreement:
-    return submit(agreement, marketing_member)
-
-
-@pytest.fixture
-def signed(agreement: Agreement, marketing_signatory: Any, sales_signatory: Any) -> Agreement:
-    return sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
-    )
 
 
 # The panel on the agreement page.
@@ -214,7 +203,7 @@ def test_agreement_page_query_count_does_not_grow_with_sign_off_data(
     for number in range(20):
         comment_add(agreement=agreement, actor=sales_member, body=f"Note {number}")
     for _ in range(3):
-        submit(fresh(agreement), marketing_member)
+        agreement_submit(agreement=fresh(agreement), actor=marketing_member)
         sign(fresh(agreement), marketing_signatory, agreement.marketing_team)
         agreement_withdraw(agreement=fresh(agreement), actor=marketing_member)
 
@@ -236,8 +225,11 @@ def test_agreement_page_query_count_for_a_draft_and_a_signed_agreement(
         draft = client.get(agreement.get_absolute_url())
     assert url("submit", agreement) in draft.content.decode()
 
-    signed = sign_both(
-        agreement, marketing_signatory=marketing_signatory, sales_signatory=sales_signatory
+    signed = advance_to(
+        agreement,
+        Agreement.Status.SIGNED,
+        marketing_signatory=marketing_signatory,
+        sales_signatory=sales_signatory,
     )
     with django_assert_num_queries(DETAIL_SIGNED_QUERIES):
         page = client.get(signed.get_absolute_url())

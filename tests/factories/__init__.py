@@ -14,6 +14,8 @@ from tests.factories.agreements import (
     SignatureFactory,
     advance_to,
     clock_at,
+    current_digest,
+    edit_sections,
     sign_as,
 )
 from tests.factories.people import (
@@ -62,6 +64,8 @@ __all__ = [
     "UserFactory",
     "advance_to",
     "clock_at",
+    "current_digest",
+    "edit_sections",
     "sign_as",
     "team_signatory",
 ]

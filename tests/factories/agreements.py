@@ -18,7 +18,7 @@ from agreements.models import (
     Revision,
     Signature,
 )
-from agreements.sections import SECTIONS, SECTIONS_BY_KEY
+from agreements.sections import ROW_FIELDS, SECTIONS, SECTIONS_BY_KEY
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create, agreement_section_update
 from agreements.services.amendments import agreement_amend
@@ -138,11 +138,11 @@ class AgreementFactory(factory.django.DjangoModelFactory[Agreement]):
                 end_date=fields["end_date"],
                 from_template=from_template,
             )
-        return _edit_sections(agreement, owner, fields)
+        return edit_sections(agreement, owner, fields)
 
 
-def _edit_sections(agreement: Agreement, actor: User, fields: dict[str, Any]) -> Agreement:
-    """Save each field that differs from the draft through its section's edit."""
+def edit_sections(agreement: Agreement, actor: User, fields: dict[str, Any]) -> Agreement:
+    """Save each field that differs from the draft through its section's edit, rows kept."""
     by_section: dict[str, dict[str, Any]] = {}
     for name, value in fields.items():
         if name not in SECTION_OF_FIELD:
@@ -150,12 +150,22 @@ def _edit_sections(agreement: Agreement, actor: User, fields: dict[str, Any]) ->
         if getattr(agreement, name) != value:
             by_section.setdefault(SECTION_OF_FIELD[name], {})[name] = value
     for section, changes in by_section.items():
+        # A section's edit replaces its rows with those given: give back the stored ones.
+        rows = {
+            relation: list(
+                getattr(agreement, relation)
+                .order_by("position", "pk")
+                .values(*ROW_FIELDS[relation])
+            )
+            for relation in SECTIONS_BY_KEY[section].rows
+        }
         agreement = agreement_section_update(
             agreement=agreement,
             actor=actor,
             section=section,
             base_revision=agreement.revision,
             fields=changes,
+            rows=rows,
         )
     return agreement
 
@@ -169,33 +179,47 @@ def advance_to(
     signed_at: dt.datetime | None = None,
     cancel_reason: str = "No longer needed.",
 ) -> Agreement:
-    """Take a draft to ``status`` as its owner and each team's signatory would on the site."""
-    if status == Agreement.Status.DRAFT:
+    """Take a draft (or one in review, to signed) to ``status`` as its parties would on the site.
+
+    The owner submits and cancels; each team's signatory signs.
+    """
+    if status == agreement.status:
         return agreement
     if status == Agreement.Status.CANCELLED:
         return agreement_cancel(agreement=agreement, actor=agreement.owner, reason=cancel_reason)
     with clock_at(signed_at) if signed_at is not None else nullcontext():
-        agreement = agreement_submit(agreement=agreement, actor=agreement.owner)
+        if agreement.status == Agreement.Status.DRAFT:
+            agreement = agreement_submit(agreement=agreement, actor=agreement.owner)
         if status == Agreement.Status.SIGNED:
+            # Both teams see the same content: its digest is worked out once.
+            seen = current_digest(agreement)
             for team, signatory in (
                 (agreement.marketing_team, marketing_signatory),
                 (agreement.sales_team, sales_signatory),
             ):
-                sign_as(agreement, signatory or team_signatory(team), team)
+                sign_as(agreement, signatory or team_signatory(team), team, seen_digest=seen)
     return Agreement.objects.get(pk=agreement.pk)
 
 
-def sign_as(agreement: Agreement, signatory: User, team: Team) -> Signature:
-    """Sign the content as stored now for ``team``, with the signatory's name and password."""
-    return signature_record(
-        agreement=agreement,
-        actor=signatory,
-        team=team,
-        typed_name=signatory.get_full_name() or signatory.get_username(),
-        password=DEFAULT_PASSWORD,
-        seen_digest=agreement_digest(agreement_load_sections(agreement.pk)),
-        user_agent="pytest",
-    )
+def current_digest(agreement: Agreement) -> str:
+    """The digest of the agreement's content as stored now: what a signer is shown."""
+    return agreement_digest(agreement_load_sections(agreement.pk))
+
+
+def sign_as(agreement: Agreement, signatory: User, team: Team, **evidence: Any) -> Signature:
+    """Sign the content as stored now for ``team``, with the signatory's name and password.
+
+    ``evidence`` overrides what the signer gives: ``typed_name``, ``password``, ``seen_digest``,
+    ``ip_address`` or ``user_agent``.
+    """
+    given: dict[str, Any] = {
+        "typed_name": signatory.get_full_name() or signatory.get_username(),
+        "password": DEFAULT_PASSWORD,
+        "seen_digest": current_digest(agreement),
+        "user_agent": "pytest",
+        **evidence,
+    }
+    return signature_record(agreement=agreement, actor=signatory, team=team, **given)
 
 
 class SignatureFactory(factory.django.DjangoModelFactory[Signature]):

@@ -1,16 +1,19 @@
-"""Builders for the performance tests: signed agreements, leads and actuals set up directly."""
+"""Builders for the performance tests: agreements signed by the services, leads and actuals."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agreements.models import Agreement, AgreementSeries
-from agreements.services.agreements import agreement_create
+from agreements.models import Agreement
 from performance.models import LeadRecord, MonthlyActual
 from performance.services.lead_tally import lead_tally_refresh
 from teams.models import Team
+from tests.factories import AgreementFactory, advance_to, edit_sections
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 UTC = dt.UTC
 
@@ -19,17 +22,20 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.da
     return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def sign(agreement: Agreement, *, when: dt.datetime | None = None) -> Agreement:
-    """Mark an agreement signed directly (the sign-off services are tested elsewhere)."""
+def sign(agreement: Agreement, *, when: dt.datetime | None = None, **fields: Any) -> Agreement:
+    """The draft with ``fields`` saved through their sections, then submitted and signed.
+
+    It is signed at ``when``, by default midnight UTC of its first day, so it is in force
+    for its whole period.
+    """
     when = when or dt.datetime.combine(agreement.start_date, dt.time(), tzinfo=UTC)
-    Agreement.objects.filter(pk=agreement.pk).update(status="signed", signed_at=when)
-    agreement.refresh_from_db()
-    return agreement
+    agreement = edit_sections(agreement, agreement.owner, fields)
+    return advance_to(agreement, Agreement.Status.SIGNED, signed_at=when)
 
 
 def signed_agreement(
     *,
-    actor: Any,
+    actor: User,
     marketing_team: Team,
     sales_team: Team,
     start: dt.date,
@@ -37,48 +43,28 @@ def signed_agreement(
     title: str = "Pipeline SLA",
     **fields: Any,
 ) -> Agreement:
-    """A signed agreement from the standard template; extra fields are set directly."""
-    agreement = agreement_create(
-        actor=actor,
+    """A standard agreement owned by ``actor``, with ``fields`` saved, signed as ``sign`` does."""
+    draft = AgreementFactory.create(
+        owner=actor,
         title=title,
         marketing_team=marketing_team,
         sales_team=sales_team,
         start_date=start,
         end_date=end,
-        from_template=True,
+        **fields,
     )
-    if fields:
-        Agreement.objects.filter(pk=agreement.pk).update(**fields)
-    return sign(agreement)
+    return sign(draft)
 
 
 def amend(
     previous: Agreement, *, start: dt.date, superseded_at: dt.datetime, **fields: Any
 ) -> Agreement:
-    """A signed version 2 in the previous version's series, superseding it at the given moment."""
-    copy = agreement_create(
-        actor=previous.owner,
-        title=previous.title,
-        marketing_team=previous.marketing_team,
-        sales_team=previous.sales_team,
-        start_date=start,
-        end_date=previous.end_date,
-        from_template=True,
+    """The signed next version from ``start``, with ``fields``, superseding ``previous`` then."""
+    amendment = AgreementFactory.create(
+        amends=previous, signed=True, signed_at=superseded_at, start_date=start, **fields
     )
-    orphan = copy.series_id
-    Agreement.objects.filter(pk=copy.pk).update(
-        series_id=previous.series_id,
-        version=previous.version + 1,
-        amends=previous,
-        status="signed",
-        signed_at=superseded_at,
-        **fields,
-    )
-    AgreementSeries.objects.filter(pk=orphan).delete()
-    Agreement.objects.filter(pk=previous.pk).update(superseded_at=superseded_at)
-    copy.refresh_from_db()
     previous.refresh_from_db()
-    return copy
+    return amendment
 
 
 def lead(

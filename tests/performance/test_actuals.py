@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from agreements.lifecycle import REFUSALS, Act
-from agreements.models import Agreement, AgreementEvent
+from agreements.models import AgreementEvent
 from agreements.periods import period_start
 from agreements.permissions import ERROR_NOT_PARTY
 from performance.models import KpiActual, MonthlyActual
@@ -23,18 +22,6 @@ from performance.services.actuals_csv import actuals_csv_parse, actuals_import
 from performance.services.csv_files import ERROR_NOT_UTF8
 
 HEADER = "month,leads,mqls,sqls,customers,revenue"
-
-
-def sign(agreement: Agreement) -> Agreement:
-    Agreement.objects.filter(pk=agreement.pk).update(
-        status=Agreement.Status.SIGNED, signed_at=timezone.now()
-    )
-    return Agreement.objects.get(pk=agreement.pk)
-
-
-@pytest.fixture
-def signed(agreement: Agreement) -> Agreement:
-    return sign(agreement)
 
 
 def csv_text(*rows: str, header: str = HEADER) -> str:

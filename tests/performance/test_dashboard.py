@@ -17,13 +17,13 @@ from performance.dashboard.portfolio import portfolio_rows, portfolio_sort
 from performance.dashboard.standing import Standing
 from performance.dashboard.versions import VersionChain
 from performance.models import KpiActual, LeadRecord
+from tests.factories import AgreementFactory
 from tests.performance.helpers import (
     amend,
     at,
     lead,
     monthly,
     sign,
-    signed_agreement,
 )
 
 NOW = at(2026, 2, 15, 12)
@@ -67,11 +67,9 @@ def counts(rows: Any) -> dict[str, tuple[int, int, int, Decimal | None]]:
     return {row.label: (row.met, row.breached, row.pending, row.share_met) for row in rows}
 
 
-def in_zone(agreement: Agreement, zone: str) -> Agreement:
-    """The agreement on another calendar (its lead tally keeps the zone it was counted in)."""
-    Agreement.objects.filter(pk=agreement.pk).update(timezone=zone)
-    agreement.refresh_from_db()
-    return agreement
+def amended_in_zone(agreement: Agreement, zone: str) -> Agreement:
+    """A signed amendment on another calendar (the lead tally keeps the zone it was counted in)."""
+    return AgreementFactory.create(amends=agreement, signed=True, timezone=zone)
 
 
 def test_compliance_by_type_counts_met_breached_pending(
@@ -106,15 +104,16 @@ def test_compliance_by_month_uses_the_agreement_time_zone(signed: Agreement) -> 
          first_touch_at=at(2026, 2, 2, 14))  # fmt: skip
 
     utc = dashboard_for(agreement=signed, now=NOW).by_month
-    new_york = dashboard_for(agreement=in_zone(signed, "America/New_York"), now=NOW).by_month
+    amendment = amended_in_zone(signed, "America/New_York")
+    new_york = dashboard_for(agreement=amendment, now=NOW).by_month
 
     assert [row.label for row in new_york] == ["2026-01"]
     assert [row.label for row in utc] == ["2026-02"]
 
 
-def test_month_buckets_follow_daylight_saving_in_the_agreement_zone(signed: Agreement) -> None:
+def test_month_buckets_follow_daylight_saving_in_the_agreement_zone(agreement: Agreement) -> None:
     """Berlin midnight is 22:00 UTC in summer time and 23:00 UTC in winter time."""
-    in_zone(signed, "Europe/Berlin")
+    signed = sign(agreement, timezone="Europe/Berlin")
     for lead_id, mql_at in (
         ("MARCH", at(2026, 3, 31, 21, 30)),  # 23:30 CEST, 31 March
         ("APRIL", at(2026, 3, 31, 22, 30)),  # 00:30 CEST, 1 April
@@ -235,18 +234,19 @@ def test_dashboard_handoff_total(signed: Agreement, handoff_leads: list[LeadReco
     )
 
 
-def test_deadlines_due_within_14_days_or_overdue(signed: Agreement) -> None:
+def test_deadlines_due_within_14_days_or_overdue(agreement: Agreement) -> None:
     """Overdue and due-soon open deadlines show, soonest first; done and later ones do not."""
-    Deadline.objects.filter(agreement=signed).delete()
+    Deadline.objects.filter(agreement=agreement).delete()
     Deadline.objects.bulk_create(
         [
-            Deadline(agreement=signed, title="Overdue", due=dt.date(2026, 2, 1), owner="sales"),
-            Deadline(agreement=signed, title="Done", due=dt.date(2026, 2, 2), owner="sales",
+            Deadline(agreement=agreement, title="Overdue", due=dt.date(2026, 2, 1), owner="sales"),
+            Deadline(agreement=agreement, title="Done", due=dt.date(2026, 2, 2), owner="sales",
                      done=True),
-            Deadline(agreement=signed, title="Soon", due=dt.date(2026, 3, 1), owner="shared"),
-            Deadline(agreement=signed, title="Later", due=dt.date(2026, 3, 2), owner="shared"),
+            Deadline(agreement=agreement, title="Soon", due=dt.date(2026, 3, 1), owner="shared"),
+            Deadline(agreement=agreement, title="Later", due=dt.date(2026, 3, 2), owner="shared"),
         ]
     )  # fmt: skip
+    signed = sign(agreement)
 
     due = dashboard_for(agreement=signed, now=NOW).deadlines
 
@@ -343,24 +343,23 @@ def test_portfolio_sort_orders_by_severity(
 ) -> None:
     """Sorting by a commitment puts the best first; the minus sign puts the worst first."""
     today = dt.date.today()
-    good = signed_agreement(
-        actor=marketing_member,
-        marketing_team=marketing_team,
-        sales_team=sales_team,
-        start=today - dt.timedelta(days=60),
-        end=today + dt.timedelta(days=60),
-        title="B good",
-    )
-    bad = signed_agreement(
-        actor=marketing_member,
-        marketing_team=marketing_team,
-        sales_team=sales_team,
-        start=today - dt.timedelta(days=60),
-        end=today + dt.timedelta(days=60),
-        title="A bad",
-    )
+
+    def draft(title: str) -> Agreement:
+        return AgreementFactory.create(
+            owner=marketing_member,
+            marketing_team=marketing_team,
+            sales_team=sales_team,
+            start_date=today - dt.timedelta(days=60),
+            end_date=today + dt.timedelta(days=60),
+            title=title,
+        )
+
+    good, bad = draft("B good"), draft("A bad")
+    # Set on the drafts, before signing, so the signatures cover them.
     Deadline.objects.filter(agreement=good).update(done=True)
     Deadline.objects.filter(agreement=bad).update(done=False, due=today - dt.timedelta(days=3))
+    sign(good)
+    sign(bad)
 
     rows = portfolio_rows(user=marketing_member)
 

@@ -13,12 +13,13 @@ from agreements.lifecycle import REFUSALS, Act
 from agreements.models import Agreement
 from performance.models import LeadRecord
 from performance.services.leads import leads_import
-from tests.performance.test_lead_import import HEADER, SAMPLE, UTC, sign
+from tests.performance.helpers import sign
+from tests.performance.test_lead_import import HEADER, SAMPLE, UTC
 
 
 @pytest.fixture
 def signed(agreement: Agreement) -> Agreement:
-    return sign(agreement)
+    return sign(agreement, timezone="Europe/Berlin")
 
 
 def test_command_prints_one_json_object(signed, tmp_path):

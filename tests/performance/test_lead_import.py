@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from agreements.lifecycle import REFUSALS, Act
 from agreements.models import Agreement, AgreementEvent
@@ -20,6 +19,7 @@ from performance.lead_status import lead_status, lead_status_annotation
 from performance.models import LeadColumnMapping, LeadRecord
 from performance.services.csv_files import ERROR_NOT_UTF8
 from performance.services.leads import LeadImportResult, leads_import
+from tests.performance.helpers import sign
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
@@ -27,18 +27,10 @@ HEADER = "lead_id,lead_type,mql_at,first_touch_at,attempts,outcome"
 AS_OF = dt.datetime(2026, 1, 7, 12, 0, tzinfo=BERLIN)
 
 
-def sign(agreement: Agreement, **fields: Any) -> Agreement:
-    """Signed state set directly, as the sign-off services would leave it."""
-    fields.setdefault("timezone", "Europe/Berlin")
-    Agreement.objects.filter(pk=agreement.pk).update(
-        status=Agreement.Status.SIGNED, signed_at=timezone.now(), **fields
-    )
-    return Agreement.objects.get(pk=agreement.pk)
-
-
 @pytest.fixture
 def signed(agreement: Agreement) -> Agreement:
-    return sign(agreement)
+    """The standard agreement, signed, on a Europe/Berlin calendar."""
+    return sign(agreement, timezone="Europe/Berlin")
 
 
 def csv_file(*rows: str, header: str = HEADER) -> io.StringIO:

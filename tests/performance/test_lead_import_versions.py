@@ -9,32 +9,27 @@ import pytest
 
 from agreements.models import Agreement, LeadTypeServiceLevel
 from agreements.selectors import version_in_force
-from agreements.services.agreements import agreement_copy
 from performance.models import LeadRecord
-from tests.performance.test_lead_import import UTC, run, sign
+from tests.factories import AgreementFactory, advance_to
+from tests.performance.helpers import sign
+from tests.performance.test_lead_import import UTC, run
 
 
 @pytest.fixture
 def signed(agreement: Agreement) -> Agreement:
-    return sign(agreement)
+    return sign(agreement, timezone="Europe/Berlin")
 
 
-def test_version_in_force_gives_each_lead_its_limit(signed, marketing_member):
+def test_version_in_force_gives_each_lead_its_limit(signed):
     """A lead is judged by the version in force when it became an MQL."""
-    amendment = agreement_copy(source=signed, actor=marketing_member)
-    Agreement.objects.filter(pk=amendment.pk).update(
-        series=signed.series,
-        version=2,
-        status=Agreement.Status.SIGNED,
-        timezone="Europe/Berlin",
-        start_date=dt.date(2026, 2, 1),
-        end_date=dt.date(2026, 6, 30),
+    amendment = AgreementFactory.create(
+        amends=signed, start_date=dt.date(2026, 2, 1), end_date=dt.date(2026, 6, 30)
     )
     LeadTypeServiceLevel.objects.filter(agreement=amendment, lead_type="Demo request").update(
         first_response_hours=Decimal("2.00")
     )
-    Agreement.objects.filter(pk=signed.pk).update(
-        superseded_at=dt.datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
+    advance_to(
+        amendment, Agreement.Status.SIGNED, signed_at=dt.datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
     )
 
     result = run(
@@ -50,42 +45,34 @@ def test_version_in_force_gives_each_lead_its_limit(signed, marketing_member):
     assert february.due_at == dt.datetime(2026, 2, 10, 11, 0, tzinfo=UTC)
 
 
-def test_version_in_force_selector(signed, marketing_member):
+def test_version_in_force_selector(signed):
     """Period and supersession choose the version; outside every period the newest applies."""
     assert version_in_force(signed.series_id, dt.date(2026, 1, 15)) == signed
     assert version_in_force(signed.series_id, dt.date(2030, 1, 1)) == signed
-    amendment = agreement_copy(source=signed, actor=marketing_member)
-    Agreement.objects.filter(pk=amendment.pk).update(
-        series=signed.series,
-        version=2,
-        status=Agreement.Status.SIGNED,
+    amendment = AgreementFactory.create(
+        amends=signed,
+        signed=True,
+        signed_at=dt.datetime(2026, 2, 1, 8, 0, tzinfo=UTC),
         start_date=dt.date(2026, 2, 1),
         end_date=dt.date(2026, 6, 30),
-    )
-    Agreement.objects.filter(pk=signed.pk).update(
-        superseded_at=dt.datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
     )
     assert version_in_force(signed.series_id, dt.date(2026, 1, 31)) == signed
     assert version_in_force(signed.series_id, dt.date(2026, 2, 1)) == amendment
     assert version_in_force(signed.series_id, dt.date(2026, 3, 15)) == amendment
     assert version_in_force(signed.series_id, dt.date(2025, 6, 1)) == amendment
-    Agreement.objects.filter(series=signed.series).update(status=Agreement.Status.DRAFT)
-    assert version_in_force(signed.series_id, dt.date(2026, 1, 15)) is None
+    draft = AgreementFactory.create()
+    assert version_in_force(draft.series_id, dt.date(2026, 1, 15)) is None
 
 
-def test_version_with_another_time_zone_uses_its_own_wall_clock(signed, marketing_member):
+def test_version_with_another_time_zone_uses_its_own_wall_clock(signed):
     """A lead under a New York version is timed on New York's working hours."""
-    amendment = agreement_copy(source=signed, actor=marketing_member)
-    Agreement.objects.filter(pk=amendment.pk).update(
-        series=signed.series,
-        version=2,
-        status=Agreement.Status.SIGNED,
+    amendment = AgreementFactory.create(
+        amends=signed,
+        signed=True,
+        signed_at=dt.datetime(2026, 1, 31, 12, 0, tzinfo=UTC),
         timezone="America/New_York",
         start_date=dt.date(2026, 2, 1),
         end_date=dt.date(2026, 6, 30),
-    )
-    Agreement.objects.filter(pk=signed.pk).update(
-        superseded_at=dt.datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
     )
     # 15:00 in Berlin (naive times are in the imported agreement's zone) is 09:00 in New York.
     result = run(signed, "NY,Demo request,2026-02-10T15:00:00,2026-02-10T15:30:00,1,accepted")
@@ -97,25 +84,20 @@ def test_version_with_another_time_zone_uses_its_own_wall_clock(signed, marketin
     assert result.met == 1
 
 
-def test_a_version_signed_later_does_not_judge_earlier_days(signed, marketing_member):
+def test_a_version_signed_later_does_not_judge_earlier_days(agreement):
     """Days before an amendment was signed keep the version signed for them."""
-    Agreement.objects.filter(pk=signed.pk).update(
-        signed_at=dt.datetime(2025, 12, 20, 9, 0, tzinfo=UTC),
-        superseded_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    first = sign(agreement, when=dt.datetime(2025, 12, 20, 9, 0, tzinfo=UTC))
+    amendment = AgreementFactory.create(
+        amends=first, signed=True, signed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     )
-    amendment = agreement_copy(source=signed, actor=marketing_member)
-    Agreement.objects.filter(pk=amendment.pk).update(
-        series=signed.series,
-        version=2,
-        status=Agreement.Status.SIGNED,
-        start_date=signed.start_date,
-        end_date=signed.end_date,
-        signed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    assert version_in_force(first.series_id, dt.date(2026, 2, 15)) == first
+    assert version_in_force(first.series_id, dt.date(2026, 3, 1)) == amendment
+
+
+def test_days_before_anything_was_signed_are_judged_by_the_first_version(agreement):
+    """Figures for a day before any version was signed (recorded after the fact)."""
+    first = sign(agreement, when=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    AgreementFactory.create(
+        amends=first, signed=True, signed_at=dt.datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     )
-    assert version_in_force(signed.series_id, dt.date(2026, 2, 15)) == signed
-    assert version_in_force(signed.series_id, dt.date(2026, 3, 1)) == amendment
-    # Figures for a day before anything was signed are judged by the first version.
-    Agreement.objects.filter(pk=signed.pk).update(
-        signed_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    )
-    assert version_in_force(signed.series_id, dt.date(2026, 1, 10)) == signed
+    assert version_in_force(first.series_id, dt.date(2026, 1, 10)) == first

@@ -15,7 +15,8 @@ from performance.dashboard.agreement import dashboard_for
 from performance.dashboard.lead_figures import lead_figures, lead_figures_scan
 from performance.models import LeadRecord, LeadTally
 from performance.services.lead_tally import lead_tally_refresh
-from tests.performance.test_lead_import import run, sign
+from tests.performance.helpers import sign
+from tests.performance.test_lead_import import run
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ROWS = (
@@ -36,7 +37,7 @@ ROWS = (
 @pytest.fixture
 def signed(agreement: Agreement) -> Agreement:
     """The standard agreement, signed, on a Europe/Berlin calendar."""
-    return sign(agreement)
+    return sign(agreement, timezone="Europe/Berlin")
 
 
 def direct_counts(series_id: int) -> Counter[tuple[Any, ...]]:

@@ -11,12 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from agreements.models import Agreement, AgreementEvent
 from performance.models import LeadRecord
 from performance.services.leads import writer as lead_writer
-from tests.performance.test_lead_import import run, sign
+from tests.performance.helpers import sign
+from tests.performance.test_lead_import import run
 
 
 @pytest.fixture
 def signed(agreement: Agreement) -> Agreement:
-    return sign(agreement)
+    return sign(agreement, timezone="Europe/Berlin")
 
 
 def test_error_after_written_batches_rolls_everything_back(signed, monkeypatch):

@@ -21,21 +21,15 @@ from performance.models import (
     PendingUpload,
 )
 from performance.services.pending_uploads import ERROR_UPLOAD_EXPIRED, ERROR_UPLOAD_GONE
+from tests.performance.helpers import sign
 
 LEADS_HEADER = "lead_id,lead_type,mql_at,first_touch_at,attempts,outcome"
 ACTUALS_HEADER = "month,leads,mqls,sqls,customers,revenue"
 
 
-def sign(agreement: Agreement) -> Agreement:
-    Agreement.objects.filter(pk=agreement.pk).update(
-        status=Agreement.Status.SIGNED, signed_at=timezone.now(), timezone="Europe/Berlin"
-    )
-    return Agreement.objects.get(pk=agreement.pk)
-
-
 @pytest.fixture
 def signed(agreement: Agreement) -> Agreement:
-    return sign(agreement)
+    return sign(agreement, timezone="Europe/Berlin")
 
 
 @pytest.fixture

@@ -15,12 +15,13 @@ from agreements.models import Agreement, AgreementEvent
 from agreements.services.agreements import agreement_copy
 from performance.models import LeadColumnMapping, LeadRecord, PendingUpload
 from performance.services.pending_uploads import ERROR_UPLOAD_EXPIRED, ERROR_UPLOAD_GONE
-from tests.performance.test_views_actuals import ACTUALS_HEADER, LEADS_HEADER, sign, upload, url
+from tests.performance.helpers import sign
+from tests.performance.test_views_actuals import ACTUALS_HEADER, LEADS_HEADER, upload, url
 
 
 @pytest.fixture
 def signed(agreement: Agreement) -> Agreement:
-    return sign(agreement)
+    return sign(agreement, timezone="Europe/Berlin")
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from agreements.models import Agreement, Deadline
 from agreements.periods import month_start
 from performance.models import Alert, KpiActual, LeadRecord
 from performance.services.lead_tally import lead_tally_refresh
-from tests.performance.helpers import lead, monthly, signed_agreement
+from tests.factories import AgreementFactory
+from tests.performance.helpers import lead, monthly, sign, signed_agreement
 
 # Queries of one dashboard page: session, user, the agreement (membership as a subquery),
 # the series' versions, their KPIs, rejection reasons, deadlines and service levels, the
@@ -284,26 +285,46 @@ def test_leads_csv_lists_each_lead_with_its_status(
     assert rows[2][6] == "pending"
 
 
+def portfolio_draft(
+    title: str, *, marketing_team: Any, sales_team: Any, actor: Any, today: dt.date
+) -> Agreement:
+    """A standard draft running from 40 days ago to 40 days ahead."""
+    return AgreementFactory.create(
+        owner=actor,
+        title=title,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start_date=today - dt.timedelta(days=40),
+        end_date=today + dt.timedelta(days=40),
+    )
+
+
+def add_figures(agreement: Agreement, today: dt.date) -> None:
+    """A KPI value for last period and twenty recent leads."""
+    KpiActual.objects.create(
+        series_id=agreement.series_id,
+        kpi_name="MQLs delivered",
+        period_start=month_start(today) - dt.timedelta(days=40),
+        value=Decimal("150"),
+    )
+    add_leads(agreement, 20)
+
+
 def make_portfolio(
     count: int, *, marketing_team: Any, sales_team: Any, actor: Any, today: dt.date
 ) -> list[Agreement]:
     agreements = []
     for index in range(count):
-        agreement = signed_agreement(
-            actor=actor,
-            marketing_team=marketing_team,
-            sales_team=sales_team,
-            start=today - dt.timedelta(days=40),
-            end=today + dt.timedelta(days=40),
-            title=f"SLA {index}",
+        agreement = sign(
+            portfolio_draft(
+                f"SLA {index}",
+                marketing_team=marketing_team,
+                sales_team=sales_team,
+                actor=actor,
+                today=today,
+            )
         )
-        KpiActual.objects.create(
-            series_id=agreement.series_id,
-            kpi_name="MQLs delivered",
-            period_start=month_start(today) - dt.timedelta(days=40),
-            value=Decimal("150"),
-        )
-        add_leads(agreement, 20)
+        add_figures(agreement, today)
         agreements.append(agreement)
     return agreements
 
@@ -360,6 +381,8 @@ def test_portfolio_lists_only_agreements_in_force_the_user_may_see(
         end=today + dt.timedelta(days=10),
         title="Superseded SLA",
     )
+    # Superseded with no successor, a state the services never leave: superseded_at alone
+    # must keep it off the portfolio.
     Agreement.objects.filter(pk=superseded.pk).update(superseded_at=timezone.now())
 
     html = login(client, sales_member).get(reverse("performance:portfolio")).content.decode()
@@ -389,23 +412,31 @@ def test_portfolio_traffic_lights_and_sorting(
     today: dt.date,
 ) -> None:
     """Each commitment has a labelled light; ?sort= orders rows server-side."""
-    healthy, failing = make_portfolio(
-        2, marketing_team=marketing_team, sales_team=sales_team, actor=marketing_member, today=today
+    healthy, failing = (
+        portfolio_draft(
+            title,
+            marketing_team=marketing_team,
+            sales_team=sales_team,
+            actor=marketing_member,
+            today=today,
+        )
+        for title in ("Healthy", "Failing")
     )
-    Agreement.objects.filter(pk=healthy.pk).update(title="Healthy")
-    Agreement.objects.filter(pk=failing.pk).update(title="Failing")
+    # Deadlines are set on the drafts, before signing, so the signatures cover them.
+    Deadline.objects.filter(agreement=healthy).update(done=True)
+    Deadline.objects.filter(agreement=failing).update(due=today - dt.timedelta(days=2))
+    for agreement in (healthy, failing):
+        add_figures(sign(agreement), today)
     # Healthy: plan met this month, all leads met, no open deadlines.
     monthly(healthy, month_start(today), leads=9999, mqls=9999, sqls=1, customers=1, revenue="1")
     LeadRecord.objects.filter(series_id=healthy.series_id).update(
         first_touch_at=timezone.now() - dt.timedelta(hours=10),
         due_at=timezone.now() - dt.timedelta(hours=1),
     )
-    Deadline.objects.filter(agreement=healthy).update(done=True)
     # Failing: every lead breached, a deadline overdue, a KPI missed last period.
     LeadRecord.objects.filter(series_id=failing.series_id).update(
         first_touch_at=None, due_at=timezone.now() - dt.timedelta(hours=1)
     )
-    Deadline.objects.filter(agreement=failing).update(due=today - dt.timedelta(days=2))
     KpiActual.objects.filter(series_id=failing.series_id).update(value=Decimal("1"))
     login(client, marketing_member)
 

@@ -16,9 +16,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from agreements.models import Agreement, Comment
 from agreements.services.agreements import agreement_create
+from agreements.services.review import agreement_submit
 from teams.models import Membership, Side, Team
-from tests.agreements.signing import sign_both, submit
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.factories import MembershipFactory, TeamFactory, UserFactory, advance_to
 
 ROLES = ("anonymous", "outsider", "party", "signatory", "staff")
 METHODS = ("get", "post")
@@ -328,9 +328,12 @@ def world(db: None) -> dict[str, Any]:
         )
 
     draft = make("Draft SLA")
-    in_review = submit(make("Review SLA"), party)
-    signed = sign_both(
-        make("Signed SLA"), marketing_signatory=marketing_signatory, sales_signatory=signatory
+    in_review = agreement_submit(agreement=make("Review SLA"), actor=party)
+    signed = advance_to(
+        make("Signed SLA"),
+        Agreement.Status.SIGNED,
+        marketing_signatory=marketing_signatory,
+        sales_signatory=signatory,
     )
     comment = Comment.objects.create(agreement=draft, author=party, body="Check the KPIs.")
     return {
