@@ -158,22 +158,32 @@ def actuals_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     )
 
 
-def _actuals_apply(
-    request: AuthenticatedHttpRequest, agreement: Agreement
-) -> HttpResponse | ParsedActuals:
-    """Apply (or discard) the previewed file: a redirect, or the file's errors to show."""
+def _pending_upload(
+    request: AuthenticatedHttpRequest, agreement: Agreement, kind: PendingUpload.Kind, page: str
+) -> PendingUpload | HttpResponse:
+    """The posted token's kept upload, or a redirect back once it is discarded or gone."""
     token = request.POST["token"]
-    kind = PendingUpload.Kind.ACTUALS
-    again = redirect("performance:actuals_import", pk=agreement.pk)
+    again = redirect(page, pk=agreement.pk)
     if "discard" in request.POST:
         pending_upload_discard(token=token, owner=request.user, agreement=agreement, kind=kind)
         messages.info(request, _("The file was discarded; nothing was imported."))
         return again
     try:
-        upload = pending_upload_get(token=token, owner=request.user, agreement=agreement, kind=kind)
+        return pending_upload_get(token=token, owner=request.user, agreement=agreement, kind=kind)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return again
+
+
+def _actuals_apply(
+    request: AuthenticatedHttpRequest, agreement: Agreement
+) -> HttpResponse | ParsedActuals:
+    """Apply (or discard) the previewed file: a redirect, or the file's errors to show."""
+    upload = _pending_upload(
+        request, agreement, PendingUpload.Kind.ACTUALS, "performance:actuals_import"
+    )
+    if isinstance(upload, HttpResponse):
+        return upload
     result = actuals_import_pending(
         upload=upload, actor=request.user, ip_address=client_ip(request)
     )
@@ -319,18 +329,11 @@ def _leads_map(
     request: AuthenticatedHttpRequest, agreement: Agreement, context: dict[str, Any]
 ) -> HttpResponse | None:
     """Import the kept upload with the posted mapping, or discard it; a redirect if it is gone."""
-    token = request.POST["token"]
-    kind = PendingUpload.Kind.LEADS
-    again = redirect("performance:leads_import", pk=agreement.pk)
-    if "discard" in request.POST:
-        pending_upload_discard(token=token, owner=request.user, agreement=agreement, kind=kind)
-        messages.info(request, _("The file was discarded; nothing was imported."))
-        return again
-    try:
-        upload = pending_upload_get(token=token, owner=request.user, agreement=agreement, kind=kind)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return again
+    upload = _pending_upload(
+        request, agreement, PendingUpload.Kind.LEADS, "performance:leads_import"
+    )
+    if isinstance(upload, HttpResponse):
+        return upload
     context["file_name"] = upload.file_name
     mapping_form = LeadMappingForm(request.POST, header=lead_upload_header(upload), suggested={})
     context["mapping_form"] = mapping_form

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agreements.models import Agreement
+from performance.management.command_input import agreement_named, csv_input
 from performance.services.actuals_csv import actuals_import
 
 
@@ -27,21 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("file", metavar="FILE", help="The CSV file, or - for standard input.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        agreement = Agreement.objects.filter(pk=options["agreement_id"]).first()
-        if agreement is None:
-            raise CommandError(f"No agreement with id {options['agreement_id']}.")
+        agreement = agreement_named(options["agreement_id"])
         with ExitStack() as stack:
-            if options["file"] == "-":
-                handle = options.get("stdin") or sys.stdin
-            else:
-                try:
-                    handle = stack.enter_context(
-                        open(options["file"], encoding="utf-8-sig", newline="")  # noqa: PTH123
-                    )
-                except OSError as error:
-                    raise CommandError(
-                        f"Cannot read {options['file']}: {error.strerror or error}."
-                    ) from None
+            handle = csv_input(stack, options)
             try:
                 result = actuals_import(agreement=agreement, actor=None, file=handle)
             except (ValidationError, PermissionDenied) as error:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from contextlib import ExitStack
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agreements.models import Agreement
+from performance.management.command_input import agreement_named, csv_input
 from performance.services.leads import LeadImportError, LeadImportResult, leads_import
 
 
@@ -40,22 +40,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        agreement = Agreement.objects.filter(pk=options["agreement_id"]).first()
-        if agreement is None:
-            raise CommandError(f"No agreement with id {options['agreement_id']}.")
+        agreement = agreement_named(options["agreement_id"])
         as_of = self._as_of(options.get("as_of"), agreement)
         with ExitStack() as stack:
-            if options["file"] == "-":
-                handle = options.get("stdin") or sys.stdin
-            else:
-                try:
-                    handle = stack.enter_context(
-                        open(options["file"], encoding="utf-8-sig", newline="")  # noqa: PTH123
-                    )
-                except OSError as error:
-                    raise CommandError(
-                        f"Cannot read {options['file']}: {error.strerror or error}."
-                    ) from None
+            handle = csv_input(stack, options)
             try:
                 result = leads_import(agreement=agreement, actor=None, file=handle, as_of=as_of)
             except ValidationError as error:
