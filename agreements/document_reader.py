@@ -15,6 +15,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from agreements.uploads import ERROR_EMPTY_FILE, ERROR_NOT_UTF8, ERROR_TOO_BIG
+
 DOCUMENT_MAX_BYTES = 2 * 1024 * 1024
 # Schema /1 nests four levels deep; the limit leaves room and stops a hostile file long
 # before Python's recursion limit (json.loads recurses once per level).
@@ -24,10 +26,8 @@ INTEGER_MAX_DIGITS = 30
 # How much of a rejected value an error message repeats.
 SHOWN_CHARS = 60
 
-ERROR_TOO_BIG = "The file is %(size)s; the largest accepted is %(limit)s."
-ERROR_NOT_UTF8 = "The file is not UTF-8 text; save it as UTF-8 and upload it again."
 ERROR_NOT_JSON = "The file is not valid JSON: %(reason)s (line %(line)s, column %(column)s)."
-ERROR_EMPTY = "The file is empty."
+ERROR_EMPTY = ERROR_EMPTY_FILE
 ERROR_TOO_DEEP = "The document is nested too deeply (limit %(limit)s levels)."
 ERROR_NOT_OBJECT = "Expected a JSON object."
 ERROR_NOT_LIST = "Expected a list."

@@ -42,13 +42,15 @@ ALLOWED: dict[str, frozenset[Act]] = {
 # Acts that a superseded signed version no longer allows.
 NOT_WHEN_SUPERSEDED = frozenset({Act.AMEND})
 
+ERROR_NOT_IN_REVIEW = gettext_noop("This agreement is not in review; it is {status}.")
+
 # Why an act is refused in a state that does not allow it; {status} is the state's name.
 REFUSALS: dict[Act, str] = {
     Act.EDIT: gettext_noop("Only a draft can be changed; this agreement is {status}."),
     Act.SUBMIT: gettext_noop("Only a draft can be submitted; this agreement is {status}."),
-    Act.WITHDRAW: gettext_noop("This agreement is not in review; it is {status}."),
-    Act.REQUEST_CHANGES: gettext_noop("This agreement is not in review; it is {status}."),
-    Act.SIGN: gettext_noop("This agreement is not in review; it is {status}."),
+    Act.WITHDRAW: ERROR_NOT_IN_REVIEW,
+    Act.REQUEST_CHANGES: ERROR_NOT_IN_REVIEW,
+    Act.SIGN: ERROR_NOT_IN_REVIEW,
     Act.CANCEL: gettext_noop(
         "Only a draft or an agreement in review can be cancelled; this agreement is {status}."
     ),

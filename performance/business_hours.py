@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from agreements.models.agreement import ERROR_DAY_END
+
 if TYPE_CHECKING:
     from agreements.models import Agreement
 
@@ -49,7 +51,7 @@ class BusinessCalendar:
 
     def __post_init__(self) -> None:
         if _microseconds(self.day_end) <= _microseconds(self.day_start):
-            raise ValueError("The working day must end after it starts.")
+            raise ValueError(str(ERROR_DAY_END))
         if not self.workdays:
             raise ValueError(ERROR_NO_WORKDAYS)
         week = [iso in self.workdays for iso in range(1, 8)]

@@ -14,10 +14,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 REAUTHENTICATED_AT = "slaportal_reauthenticated_at"
-ERROR_WRONG_PASSWORD = _("The password is not correct.")
+ERROR_WRONG_PASSWORD = gettext_noop("The password is not correct.")
 
 
 def recently_reauthenticated(request: HttpRequest) -> bool:
@@ -47,7 +48,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
         if user is not None and user.pk == request.user.pk:
             request.session[REAUTHENTICATED_AT] = int(time.time())
             return HttpResponseRedirect(next_url)
-        error = str(ERROR_WRONG_PASSWORD)
+        error = _(ERROR_WRONG_PASSWORD)
     return render(
         request,
         "registration/reauthenticate.html",

@@ -22,6 +22,7 @@ from agreements.selectors import agreement_load_sections
 from agreements.services.audit import event_record
 from agreements.services.locking import agreement_lock
 from teams.models import Team
+from teams.reauthentication import ERROR_WRONG_PASSWORD
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 ERROR_NOT_TEAM_SIGNATORY = gettext_noop(
     "You can sign only for a team of this agreement whose signatory you are."
 )
-ERROR_BAD_PASSWORD = gettext_noop("The password is not correct.")
+ERROR_BAD_PASSWORD = ERROR_WRONG_PASSWORD
 ERROR_NAME_MISMATCH = gettext_noop(
     "Type your full name to sign; it must match the name on your account."
 )

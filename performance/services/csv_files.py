@@ -10,6 +10,8 @@ from typing import IO
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from agreements import uploads
+
 # The limits of a file, checked as it streams and before any expensive work, so that a hostile
 # file (a header of a million columns, one endless line) is refused in well under a second.
 # The README's "Importing actuals and leads" states them.
@@ -25,12 +27,10 @@ MAX_ACTUALS_ROWS = 1_200
 MAX_SHOWN = 60
 
 # The upload as a whole, refused by the upload forms before any line is read.
-ERROR_TOO_BIG = gettext_noop("The file is %(size)s; the largest accepted is %(limit)s.")
-ERROR_NOT_UTF8_UPLOAD = gettext_noop(
-    "The file is not UTF-8 text; save it as UTF-8 and upload it again."
-)
+ERROR_TOO_BIG = uploads.ERROR_TOO_BIG
+ERROR_NOT_UTF8_UPLOAD = uploads.ERROR_NOT_UTF8
 # Reported by line (the header is line 1) and column ("" for the whole line).
-ERROR_EMPTY_FILE = gettext_noop("The file is empty.")
+ERROR_EMPTY_FILE = uploads.ERROR_EMPTY_FILE
 ERROR_NOT_UTF8 = gettext_noop("The file is not UTF-8 text from this line on.")
 ERROR_CSV = gettext_noop("The file is not valid CSV: {reason}.")
 ERROR_LINE_TOO_LONG = gettext_noop("The line is longer than {limit} characters.")
