@@ -1,0 +1,165 @@
+"""What every form property checks: no server error, and nothing saved from rejected input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.admin.helpers import AdminForm, InlineAdminFormSet
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Model
+from django.forms import BaseForm
+from django.forms.formsets import BaseFormSet
+from django.test import Client
+from hypothesis import HealthCheck, event, settings
+
+from performance.services.actuals_csv import ParsedActuals
+from performance.services.leads import LeadImportResult
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
+# Each property posts a few dozen examples: enough to meet the odd value, while the whole
+# suite stays within about a minute. Fixtures are made once per test; every example runs in
+# a savepoint that is rolled back (see ``example_rolled_back``), so each starts from them.
+form_examples = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# For the pages that take a tenth of a second or more to answer (the section editor with its
+# rows, the admin's change page with its inlines), and that have several properties each.
+slow_page_examples = settings(form_examples, max_examples=20)
+
+# Everything a form of the site may write. Sessions and django-axes' records of failed
+# logins are left out: they change on purpose with any request or wrong password.
+SNAPSHOT_APPS = ("teams", "agreements", "performance")
+
+
+def db_state() -> dict[str, list[dict[str, Any]]]:
+    """Every row of the project's tables and of the users, by model."""
+    models: list[type[Model]] = [
+        *(model for label in SNAPSHOT_APPS for model in apps.get_app_config(label).get_models()),
+        User,
+    ]
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values()) for model in models
+    }
+
+
+def assert_unchanged(before: dict[str, list[dict[str, Any]]], why: str) -> None:
+    after = db_state()
+    changed = sorted(label for label in before if before[label] != after[label])
+    assert not changed, f"{why}, yet these tables changed: {changed}"
+
+
+@contextmanager
+def example_rolled_back() -> Iterator[None]:
+    """Run one example in a savepoint that is rolled back, whatever the view wrote."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@dataclass
+class Visitor:
+    """A signed-in browser: each request starts without the messages of the one before."""
+
+    client: Client
+
+    def post(self, url: str, data: dict[str, Any]) -> _MonkeyPatchedWSGIResponse:
+        self.client.cookies.pop("messages", None)
+        return self.client.post(url, data)
+
+    def get(self, url: str, data: dict[str, Any] | None = None) -> _MonkeyPatchedWSGIResponse:
+        self.client.cookies.pop("messages", None)
+        return self.client.get(url, data or {})
+
+
+# Pages that list errors of their own beside the forms': the import's content, a file's lines.
+LISTED_ERRORS = ("content_errors", "file_errors")
+
+
+def reported_errors(response: _MonkeyPatchedWSGIResponse) -> list[str]:
+    """The errors the answer shows: of its forms and formsets, its import results, its messages."""
+    errors: list[str] = []
+    for name, value in _context_items(response):
+        if name in LISTED_ERRORS:
+            errors.extend(str(error) for error in value or ())
+        else:
+            errors.extend(_errors_of(value))
+    request = getattr(response, "wsgi_request", None)
+    if request is not None:
+        errors.extend(
+            str(message)
+            for message in messages.get_messages(request)
+            if message.level >= messages.ERROR
+        )
+    return errors
+
+
+def _context_items(response: _MonkeyPatchedWSGIResponse) -> Iterator[tuple[str, Any]]:
+    """Each distinct value of the contexts the answer rendered (every field's template has one)."""
+    contexts = getattr(response, "context", None)
+    if contexts is None:
+        return
+    seen: set[int] = set()
+    for context in contexts if isinstance(contexts, list) else [contexts]:
+        for name, value in context.flatten().items():
+            if id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
+
+
+def _messages(error_list: Any) -> list[str]:
+    # Iterating an ErrorList gives its messages; str() would render its template.
+    return [str(message) for message in error_list]
+
+
+def _errors_of(value: Any) -> list[str]:
+    if isinstance(value, AdminForm):
+        return _errors_of(value.form)
+    if isinstance(value, InlineAdminFormSet):
+        return _errors_of(value.formset)
+    if isinstance(value, BaseForm):
+        if not value.is_bound:
+            return []
+        return [
+            message for field_errors in value.errors.values() for message in _messages(field_errors)
+        ]
+    if isinstance(value, BaseFormSet):
+        if not value.is_bound:
+            return []
+        errors = _messages(value.non_form_errors())
+        return errors + [message for form in value.forms for message in _errors_of(form)]
+    if isinstance(value, ParsedActuals | LeadImportResult):
+        return [str(error) for error in value.errors]
+    if isinstance(value, list | tuple):
+        return [error for item in value for error in _errors_of(item)]
+    return []
+
+
+def check_answer(
+    response: _MonkeyPatchedWSGIResponse, before: dict[str, list[dict[str, Any]]], *, saved: bool
+) -> None:
+    """No server error; when the answer shows an error, or is not a save, nothing changed."""
+    assert response.status_code < 500
+    errors = reported_errors(response)
+    # Shown by --hypothesis-show-statistics: how often the examples reached a save.
+    event("refused" if errors else "saved" if saved else "nothing to save")
+    if errors:
+        assert_unchanged(before, f"The answer reported {errors[:3]}")
+    elif not saved:
+        assert_unchanged(before, f"The answer ({response.status_code}) saved nothing")
+
+
+def assert_pages_answer(visitor: Visitor, urls: list[str]) -> None:
+    """What a form saved, the pages that show it can show: each answers below 500."""
+    for url in urls:
+        response = visitor.get(url)
+        assert response.status_code < 500, f"{url} answered {response.status_code}"
