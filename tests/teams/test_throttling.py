@@ -76,3 +76,12 @@ def test_access_attempts_are_in_the_admin(admin_client: Client) -> None:
     response = admin_client.get(reverse("admin:axes_accessattempt_changelist"))
 
     assert response.status_code == 200
+
+
+def test_an_overlong_username_is_a_form_error_not_a_server_error(client: Client) -> None:
+    """Its failed attempt is never recorded in django-axes' 255-character column."""
+    response = _attempt(client, "x" * 300, "wrong")
+
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
