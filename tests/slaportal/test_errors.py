@@ -123,3 +123,9 @@ def test_a_forged_request_id_is_replaced(client: Client) -> None:
 
     assert response["X-Request-ID"] != 'bad"\nid'
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_health_check_query_count(client: Client, django_assert_num_queries: Any) -> None:
+    """One query: the database's answer, and no session or user."""
+    with django_assert_num_queries(1):
+        assert client.get(reverse("healthz")).status_code == 200

@@ -81,3 +81,11 @@ def test_bulk_delete_is_not_offered_for_memberships(staff_client: Client) -> Non
 
     assert response.status_code == 200
     assert "delete_selected" not in response.content.decode()
+
+
+def test_confirm_page_query_count(staff_client: Client, django_assert_num_queries: Any) -> None:
+    """The session and the user; nothing grows with the data."""
+    with django_assert_num_queries(2):
+        response = staff_client.get(reverse("reauthenticate"))
+
+    assert response.status_code == 200
