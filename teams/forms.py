@@ -5,7 +5,9 @@ from __future__ import annotations
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,3 +21,9 @@ class LoginForm(AuthenticationForm):
             StrictButton(_("Sign in"), type="submit", name="login", css_class="btn-primary"),
         )
         self.fields["username"].widget.attrs["autofocus"] = True
+        # AuthenticationForm sets the length after the field is made, so nothing enforced it:
+        # any longer name went on to authenticate(), and django-axes' record of the failed
+        # attempt (a 255-character column) then failed on PostgreSQL with a server error.
+        username = self.fields["username"]
+        assert isinstance(username, forms.CharField) and username.max_length is not None
+        username.validators.append(MaxLengthValidator(username.max_length))
