@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.admin.helpers import AdminForm, InlineAdminFormSet
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import CharField, Model, TextField
 from django.forms import BaseForm
 from django.forms.formsets import BaseFormSet
 from django.test import Client
@@ -50,6 +50,31 @@ def db_state() -> dict[str, list[dict[str, Any]]]:
     return {
         model._meta.label: list(model._default_manager.order_by("pk").values()) for model in models
     }
+
+
+# What the site writes must also fit PostgreSQL, which SQLite does not check: text within
+# its column's length, and no NUL character in it.
+STORED_APPS = (*SNAPSHOT_APPS, "auth", "axes")
+
+
+def assert_fits_postgresql() -> None:
+    """No text written exceeds its column's length or holds a NUL character."""
+    for label in STORED_APPS:
+        for model in apps.get_app_config(label).get_models():
+            limits = {
+                field.attname: getattr(field, "max_length", None)
+                for field in model._meta.concrete_fields
+                if isinstance(field, CharField | TextField)
+            }
+            if not limits:
+                continue
+            for row in model._default_manager.values(*limits):
+                for name, value in row.items():
+                    limit = limits[name]
+                    assert "\x00" not in (value or ""), f"{model._meta.label}.{name} holds NUL"
+                    assert limit is None or len(value or "") <= limit, (
+                        f"{model._meta.label}.{name} holds {len(value)} characters, past {limit}"
+                    )
 
 
 def assert_unchanged(before: dict[str, list[dict[str, Any]]], why: str) -> None:
@@ -149,6 +174,7 @@ def check_answer(
 ) -> None:
     """No server error; when the answer shows an error, or is not a save, nothing changed."""
     assert response.status_code < 500
+    assert_fits_postgresql()
     errors = reported_errors(response)
     # Shown by --hypothesis-show-statistics: how often the examples reached a save.
     event("refused" if errors else "saved" if saved else "nothing to save")
