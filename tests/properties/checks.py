@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,8 +11,8 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.admin.helpers import AdminForm, InlineAdminFormSet
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import CharField, Model, TextField
+from django.db import connection, transaction
+from django.db.models import CharField, Field, Model, TextField
 from django.forms import BaseForm
 from django.forms.formsets import BaseFormSet
 from django.test import Client
@@ -39,45 +39,56 @@ slow_page_examples = settings(form_examples, max_examples=20)
 # Everything a form of the site may write. Sessions and django-axes' records of failed
 # logins are left out: they change on purpose with any request or wrong password.
 SNAPSHOT_APPS = ("teams", "agreements", "performance")
-
-
-def db_state() -> dict[str, list[dict[str, Any]]]:
-    """Every row of the project's tables and of the users, by model."""
-    models: list[type[Model]] = [
-        *(model for label in SNAPSHOT_APPS for model in apps.get_app_config(label).get_models()),
-        User,
-    ]
-    return {
-        model._meta.label: list(model._default_manager.order_by("pk").values()) for model in models
-    }
-
-
 # What the site writes must also fit PostgreSQL, which SQLite does not check: text within
 # its column's length, and no NUL character in it.
 STORED_APPS = (*SNAPSHOT_APPS, "auth", "axes")
 
+Rows = list[tuple[Any, ...]]
+
+
+def _models(labels: tuple[str, ...]) -> list[type[Model]]:
+    return [model for label in labels for model in apps.get_app_config(label).get_models()]
+
+
+def _rows(model: type[Model], fields: Sequence[Field[Any, Any]]) -> Rows:
+    # Plain SQL: every example reads every table once or twice, and ORM rows cost far more.
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    pk = model._meta.pk
+    assert pk is not None
+    order, table = quote(str(pk.column)), quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} ORDER BY {order}")
+        return cursor.fetchall()
+
+
+def db_state() -> dict[str, Rows]:
+    """Every row of the project's tables and of the users, by model."""
+    models: list[type[Model]] = [*_models(SNAPSHOT_APPS), User]
+    return {model._meta.label: _rows(model, model._meta.concrete_fields) for model in models}
+
 
 def assert_fits_postgresql() -> None:
     """No text written exceeds its column's length or holds a NUL character."""
-    for label in STORED_APPS:
-        for model in apps.get_app_config(label).get_models():
-            limits = {
-                field.attname: getattr(field, "max_length", None)
-                for field in model._meta.concrete_fields
-                if isinstance(field, CharField | TextField)
-            }
-            if not limits:
-                continue
-            for row in model._default_manager.values(*limits):
-                for name, value in row.items():
-                    limit = limits[name]
-                    assert "\x00" not in (value or ""), f"{model._meta.label}.{name} holds NUL"
-                    assert limit is None or len(value or "") <= limit, (
-                        f"{model._meta.label}.{name} holds {len(value)} characters, past {limit}"
-                    )
+    for model in _models(STORED_APPS):
+        fields = [
+            field
+            for field in model._meta.concrete_fields
+            if isinstance(field, CharField | TextField)
+        ]
+        if not fields:
+            continue
+        for row in _rows(model, fields):
+            for field, value in zip(fields, row, strict=True):
+                text = value or ""
+                limit = getattr(field, "max_length", None)
+                assert "\x00" not in text, f"{model._meta.label}.{field.name} holds NUL"
+                assert limit is None or len(text) <= limit, (
+                    f"{model._meta.label}.{field.name} holds {len(text)} characters, past {limit}"
+                )
 
 
-def assert_unchanged(before: dict[str, list[dict[str, Any]]], why: str) -> None:
+def assert_unchanged(before: dict[str, Rows], why: str) -> None:
     after = db_state()
     changed = sorted(label for label in before if before[label] != after[label])
     assert not changed, f"{why}, yet these tables changed: {changed}"
@@ -170,7 +181,7 @@ def _errors_of(value: Any) -> list[str]:
 
 
 def check_answer(
-    response: _MonkeyPatchedWSGIResponse, before: dict[str, list[dict[str, Any]]], *, saved: bool
+    response: _MonkeyPatchedWSGIResponse, before: dict[str, Rows], *, saved: bool
 ) -> None:
     """No server error; when the answer shows an error, or is not a save, nothing changed."""
     assert response.status_code < 500

@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any, cast
 
 from django import forms
@@ -93,21 +94,22 @@ TIME_EDGES = ("00:00", "23:59", "24:00", "23:59:59.999999", "12:60", "25:00", "9
 BOOLEAN_POSTS = ("on", "true", "false", "True", "0", "1", "")
 
 
-def texts(*, long: bool = True) -> st.SearchStrategy[str]:
+def texts(*, long: bool = True, nul: bool = True) -> st.SearchStrategy[str]:
     """Text as anyone might type or paste it: empty, odd characters, or very long."""
+    left_out = "" if nul else "\x00"
+    specials = [character for character in SPECIAL_CHARACTERS if character not in left_out]
+    characters = st.characters(codec="utf-8", exclude_characters=left_out)
     options = [
         st.just(""),
-        st.text(max_size=40),
-        st.text(
-            alphabet=st.sampled_from(SPECIAL_CHARACTERS) | st.characters(codec="utf-8"),
-            max_size=40,
-        ),
+        st.text(alphabet=characters, max_size=40),
+        st.text(alphabet=st.sampled_from(specials) | characters, max_size=40),
     ]
     if long:
+        repeated = ["x", "é", "\u200b", "\U0001d54f", " ", *(["\x00"] if nul else [])]
         options.append(
             st.builds(
                 lambda character, count: character * count,
-                st.sampled_from(["x", "é", "\u200b", "\U0001d54f", " ", "\x00"]),
+                st.sampled_from(repeated),
                 st.integers(150, 70_000),
             )
         )
@@ -255,6 +257,8 @@ def _posted(value: Any) -> Any:
     return str(value)
 
 
+# Strategies are built once per field: building and checking one costs more than drawing.
+@cache
 def values_for(field: forms.Field | None) -> st.SearchStrategy[Any]:
     """A posted value for the field: one it accepts, one of its kind, any text, or none."""
     if field is None:
