@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -23,6 +24,19 @@ from agreements.models import (
     Responsibility,
 )
 from agreements.sections import ROW_FIELDS
+
+
+class FiniteDecimalField(forms.DecimalField):
+    """A decimal form field that refuses NaN and infinity when it reads them."""
+
+    # Django's field reads "sNaN" as Decimal("sNaN") and refuses it only when validating;
+    # before that, an inline formset compares it with the row's saved value (has_changed),
+    # which raises InvalidOperation: a server error instead of "Enter a number."
+    def to_python(self, value: Any) -> Any:
+        number = super().to_python(value)
+        if number is not None and not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
 
 
 class SectionRowFormSet(BaseInlineFormSet):
@@ -51,6 +65,7 @@ class SectionRowInline(admin.TabularInline):
     formset = SectionRowFormSet
     formfield_overrides = {
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+        models.DecimalField: {"form_class": FiniteDecimalField},
     }
 
     def has_add_permission(self, request: HttpRequest, obj: Agreement | None = None) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,8 +11,8 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.admin.helpers import AdminForm, InlineAdminFormSet
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Model
+from django.db import connection, transaction
+from django.db.models import CharField, Field, Model, TextField
 from django.forms import BaseForm
 from django.forms.formsets import BaseFormSet
 from django.test import Client
@@ -39,36 +39,71 @@ slow_page_examples = settings(form_examples, max_examples=20)
 # Everything a form of the site may write. Sessions and django-axes' records of failed
 # logins are left out: they change on purpose with any request or wrong password.
 SNAPSHOT_APPS = ("teams", "agreements", "performance")
+# What the site writes must also fit PostgreSQL, which SQLite does not check: text within
+# its column's length, and no NUL character in it.
+STORED_APPS = (*SNAPSHOT_APPS, "auth", "axes")
+
+Rows = list[tuple[Any, ...]]
+
+
+def _models(labels: tuple[str, ...]) -> list[type[Model]]:
+    return [model for label in labels for model in apps.get_app_config(label).get_models()]
+
+
+def _rows(model: type[Model], fields: Sequence[Field[Any, Any]]) -> Rows:
+    # Plain SQL: every example reads every table once or twice, and ORM rows cost far more.
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    pk = model._meta.pk
+    assert pk is not None
+    order, table = quote(str(pk.column)), quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} ORDER BY {order}")
+        return cursor.fetchall()
 
 
 # A refused signing attempt is written to the audit trail on purpose, and appending any event
 # moves the head of its series' chain; those are the only writes a refusal may make.
 SIGNING_FAILED = "signing_failed"
-CHAIN_HEAD = ("event_count", "event_head", "event_head_key_id", "event_head_mac")
+CHAIN_HEAD = {"event_count", "event_head", "event_head_key_id", "event_head_mac"}
 
 
-def _rows(model: type[Model]) -> list[dict[str, Any]]:
-    rows = model._default_manager.order_by("pk")
+def _snapshot(model: type[Model]) -> Rows:
+    fields = [field for field in model._meta.concrete_fields if field.name not in CHAIN_HEAD]
+    rows = _rows(model, fields)
     if model._meta.label == "agreements.AgreementEvent":
-        rows = rows.exclude(kind=SIGNING_FAILED)
-    if model._meta.label == "agreements.AgreementSeries":
-        return [
-            {name: value for name, value in row.items() if name not in CHAIN_HEAD}
-            for row in rows.values()
-        ]
-    return list(rows.values())
+        kind = [field.name for field in fields].index("kind")
+        rows = [row for row in rows if row[kind] != SIGNING_FAILED]
+    return rows
 
 
-def db_state() -> dict[str, list[dict[str, Any]]]:
+def db_state() -> dict[str, Rows]:
     """Every row of the project's tables and of the users, by model."""
-    models: list[type[Model]] = [
-        *(model for label in SNAPSHOT_APPS for model in apps.get_app_config(label).get_models()),
-        User,
-    ]
-    return {model._meta.label: _rows(model) for model in models}
+    models: list[type[Model]] = [*_models(SNAPSHOT_APPS), User]
+    return {model._meta.label: _snapshot(model) for model in models}
 
 
-def assert_unchanged(before: dict[str, list[dict[str, Any]]], why: str) -> None:
+def assert_fits_postgresql() -> None:
+    """No text written exceeds its column's length or holds a NUL character."""
+    for model in _models(STORED_APPS):
+        fields = [
+            field
+            for field in model._meta.concrete_fields
+            if isinstance(field, CharField | TextField)
+        ]
+        if not fields:
+            continue
+        for row in _rows(model, fields):
+            for field, value in zip(fields, row, strict=True):
+                text = value or ""
+                limit = getattr(field, "max_length", None)
+                assert "\x00" not in text, f"{model._meta.label}.{field.name} holds NUL"
+                assert limit is None or len(text) <= limit, (
+                    f"{model._meta.label}.{field.name} holds {len(text)} characters, past {limit}"
+                )
+
+
+def assert_unchanged(before: dict[str, Rows], why: str) -> None:
     after = db_state()
     changed = sorted(label for label in before if before[label] != after[label])
     assert not changed, f"{why}, yet these tables changed: {changed}"
@@ -161,10 +196,11 @@ def _errors_of(value: Any) -> list[str]:
 
 
 def check_answer(
-    response: _MonkeyPatchedWSGIResponse, before: dict[str, list[dict[str, Any]]], *, saved: bool
+    response: _MonkeyPatchedWSGIResponse, before: dict[str, Rows], *, saved: bool
 ) -> None:
     """No server error; when the answer shows an error, or is not a save, nothing changed."""
     assert response.status_code < 500
+    assert_fits_postgresql()
     errors = reported_errors(response)
     # Shown by --hypothesis-show-statistics: how often the examples reached a save.
     event("refused" if errors else "saved" if saved else "nothing to save")

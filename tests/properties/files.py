@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from tests.properties.strategies import dates, months, nested_json, numbers, texts
 
+# NUL in a file's text must be refused by path or by line and column, never stored.
+NUL_IN_FILES = True
 # Text bigger than csv's default field limit (131072 characters).
 HUGE_CELL = 140_000
 
@@ -22,13 +24,16 @@ def json_values() -> st.SearchStrategy[Any]:
         st.booleans(),
         st.integers(-(10**30), 10**30),
         st.floats(allow_nan=True, allow_infinity=True),
-        texts(),
+        texts(nul=NUL_IN_FILES),
         numbers(),
         dates(),
     )
     return st.recursive(
         scalars,
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts(long=False), inner),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(texts(long=False, nul=NUL_IN_FILES), inner)
+        ),
         max_leaves=8,
     )
 
@@ -52,7 +57,7 @@ def changed_document(draw: st.DrawFn, document: dict[str, Any]) -> dict[str, Any
             if action == "remove":
                 del node[key]
             elif action == "add" and isinstance(node, dict):
-                node[draw(texts(long=False))] = draw(json_values())
+                node[draw(texts(long=False, nul=NUL_IN_FILES))] = draw(json_values())
             else:
                 node[key] = draw(json_values())
             break
@@ -67,7 +72,7 @@ def json_files(document: dict[str, Any]) -> st.SearchStrategy[bytes]:
         nested_json().map(str.encode),
         st.sampled_from([b"", b"   ", b"\xef\xbb\xbf{}", b"\xff\xfe{", b'{"a": NaN}', b"\x00"]),
         st.binary(max_size=200),
-        texts().map(lambda text: text.encode()),
+        texts(nul=NUL_IN_FILES).map(lambda text: text.encode()),
     )
 
 
@@ -77,7 +82,7 @@ def csv_cells(columns: tuple[str, ...]) -> st.SearchStrategy[str]:
         numbers(),
         months(),
         dates(),
-        texts(long=False),
+        texts(long=False, nul=NUL_IN_FILES),
         st.sampled_from(['"', '""', ",", "\n", "\r", '"a,b"', 'a"b']),
         st.sampled_from(columns),
     )
@@ -104,7 +109,9 @@ def csv_files(
         return draw(st.sampled_from([cell, f"{','.join(header)}\n{cell}\n"])).encode()
     columns = list(header)
     if kind == "header":
-        columns = draw(st.lists(st.sampled_from(header) | texts(long=False), max_size=8))
+        columns = draw(
+            st.lists(st.sampled_from(header) | texts(long=False, nul=NUL_IN_FILES), max_size=8)
+        )
     rows = [list(row) for row in valid_rows]
     rows += draw(st.lists(st.lists(csv_cells(header), max_size=8), max_size=3))
     for _change in range(draw(st.integers(0, 4))):
@@ -124,6 +131,9 @@ def upload(content: bytes, name: str = "file.csv") -> SimpleUploadedFile:
 
 
 def file_names() -> st.SearchStrategy[str]:
+    """Upload names; Django drops NUL and paths from them, so any text may be in them."""
     return st.one_of(
-        st.just("file.csv"), texts(long=False).map(lambda text: f"{text}.csv"), st.just("a" * 400)
+        st.just("file.csv"),
+        texts(long=False).map(lambda text: f"{text}.csv"),
+        st.just("a" * 400),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.test import Client
@@ -19,6 +20,18 @@ from tests.properties.checks import (
     form_examples,
 )
 from tests.properties.strategies import form_posts, near
+
+
+def test_a_username_past_its_length_is_refused_before_any_attempt(
+    client: Client, marketing_member: User
+) -> None:
+    """A name longer than a username can be is refused by the form, so django-axes records no
+    failed attempt: its 255-character column made such a name a server error on PostgreSQL."""
+    login = {"username": "x" * 256, "password": DEFAULT_PASSWORD}
+    response = client.post(reverse("login"), login)
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
+    assert not AccessAttempt.objects.exists()
 
 
 def test_the_login_baseline_signs_in(client: Client, marketing_member: User) -> None:

@@ -17,10 +17,12 @@ from agreements.models import Agreement
 from tests.properties.checks import (
     Visitor,
     assert_pages_answer,
+    assert_unchanged,
     check_answer,
     db_state,
     example_rolled_back,
     form_examples,
+    reported_errors,
     slow_page_examples,
 )
 from tests.properties.strategies import formset_forms, near, page_post
@@ -58,6 +60,21 @@ def test_the_change_page_posted_as_shown_is_accepted(
     baseline, _fields = change_page
     response = staff.post(change_url(agreement), baseline)
     assert response.status_code == 302
+
+
+def test_a_signalling_nan_in_a_row_is_refused_as_not_a_number(
+    staff: Visitor,
+    agreement: Agreement,
+    change_page: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """ "sNaN" as a KPI's target is "Enter a number.", not the InvalidOperation Django's field
+    raised when the inline formset compared it with the saved target."""
+    baseline, _fields = change_page
+    before = db_state()
+    response = staff.post(change_url(agreement), {**baseline, "kpis-0-target": "sNaN"})
+    assert response.status_code == 200
+    assert "Enter a number." in reported_errors(response)
+    assert_unchanged(before, "sNaN was refused")
 
 
 @slow_page_examples

@@ -85,13 +85,16 @@ def test_section_page_posted_as_shown_saves(
 def test_rows_past_the_maximum_are_refused_and_nothing_saved(
     member: Visitor, agreement: Agreement, marketing_member: User
 ) -> None:
-    """501 KPI rows (a count the properties leave out, as it is slow) are refused unsaved."""
-    loaded = agreement_with_rows(user=marketing_member, pk=agreement.pk, relations=("kpis",))
+    """501 holiday rows (a count the properties leave out, as it is slow) are refused unsaved."""
+    section = SECTIONS_BY_KEY["service_levels"]
+    loaded = agreement_with_rows(user=marketing_member, pk=agreement.pk, relations=section.rows)
     assert loaded is not None
-    editor = section_editor(section_key="kpis", agreement=loaded, user=marketing_member)
-    baseline, _fields = page_post([editor.form, *formset_forms(editor.formsets[0])])
+    editor = section_editor(section_key=section.key, agreement=loaded, user=marketing_member)
+    forms = [editor.form, *(form for formset in editor.formsets for form in formset_forms(formset))]
+    baseline, _fields = page_post(forms)
     before = db_state()
-    response = member.post(section_url(agreement, "kpis"), {**baseline, "kpis-TOTAL_FORMS": "501"})
+    post = {**baseline, "holidays-TOTAL_FORMS": "501"}
+    response = member.post(section_url(agreement, section.key), post)
     assert response.status_code == 200
     assert "Please submit at most 500 forms." in reported_errors(response)
     assert_unchanged(before, "501 rows were refused")
