@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
+from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,22 @@ class AgreementAddForm(NormalisedNames):
         fields = ("title", "marketing_team", "sales_team", "start_date", "end_date")
 
 
+class WorkdaysField(forms.JSONField):
+    """JSON for the working days; text nested past Python's recursion limit is invalid input."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError(ERROR_WORKDAYS, code="invalid_workdays") from None
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
+
+
 class AgreementChangeForm(NormalisedNames):
     # The revision the form was opened at: a save over someone else's newer one is refused.
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=True)
@@ -72,6 +89,7 @@ class AgreementChangeForm(NormalisedNames):
     class Meta:
         model = Agreement
         fields = ("owner", *CONTENT_FIELDS)
+        field_classes = {"workdays": WorkdaysField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -537,3 +537,18 @@ def test_revisions_and_signatures_are_view_only(admin_client_, full_world, model
     assert admin_client_.get(_url(model, "add")).status_code == 403
     assert admin_client_.post(_url(model, "change", obj.pk), {}).status_code == 403
     assert admin_client_.get(_url(model, "delete", obj.pk)).status_code == 403
+
+
+def test_workdays_nested_past_the_recursion_limit_are_a_form_error(admin_client_, agreement):
+    """JSON nested 100,000 deep is invalid input for the working days, not a server error."""
+    page = admin_client_.get(_url(Agreement, "change", agreement.pk))
+    data = _post_data(page)
+    data["workdays"] = "[" * 100_000 + "]" * 100_000
+    revision_before = agreement.revision
+
+    response = admin_client_.post(_url(Agreement, "change", agreement.pk), data)
+
+    assert response.status_code == 200
+    assert "Enter a list of weekday numbers" in response.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.revision == revision_before

@@ -37,10 +37,8 @@ MONTH_POST = {
 }
 # A day inside the signed fixture agreement's period.
 KPI_DAY = dt.date(2026, 2, 16)
-# Known issue, being fixed apart: a KPI value for a day in 9999 is saved, and then the
-# dashboard and actuals.csv fail (ValueError: year 10000 is out of range, from the end of its
-# period). Remove the limit once the KPI form refuses such days.
-KPI_LAST_YEAR = 9998
+# Days up to the last the calendar holds: the KPI form must refuse those outside the period.
+KPI_LAST_YEAR = 9999
 
 
 def url_of(name: str, agreement: Agreement) -> str:
