@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from io import StringIO
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.tasks.backends.dummy import DummyBackend
 from django.utils import timezone
 
@@ -340,3 +341,38 @@ def test_an_overdue_reminder_says_so(
     message = mail.outbox[0]
     assert message.subject == "Overdue, please sign: Q1 pipeline SLA, version 1"
     assert "The signatures were due by 2026-01-06: the review is overdue." in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_the_same_moment_remind_once(
+    agreement: Agreement, marketing_member: Any
+) -> None:
+    """Two check runs racing in their own connections send one reminder between them."""
+    submitted = agreement_submit(agreement=agreement, actor=marketing_member)
+    Agreement.objects.filter(pk=submitted.pk).update(submitted_at=SUBMITTED)
+    mail.outbox.clear()
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = review_reminders_send(now=SUBMITTED + 3 * DAY)
+        except BaseException as error:  # recorded for the assertions in the main thread
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # SQLite's shared-cache test database may refuse the loser outright instead of making it
+    # wait (see test_signoff_concurrency); either way exactly one reminder goes out.
+    assert not any(isinstance(outcome, BaseException) for outcome in outcomes), outcomes
+    assert len(reminder_events(submitted)) == 1
+    assert sorted(address for message in mail.outbox for address in message.to) == sorted(
+        BOTH_SIGNATORIES
+    )
