@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -88,9 +89,18 @@ class ReviewTermsForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, submit: str | Promise, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        submit: str | Promise,
+        current_due: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["review_due"].widget.attrs["min"] = timezone.localdate().isoformat()
+        # An overdue review keeps its due date: the browser must not refuse it as too early.
+        self.current_due = current_due
+        earliest = min(filter(None, (timezone.localdate(), current_due)))
+        self.fields["review_due"].widget.attrs["min"] = earliest.isoformat()
         self.helper = _helper(submit=submit)
 
     def clean(self) -> dict[str, Any]:
@@ -98,7 +108,7 @@ class ReviewTermsForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            review_terms_check(self.terms)
+            review_terms_check(self.terms, current_due=self.current_due)
         except ValidationError as error:
             self.add_error(None, error)
         return cleaned

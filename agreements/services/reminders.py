@@ -53,11 +53,18 @@ class ReviewTerms:
 DEFAULT_TERMS = ReviewTerms(review_due=None, reminder_days=REMINDER_DAYS_DEFAULT)
 
 
-def review_terms_check(terms: ReviewTerms, *, today: dt.date | None = None) -> None:
-    """Raise ValidationError, keyed by field, unless the terms may be set today."""
+def review_terms_check(
+    terms: ReviewTerms, *, current_due: dt.date | None = None, today: dt.date | None = None
+) -> None:
+    """Raise ValidationError, keyed by field, unless the terms may be set today.
+
+    A due date must not be in the past when it is set; one kept as it was (``current_due``)
+    may have passed meanwhile, so that an overdue review's reminders can still be changed.
+    """
     today = today or timezone.localdate()
     errors: dict[str, list[ValidationError]] = {}
-    if terms.review_due is not None and terms.review_due < today:
+    due = terms.review_due
+    if due is not None and due != current_due and due < today:
         errors["review_due"] = [
             ValidationError(
                 _(ERROR_DUE_IN_PAST).format(today=today.isoformat()), code="due_in_past"
@@ -92,9 +99,9 @@ def review_schedule(
     *, agreement: Agreement, actor: User, terms: ReviewTerms, ip_address: str | None = None
 ) -> Agreement:
     """Change the due date or the reminder interval of a review in progress."""
-    review_terms_check(terms)
     with transaction.atomic():
         locked = agreement_lock_for_act(agreement=agreement, actor=actor, act=Act.SCHEDULE_REVIEW)
+        review_terms_check(terms, current_due=locked.review_due)
         previous = review_terms_details(locked)
         fields = review_terms_apply(locked, terms)
         current = review_terms_details(locked)

@@ -36,10 +36,15 @@ def _terms_page(
     """A form of review terms for one service; a refusal of the state goes back to the page."""
     agreement = found(agreement_get(user=request.user, pk=pk))
     initial: dict[str, Any] = {}
+    current_due = None
     if act == Act.SCHEDULE_REVIEW:
         initial = {"review_due": agreement.review_due, "reminder_days": agreement.reminder_days}
+        current_due = agreement.review_due
     form = ReviewTermsForm(
-        request.POST if request.method == "POST" else None, initial=initial, submit=submit
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        submit=submit,
+        current_due=current_due,
     )
     if form.is_bound and form.is_valid():
         try:

@@ -376,3 +376,24 @@ def test_two_runs_at_the_same_moment_remind_once(
     assert sorted(address for message in mail.outbox for address in message.to) == sorted(
         BOTH_SIGNATORIES
     )
+
+
+def test_an_overdue_review_keeps_its_due_date_when_the_reminders_change(
+    review: Agreement, marketing_member: Any
+) -> None:
+    """A due date that has passed may stay as it is; moving it to another past day may not."""
+    passed = dt.date(2026, 1, 6)
+    Agreement.objects.filter(pk=review.pk).update(review_due=passed)
+    review_schedule(
+        agreement=review,
+        actor=marketing_member,
+        terms=ReviewTerms(review_due=passed, reminder_days=1),
+    )
+    assert Agreement.objects.get(pk=review.pk).reminder_days == 1
+    with pytest.raises(ValidationError) as caught:
+        review_schedule(
+            agreement=review,
+            actor=marketing_member,
+            terms=ReviewTerms(review_due=passed + DAY, reminder_days=1),
+        )
+    assert "review_due" in caught.value.message_dict

@@ -167,3 +167,18 @@ def test_the_terms_page_of_a_draft_says_why_it_does_not_apply(
     response = client.post(url("review_schedule", agreement), {"reminder_days": "9"}, follow=True)
     assert "This agreement is not in review" in text_of(response)
     assert fresh(agreement).reminder_days == 3
+
+
+def test_the_terms_page_of_an_overdue_review_accepts_its_due_date(
+    client: Any, in_review: Agreement, sales_member: Any
+) -> None:
+    """The passed due date is offered as it is, and saving it with new reminders works."""
+    Agreement.objects.filter(pk=in_review.pk).update(review_due=dt.date(2026, 1, 10))
+    client.force_login(sales_member)
+    page = client.get(url("review_schedule", in_review)).content.decode()
+    assert 'min="2026-01-10"' in page
+    response = client.post(
+        url("review_schedule", in_review), {"review_due": "2026-01-10", "reminder_days": "7"}
+    )
+    assert response.status_code == 302
+    assert fresh(in_review).reminder_days == 7
