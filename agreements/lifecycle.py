@@ -26,6 +26,7 @@ class Act(models.TextChoices):
     SIGN = "sign", gettext_lazy("Sign")
     AMEND = "amend", gettext_lazy("Amend")
     COMMENT = "comment", gettext_lazy("Comment")
+    SCHEDULE_REVIEW = "schedule_review", gettext_lazy("Change the due date and reminders")
     # Actuals, KPI values and leads are held against signed versions only.
     RECORD = "record", gettext_lazy("Record actuals")
 
@@ -33,7 +34,7 @@ class Act(models.TextChoices):
 ALLOWED: dict[str, frozenset[Act]] = {
     Status.DRAFT: frozenset({Act.EDIT, Act.SUBMIT, Act.CANCEL, Act.COMMENT}),
     Status.IN_REVIEW: frozenset(
-        {Act.WITHDRAW, Act.REQUEST_CHANGES, Act.CANCEL, Act.SIGN, Act.COMMENT}
+        {Act.WITHDRAW, Act.REQUEST_CHANGES, Act.CANCEL, Act.SIGN, Act.COMMENT, Act.SCHEDULE_REVIEW}
     ),
     Status.SIGNED: frozenset({Act.AMEND, Act.COMMENT, Act.RECORD}),
     Status.CANCELLED: frozenset(),
@@ -51,6 +52,7 @@ REFUSALS: dict[Act, str] = {
     Act.WITHDRAW: ERROR_NOT_IN_REVIEW,
     Act.REQUEST_CHANGES: ERROR_NOT_IN_REVIEW,
     Act.SIGN: ERROR_NOT_IN_REVIEW,
+    Act.SCHEDULE_REVIEW: ERROR_NOT_IN_REVIEW,
     Act.CANCEL: gettext_noop(
         "Only a draft or an agreement in review can be cancelled; this agreement is {status}."
     ),
@@ -69,6 +71,7 @@ REFUSAL_CODES: dict[Act, str] = {
     Act.WITHDRAW: "not_in_review",
     Act.REQUEST_CHANGES: "not_in_review",
     Act.SIGN: "not_in_review",
+    Act.SCHEDULE_REVIEW: "not_in_review",
     Act.CANCEL: "not_cancellable",
     Act.AMEND: "not_signed",
     Act.COMMENT: "cancelled",

@@ -25,7 +25,7 @@ def _enqueue(
     notice: Notice,
     *,
     agreement: Agreement,
-    actor: User,
+    actor: User | None,
     signature_id: int | None = None,
     comment: str = "",
     reason: str = "",
@@ -34,7 +34,7 @@ def _enqueue(
         agreement_email_send.enqueue(
             notice=notice.value,
             agreement_id=agreement.pk,
-            actor_id=actor.pk,
+            actor_id=actor.pk if actor is not None else None,
             signature_id=signature_id,
             comment=comment,
             reason=reason,
@@ -45,7 +45,7 @@ def _enqueue(
 
 
 def notify_submitted(*, agreement: Agreement, actor: User) -> None:
-    """Ask the other team's signatories to review and sign."""
+    """Ask every signatory of both teams to review and sign."""
     _enqueue(Notice.SUBMITTED, agreement=agreement, actor=actor)
 
 
@@ -67,3 +67,8 @@ def notify_fully_signed(*, agreement: Agreement, actor: User) -> None:
 def notify_withdrawn(*, agreement: Agreement, actor: User, reason: str = "") -> None:
     """Tell both teams that the agreement went back to draft and its signatures are void."""
     _enqueue(Notice.WITHDRAWN, agreement=agreement, actor=actor, reason=reason)
+
+
+def notify_reminder(*, agreement: Agreement) -> None:
+    """Remind the signatories whose team has not signed that the review awaits them."""
+    _enqueue(Notice.REMINDER, agreement=agreement, actor=None)

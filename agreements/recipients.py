@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from agreements.models import Agreement
+from agreements.models import Agreement, Signature
 from teams.models import Membership
-from teams.selectors import user_team_ids
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -25,6 +24,7 @@ class Notice(StrEnum):
     SIGNED = "signed"
     FULLY_SIGNED = "fully_signed"
     WITHDRAWN = "withdrawn"
+    REMINDER = "reminder"
 
 
 def reachable_memberships(team_ids: Iterable[int]) -> QuerySet[Membership]:
@@ -43,18 +43,44 @@ def team_addresses(team_ids: Iterable[int]) -> dict[tuple[int, str], set[str]]:
     return addresses
 
 
+def unsigned_team_ids(agreement: Agreement) -> list[int]:
+    """The agreement's teams without a valid signature on this version, marketing first."""
+    signed = set(
+        Signature.objects.filter(agreement_id=agreement.pk, voided_at__isnull=True).values_list(
+            "team_id", flat=True
+        )
+    )
+    party_team_ids = (agreement.marketing_team_id, agreement.sales_team_id)
+    return [team_id for team_id in party_team_ids if team_id not in signed]
+
+
+def awaiting_signatories(agreement: Agreement) -> QuerySet[Membership]:
+    """Reachable signatories of each of the agreement's teams whose team has not yet signed.
+
+    One valid signature per team completes that team's part, so the team's other signatories
+    are no longer asked; a person who signs for both teams stays asked until both have signed.
+    """
+    signed_team_ids = Signature.objects.filter(
+        agreement_id=agreement.pk, voided_at__isnull=True
+    ).values("team_id")
+    return (
+        reachable_memberships({agreement.marketing_team_id, agreement.sales_team_id})
+        .filter(role=Membership.Role.SIGNATORY)
+        .exclude(team_id__in=signed_team_ids)
+    )
+
+
 def notice_recipients(notice: Notice, agreement: Agreement, actor: User | None) -> list[str]:
     """Addresses of one sign-off email: the people the act concerns, sorted."""
-    party_team_ids = {agreement.marketing_team_id, agreement.sales_team_id}
-    memberships = reachable_memberships(party_team_ids)
-    if notice == Notice.SUBMITTED:
-        # The other team signs next; a submitter in both teams asks their own team's signatories.
-        actor_team_ids = party_team_ids & (user_team_ids(actor) if actor is not None else set())
-        other_team_ids = party_team_ids - actor_team_ids
-        memberships = reachable_memberships(other_team_ids or actor_team_ids).filter(
-            role=Membership.Role.SIGNATORY
-        )
-    # The actor knows what they did; only the full signature goes to everyone, actor included.
-    if notice != Notice.FULLY_SIGNED and actor is not None:
-        memberships = memberships.exclude(user_id=actor.pk)
+    if notice in (Notice.SUBMITTED, Notice.REMINDER):
+        # Every signatory still to sign is asked, a submitter who signs too included: each team
+        # signs. A reminder queued before the review closed goes to no one.
+        if agreement.status != Agreement.Status.IN_REVIEW:
+            return []
+        memberships = awaiting_signatories(agreement)
+    else:
+        memberships = reachable_memberships({agreement.marketing_team_id, agreement.sales_team_id})
+        # The actor knows what they did; only the full signature goes to everyone, actor included.
+        if notice != Notice.FULLY_SIGNED and actor is not None:
+            memberships = memberships.exclude(user_id=actor.pk)
     return sorted(set(memberships.values_list("user__email", flat=True)))

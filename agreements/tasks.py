@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from agreements.emails import absolute_url, render_email
 from agreements.models import Agreement, Signature
-from agreements.recipients import Notice, notice_recipients
+from agreements.recipients import Notice, notice_recipients, unsigned_team_ids
+from teams.models import Team
 
 logger = logging.getLogger("agreements.notifications")
 
@@ -33,8 +34,12 @@ def _context(
     signature = None
     if signature_id is not None:
         signature = Signature.objects.select_related("team").get(pk=signature_id)
+    awaited_ids = unsigned_team_ids(agreement)
+    awaited = Team.objects.in_bulk(awaited_ids)
     return {
         "agreement": agreement,
+        # The teams whose signature is still needed, marketing first.
+        "awaited_teams": ", ".join(awaited[pk].name for pk in awaited_ids if pk in awaited),
         "person": _person(actor),
         "signature": signature,
         "link": absolute_url(agreement.get_absolute_url()),

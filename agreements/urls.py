@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.views import drafting, exchange, signing, signoff
+from agreements.views import drafting, exchange, review, signing, signoff
 
 app_name = "agreements"
 
@@ -20,7 +20,8 @@ urlpatterns = [
     path("import/", exchange.agreement_import_page, name="import"),
     # Sign-off.
     path("signed/", signoff.signed_list, name="signed_list"),
-    path("<int:pk>/submit/", signoff.agreement_submit_view, name="submit"),
+    path("<int:pk>/submit/", review.agreement_submit_view, name="submit"),
+    path("<int:pk>/review-terms/", review.review_schedule_view, name="review_schedule"),
     path("<int:pk>/withdraw/", signoff.agreement_withdraw_view, name="withdraw"),
     path(
         "<int:pk>/request-changes/",

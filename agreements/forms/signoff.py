@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from agreements.models.agreement import REMINDER_DAYS_DEFAULT, REMINDER_DAYS_MAX
 from agreements.sections import SECTIONS
+from agreements.services.reminders import ReviewTerms, review_terms_check
 from teams.models import Team
 
 
@@ -58,6 +63,63 @@ class SignForm(forms.Form):
 
     def clean_team(self) -> Team:
         return self.teams[self.cleaned_data["team"]]
+
+
+class ReviewTermsForm(forms.Form):
+    """A review's due date and reminder interval, set on submitting and changed meanwhile.
+
+    Both fields may be left out: a bare "Submit for sign-off" button asks for no due date and
+    reminders at the default interval.
+    """
+
+    review_due = forms.DateField(
+        label=_("Signatures due by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Optional. Shown on the agreement and in the emails; overdue after it."),
+    )
+    reminder_days = forms.IntegerField(
+        label=_("Remind signers every (days)"),
+        required=False,
+        min_value=0,
+        max_value=REMINDER_DAYS_MAX,
+        initial=REMINDER_DAYS_DEFAULT,
+        help_text=_(
+            "Signatories whose team has not signed get a reminder this often. 0 sends none."
+        ),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        submit: str | Promise,
+        current_due: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # An overdue review keeps its due date: the browser must not refuse it as too early.
+        self.current_due = current_due
+        earliest = min(filter(None, (timezone.localdate(), current_due)))
+        self.fields["review_due"].widget.attrs["min"] = earliest.isoformat()
+        self.helper = _helper(submit=submit)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        try:
+            review_terms_check(self.terms, current_due=self.current_due)
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+    @property
+    def terms(self) -> ReviewTerms:
+        days = self.cleaned_data.get("reminder_days")
+        return ReviewTerms(
+            review_due=self.cleaned_data.get("review_due"),
+            reminder_days=REMINDER_DAYS_DEFAULT if days is None else days,
+        )
 
 
 class RequestChangesForm(forms.Form):

@@ -29,6 +29,10 @@ ERROR_TIMEZONE = _("“%(value)s” is not a known time zone; use an IANA name s
 ERROR_NO_WORKDAY = _("Choose at least one working day.")
 ERROR_DATE_WINDOW = _("Enter a date from %(first)s to %(last)s.")
 
+# Signers who have not signed an agreement in review are reminded every this many days; 0 is off.
+REMINDER_DAYS_DEFAULT = 3
+REMINDER_DAYS_MAX = 30
+
 
 class Weekday(models.IntegerChoices):
     """ISO weekday numbers, as an agreement's working days hold them."""
@@ -155,6 +159,17 @@ class Agreement(models.Model):
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    # Review bookkeeping, not signed content: never part of the digest (agreements.exchange).
+    review_due = models.DateField(
+        _("signatures due by"), null=True, blank=True, validators=[validate_agreement_date]
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("remind signers every (days)"),
+        default=REMINDER_DAYS_DEFAULT,
+        validators=[MaxValueValidator(REMINDER_DAYS_MAX)],
+        help_text=_("0 sends no reminders."),
+    )
+    last_reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
 
     # 1. Goals and funnel plan (inputs only: the plan is always computed).
     currency = models.CharField(_("currency"), max_length=3, default="USD")
@@ -293,6 +308,10 @@ class Agreement(models.Model):
                 violation_error_message=ERROR_DAY_END,
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="agreement_version_positive"),
+            models.CheckConstraint(
+                condition=Q(reminder_days__gte=0) & Q(reminder_days__lte=REMINDER_DAYS_MAX),
+                name="agreement_reminder_days_in_range",
+            ),
             models.UniqueConstraint(
                 fields=["series", "version"], name="agreement_unique_series_version"
             ),
@@ -314,6 +333,15 @@ class Agreement(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def review_overdue(self) -> bool:
+        """In review past the day its signatures were due."""
+        return (
+            self.status == self.Status.IN_REVIEW
+            and self.review_due is not None
+            and timezone.localdate() > self.review_due
+        )
 
     @property
     def standing(self) -> str:

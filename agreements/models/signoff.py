@@ -158,6 +158,8 @@ class AgreementEvent(models.Model):
         IMPORTED = "imported", _("Imported")
         ACTUALS_RECORDED = "actuals_recorded", _("Actuals recorded")
         LEADS_IMPORTED = "leads_imported", _("Leads imported")
+        REVIEW_SCHEDULED = "review_scheduled", _("Due date or reminders changed")
+        REMINDER_SENT = "reminder_sent", _("Reminder to sign sent")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

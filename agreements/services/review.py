@@ -20,6 +20,13 @@ from agreements.permissions import ensure_party, is_signatory
 from agreements.selectors import agreement_load_sections
 from agreements.services.audit import event_record
 from agreements.services.locking import agreement_lock, agreement_lock_for_act
+from agreements.services.reminders import (
+    DEFAULT_TERMS,
+    ReviewTerms,
+    review_terms_apply,
+    review_terms_check,
+    review_terms_details,
+)
 from agreements.services.signatures import signatures_void
 
 if TYPE_CHECKING:
@@ -62,9 +69,15 @@ def _back_to_draft(agreement: Agreement) -> None:
 
 
 def agreement_submit(
-    *, agreement: Agreement, actor: User, ip_address: str | None = None
+    *,
+    agreement: Agreement,
+    actor: User,
+    ip_address: str | None = None,
+    terms: ReviewTerms | None = None,
 ) -> Agreement:
-    """Freeze a complete draft for sign-off and tell the other team's signatories."""
+    """Freeze a complete draft for sign-off and ask every signatory of both teams to sign."""
+    terms = terms or DEFAULT_TERMS
+    review_terms_check(terms)
     with transaction.atomic():
         locked = agreement_lock_for_act(agreement=agreement, actor=actor, act=Act.SUBMIT)
         missing = _missing_for_signoff(locked)
@@ -74,7 +87,10 @@ def agreement_submit(
             )
         locked.status = Agreement.Status.IN_REVIEW
         locked.submitted_at = timezone.now()
-        locked.save(update_fields=["status", "submitted_at", "updated_at"])
+        locked.last_reminded_at = None
+        terms_fields = review_terms_apply(locked, terms)
+        fields = ["status", "submitted_at", "last_reminded_at", *terms_fields, "updated_at"]
+        locked.save(update_fields=fields)
         event_record(
             agreement=locked,
             actor=actor,
@@ -83,6 +99,7 @@ def agreement_submit(
                 "version": locked.version,
                 "revision": locked.revision,
                 "digest": agreement_digest(agreement_load_sections(locked.pk)),
+                **review_terms_details(locked),
             },
             ip_address=ip_address,
         )

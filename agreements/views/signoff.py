@@ -44,7 +44,6 @@ from agreements.services.comments import comment_add, comment_resolve
 from agreements.services.review import (
     agreement_cancel,
     agreement_request_changes,
-    agreement_submit,
     agreement_withdraw,
 )
 from agreements.verification import verify_agreement, verify_loaded, verify_versions
@@ -96,16 +95,6 @@ def _act_on(
         return redirect(agreement)
     messages.success(request, success)
     return redirect(result)
-
-
-@require_POST
-def agreement_submit_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _act_on(
-        request,
-        pk,
-        agreement_submit,
-        _("Submitted for sign-off: the content is frozen until it is signed or withdrawn."),
-    )
 
 
 @require_POST

@@ -19,6 +19,7 @@ from agreements.models import Agreement
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create, agreement_section_update
 from agreements.services.amendments import agreement_amend
+from agreements.services.reminders import ReviewTerms
 from agreements.services.review import agreement_submit
 from agreements.services.signatures import signature_record
 from agreements.standard_template import standard_content
@@ -213,7 +214,9 @@ def demo_q4_in_review(world: DemoWorld) -> None:
         return
     if not demo_signers_ready(world):
         return
-    agreement = agreement_submit(agreement=agreement, actor=world.users["maria"])
+    # Signatures due in a week, so the page shows a due date and check_sla reminds Vera.
+    terms = ReviewTerms(review_due=timezone.localdate() + dt.timedelta(days=7), reminder_days=3)
+    agreement = agreement_submit(agreement=agreement, actor=world.users["maria"], terms=terms)
     _sign(world, agreement, "victor", MARKETING_TEAM)
     world.created.append(f"{Q4_TITLE} submitted; marketing signed")
 

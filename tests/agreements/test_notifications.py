@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -10,8 +11,10 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.tasks import Task
 from django.tasks.backends.dummy import DummyBackend
+from django.utils import timezone
 
 from agreements.models import Agreement, Signature
+from agreements.services.reminders import ReviewTerms
 from agreements.services.review import (
     agreement_cancel,
     agreement_request_changes,
@@ -56,30 +59,60 @@ def _assert_names_the_agreement(message: Any, agreement: Agreement) -> None:
     assert LINK.format(pk=agreement.pk) in message.body
 
 
-def test_submit_emails_the_other_teams_signatories(
+def test_submit_emails_every_signatory_of_both_teams(
     agreement: Agreement,
     people: dict[str, Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """Marketing submits: only sales' signatory is asked to review and sign, with a link."""
+    """Issue 10 #5: both teams' signatories are asked to sign, not the other team's alone."""
     with django_capture_on_commit_callbacks(execute=True):
         agreement_submit(agreement=agreement, actor=people["marketing_member"])
-    assert _recipients() == {"sally@example.com"}
-    (message,) = mail.outbox
+    # Members who do not sign, and the outsider, are not asked.
+    assert _recipients() == {"mark@example.com", "sally@example.com"}
+    assert len(mail.outbox) == 2
+    message = mail.outbox[0]
     _assert_names_the_agreement(message, agreement)
     assert "Please review and sign" in message.subject
     assert "submitted" in message.body
+    assert "Each team signs: Growth Marketing, Mid-Market Sales." in message.body
 
 
-def test_submit_by_sales_emails_marketing_signatories(
+def test_submit_by_sales_emails_the_same_signatories(
     agreement: Agreement,
     people: dict[str, Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """The other team is the submitter's counterpart, whichever side submits."""
+    """Whichever side submits, every signatory of both teams is asked."""
     with django_capture_on_commit_callbacks(execute=True):
         agreement_submit(agreement=agreement, actor=people["sales_member"])
-    assert _recipients() == {"mark@example.com"}
+    assert _recipients() == {"mark@example.com", "sally@example.com"}
+
+
+def test_submit_by_a_signatory_asks_them_too(
+    agreement: Agreement,
+    people: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A submitting signatory still has to sign for their team, so they are asked as well."""
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_submit(agreement=agreement, actor=people["marketing_signatory"])
+    assert _recipients() == {"mark@example.com", "sally@example.com"}
+
+
+def test_submit_email_names_the_due_date(
+    agreement: Agreement,
+    people: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A review with a due date says by when to sign."""
+    due = timezone.localdate() + dt.timedelta(days=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_submit(
+            agreement=agreement,
+            actor=people["marketing_member"],
+            terms=ReviewTerms(review_due=due, reminder_days=3),
+        )
+    assert f"Please sign by {due.isoformat()}." in mail.outbox[0].body
 
 
 def test_nothing_is_sent_before_the_act_commits(
@@ -93,7 +126,7 @@ def test_nothing_is_sent_before_the_act_commits(
     assert mail.outbox == []
     assert len(callbacks) == 1
     callbacks[0]()
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2
 
 
 def test_one_team_signing_emails_both_teams(

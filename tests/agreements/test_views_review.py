@@ -61,11 +61,12 @@ def test_submit_of_incomplete_draft_names_what_is_missing(
 def test_submit_refuses_get_outsiders_and_second_submits(
     client: Any, agreement: Agreement, marketing_member: Any, outsider: Any
 ) -> None:
-    """GET is not allowed, an outsider gets 404, and an agreement in review is not resubmitted."""
+    """GET only shows the form, an outsider gets 404, an agreement in review is not resubmitted."""
     client.force_login(outsider)
     assert client.post(url("submit", agreement)).status_code == 404
     client.force_login(marketing_member)
-    assert client.get(url("submit", agreement)).status_code == 405
+    assert client.get(url("submit", agreement)).status_code == 200
+    assert fresh(agreement).status == Agreement.Status.DRAFT
 
     client.post(url("submit", agreement))
     response = client.post(url("submit", agreement), follow=True)

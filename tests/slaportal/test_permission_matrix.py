@@ -31,6 +31,7 @@ SKIPPED_NAMESPACES = {"admin"}
 STATE = {
     "withdraw": "in_review",
     "request_changes": "in_review",
+    "review_schedule": "in_review",
     "sign": "in_review",
     "amend": "signed",
     "dashboard": "signed",
@@ -164,12 +165,19 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "signatory": (200, 200),
         "staff": (200, 200),
     },
+    "agreements:review_schedule": {
+        "anonymous": (302, 302),
+        "outsider": (404, 404),
+        "party": (200, 302),
+        "signatory": (200, 302),
+        "staff": (200, 302),
+    },
     "agreements:submit": {
         "anonymous": (302, 302),
-        "outsider": (405, 404),
-        "party": (405, 302),
-        "signatory": (405, 302),
-        "staff": (405, 302),
+        "outsider": (404, 404),
+        "party": (200, 302),
+        "signatory": (200, 302),
+        "staff": (200, 302),
     },
     "agreements:verify": {
         "anonymous": (302, 302),

@@ -1,4 +1,5 @@
-"""Record and email new SLA alerts: hand-off breaches, KPIs at risk or missed, overdue deadlines."""
+"""Record and email new SLA alerts (hand-off breaches, KPIs at risk or missed, overdue
+deadlines), and remind the signers of agreements in review."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from agreements.services.reminders import review_reminders_send
 from performance.services.alerts import alerts_check
 
 
@@ -28,8 +30,9 @@ class Command(BaseCommand):
     help = (
         "Find new hand-off breaches, KPIs at risk or missed and overdue deadlines of the "
         "agreements in force, record each once and email the teams. Safe to run from cron: "
-        "a second run sends nothing new. Each agreement is checked on its own; the command exits "
-        "with status 1 if the check of any failed."
+        "a second run sends nothing new. It also reminds the signatories of agreements in review "
+        "whose team has not signed, once per reminder interval of each agreement. Each agreement "
+        "is checked on its own; the command exits with status 1 if the check of any failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,6 +45,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         now = parse_timestamp(options["as_of"]) if options.get("as_of") else None
         summary = alerts_check(now=now)
+        reminders = review_reminders_send(now=summary.as_of)
         created = ", ".join(f"{kind}={count}" for kind, count in sorted(summary.created.items()))
         # A worker backend sends the digests later; the immediate backend has sent them by now.
         queued = f", {summary.digests_queued} digests queued" if summary.digests_queued else ""
@@ -57,10 +61,27 @@ class Command(BaseCommand):
                 + ", ".join(str(pk) for pk in summary.failed_agreements)
                 + "; their alerts will be retried on the next run."
             )
+        if reminders.reminded:
+            self.stdout.write(
+                f"Reminded the signatories of {len(reminders.reminded)} of {reminders.reviews} "
+                f"agreements in review ({reminders.recipients} addresses)."
+            )
+        if reminders.failed:
+            self.stderr.write(
+                "Reminders failed for agreements in review "
+                + ", ".join(str(pk) for pk in reminders.failed)
+                + "; they will be retried on the next run."
+            )
         if summary.failed_checks:
             failed = summary.failed_checks
             raise CommandError(
                 f"The check failed for {len(failed)} of {summary.agreements} agreements "
                 f"({', '.join(str(pk) for pk in failed)}); the log says why.",
+                returncode=1,
+            )
+        if reminders.failed:
+            raise CommandError(
+                f"Reminders failed for {len(reminders.failed)} agreements in review; "
+                "the log says why.",
                 returncode=1,
             )
