@@ -24,7 +24,7 @@ from tests.factories import advance_to
 pytestmark = pytest.mark.django_db
 
 # The agreement page: session, user, the agreement with its seven section relations and its
-# signatures, the panels of other apps (the alerts banner's count), the latest revisions, the
+# signatures, the panels of other apps (the alerts banner's count), both teams' signatories, the
 # version chain, the comments and the user's team roles. A signed agreement adds only the
 # digests its "signed" events record: the content verified is the content already loaded.
 DETAIL_DRAFT_QUERIES = 16
