@@ -35,7 +35,7 @@ def tabs_of(page: str) -> list[tuple[str, str]]:
     """The workspace tabs in order: (label, "current" | "link" | "disabled")."""
     nav = page.split('data-testid="workspace-tabs"', 1)[1].split("</nav>", 1)[0]
     found = []
-    for tag, attributes, label in re.findall(r"<(a|span) ([^>]*)>([^<]+)</\1>", nav):
+    for _tag, attributes, label in re.findall(r"<(a|span) ([^>]*)>([^<]+)</\1>", nav):
         if 'aria-current="page"' in attributes:
             found.append((label, "current"))
         elif 'aria-disabled="true"' in attributes:
