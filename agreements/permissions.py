@@ -146,7 +146,7 @@ def signoff_actions(
 
 ERROR_SIGNATORIES_ONLY = gettext_noop("Only a team's signatory signs: {signatories}.")
 ERROR_REQUEST_CHANGES_SIGNATORIES_ONLY = gettext_noop(
-    "Only a team's signatory may request changes ({signatories}); leave a comment instead."
+    "Only a team's signatory may request changes; leave a comment instead."
 )
 ERROR_SIGNED_ALREADY = gettext_noop("You have signed this version for your team.")
 ERROR_HAS_AMENDMENT = gettext_noop("A later version already amends this one.")
@@ -172,9 +172,7 @@ def signoff_refusals(
             else _(ERROR_SIGNATORIES_ONLY).format(signatories=signatories)
         )
     if allows(agreement, Act.REQUEST_CHANGES) and not actions.request_changes:
-        refusals[Act.REQUEST_CHANGES] = _(ERROR_REQUEST_CHANGES_SIGNATORIES_ONLY).format(
-            signatories=signatories
-        )
+        refusals[Act.REQUEST_CHANGES] = _(ERROR_REQUEST_CHANGES_SIGNATORIES_ONLY)
     if allows(agreement, Act.AMEND) and has_amendment and can_view(user, agreement):
         refusals[Act.AMEND] = _(ERROR_HAS_AMENDMENT)
     return refusals

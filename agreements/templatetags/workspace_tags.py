@@ -15,4 +15,5 @@ register = template.Library()
 @register.inclusion_tag("agreements/_workspace_tabs.html")
 def workspace_tabs(agreement: Agreement, current: str) -> dict[str, Any]:
     """Agreement · Actuals · Dashboard · History · Evidence, with ``current`` marked."""
-    return {"agreement": agreement, "tabs": tabs_of(agreement, current)}
+    tabs = tabs_of(agreement, current)
+    return {"agreement": agreement, "tabs": tabs, "refused": [tab for tab in tabs if tab.reason]}

@@ -42,6 +42,15 @@ def _signers_of(team: Team, users: list[User]) -> str:
     }
 
 
+def _to_sign(team: Team, users: list[User]) -> str:
+    if not users:
+        return _signers_of(team, users) + _(" to sign")
+    return _("%(names)s to sign for %(team)s") % {
+        "names": get_text_list([person(user) for user in users], _("or")),
+        "team": team.name,
+    }
+
+
 def signatories_text(parties: PartySignatories) -> str:
     """Who signs for each team, in words: "Vera Vogel for Mid-Market Sales and …"."""
     return get_text_list([_signers_of(team, users) for team, users in parties], _("and"))
@@ -63,11 +72,7 @@ def next_step(agreement: Agreement, record: SignoffRecord, parties: PartySignato
         }
     if status == Agreement.Status.IN_REVIEW:
         signed = record.valid_by_team
-        waiting = [
-            _("%(signers)s to sign") % {"signers": _signers_of(team, users)}
-            for team, users in parties
-            if team.pk not in signed
-        ]
+        waiting = [_to_sign(team, users) for team, users in parties if team.pk not in signed]
         return _("Waiting for %(who)s.") % {"who": get_text_list(waiting, _("and"))}
     if status == Agreement.Status.CANCELLED:
         return _("Cancelled: nobody needs to act.")

@@ -118,7 +118,7 @@ def test_the_content_comes_first_under_one_line_saying_who_signs_next(
 
     text = text_of(response)
     page = response.content.decode()
-    assert "Waiting for Sally Seller for Mid-Market Sales to sign." in text
+    assert "Waiting for Sally Seller to sign for Mid-Market Sales." in text
     assert page.index('data-testid="next-step"') < page.index('id="section-header"')
     assert page.index('id="section-header"') < page.index('id="signoff"')
     # Revisions, digests and the version chain live in History and Evidence.
