@@ -33,7 +33,7 @@ LIST_QUERIES = 5
 
 def tabs_of(page: str) -> list[tuple[str, str]]:
     """The workspace tabs in order: (label, "current" | "link" | "disabled")."""
-    nav = page.split('data-testid="workspace-tabs"', 1)[1].split("</nav>", 1)[0]
+    nav = page.split('data-testid="workspace-tabs"', 1)[1].split("</ul>", 1)[0]
     found = []
     for _tag, attributes, label in re.findall(r"<(a|span) ([^>]*)>([^<]+)</\1>", nav):
         if 'aria-current="page"' in attributes:
