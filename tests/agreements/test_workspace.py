@@ -495,3 +495,15 @@ def test_the_same_state_has_the_same_colour_on_every_page(
     assert set(colours) == {"Draft", "In review"}
     assert all(len(found) == 1 for found in colours.values()), colours
     assert colours["Draft"] != colours["In review"]
+
+
+def test_a_team_without_a_signatory_is_named_as_such_in_the_next_step(
+    client: Any, in_review: Agreement, marketing_member: Any
+) -> None:
+    """With nobody to sign for a team, the line says so rather than waiting on no one."""
+    client.force_login(marketing_member)
+
+    text = text_of(client.get(in_review.get_absolute_url()))
+
+    assert "Waiting for a signatory of Growth Marketing (none is named yet" in text
+    assert "Signatories: none named yet" in text
