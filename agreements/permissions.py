@@ -142,3 +142,37 @@ def signoff_actions(
             if may_sign and team_id not in signed_team_ids
         ),
     )
+
+
+ERROR_SIGNATORIES_ONLY = gettext_noop("Only a team's signatory signs: {signatories}.")
+ERROR_REQUEST_CHANGES_SIGNATORIES_ONLY = gettext_noop(
+    "Only a team's signatory may request changes; leave a comment instead."
+)
+ERROR_SIGNED_ALREADY = gettext_noop("You have signed this version for your team.")
+ERROR_HAS_AMENDMENT = gettext_noop("A later version already amends this one.")
+
+
+def signoff_refusals(
+    user: User | AnonymousUser,
+    agreement: Agreement,
+    actions: SignoffActions,
+    *,
+    signatories: str,
+    has_amendment: bool,
+) -> dict[str, str]:
+    """Why this user may not take an act the state allows, by act: the page shows it disabled.
+
+    ``signatories`` names who may sign, in words ("Vera Vogel for Mid-Market Sales").
+    """
+    refusals: dict[str, str] = {}
+    if allows(agreement, Act.SIGN) and not actions.sign:
+        refusals[Act.SIGN] = (
+            _(ERROR_SIGNED_ALREADY)
+            if is_signatory(user, agreement)
+            else _(ERROR_SIGNATORIES_ONLY).format(signatories=signatories)
+        )
+    if allows(agreement, Act.REQUEST_CHANGES) and not actions.request_changes:
+        refusals[Act.REQUEST_CHANGES] = _(ERROR_REQUEST_CHANGES_SIGNATORIES_ONLY)
+    if allows(agreement, Act.AMEND) and has_amendment and can_view(user, agreement):
+        refusals[Act.AMEND] = _(ERROR_HAS_AMENDMENT)
+    return refusals

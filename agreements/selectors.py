@@ -7,27 +7,73 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Revision, Signature
 from agreements.permissions import visible_agreements
 from agreements.sections import ROW_RELATIONS
-from teams.models import Team
+from teams.models import Membership, Team
+from teams.selectors import user_team_roles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 
-# The agreement page lists the latest revisions; the revisions page lists them all.
+# The History tab lists the latest revisions; the revisions page lists them all.
 PANEL_REVISIONS = 10
+
+
+# The events that move an agreement in and out of review; the latest one tells its review state.
+REVIEW_EVENTS = (
+    AgreementEvent.Kind.SUBMITTED,
+    AgreementEvent.Kind.WITHDRAWN,
+    AgreementEvent.Kind.CHANGES_REQUESTED,
+)
+
+
+def with_review_state(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """Annotate ``changes_requested_by``: who sent the agreement back, until it is resubmitted.
+
+    The name of the actor of the agreement's latest review event when that event is a request
+    for changes, else None; one subquery, so a list costs no query per row.
+    """
+    actor_name = Coalesce(
+        NullIf(Trim(Concat("actor__first_name", Value(" "), "actor__last_name")), Value("")),
+        "actor__username",
+    )
+    latest = (
+        AgreementEvent.objects.filter(agreement=OuterRef("pk"), kind__in=REVIEW_EVENTS)
+        .annotate(
+            requester=Case(
+                When(kind=AgreementEvent.Kind.CHANGES_REQUESTED, then=actor_name),
+                default=Value(None),
+            )
+        )
+        .order_by("-created_at", "-pk")
+        .values("requester")[:1]
+    )
+    return queryset.annotate(changes_requested_by=Subquery(latest))
 
 
 def _with_sections(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
     """Teams, every section's rows and every signature with its people, in fixed queries."""
     signatures = Signature.objects.select_related("team", "user", "voided_by")
-    return queryset.select_related(
-        "marketing_team", "sales_team", "owner", "series"
-    ).prefetch_related(*ROW_RELATIONS, Prefetch("signatures", queryset=signatures))
+    return (
+        with_review_state(queryset)
+        .select_related("marketing_team", "sales_team", "owner", "series")
+        .prefetch_related(*ROW_RELATIONS, Prefetch("signatures", queryset=signatures))
+    )
 
 
 def agreement_list(
@@ -37,7 +83,9 @@ def agreement_list(
     team_id: int | None = None,
     search: str = "",
 ) -> QuerySet[Agreement]:
-    queryset = visible_agreements(user).select_related("marketing_team", "sales_team", "owner")
+    queryset = with_review_state(
+        visible_agreements(user).select_related("marketing_team", "sales_team", "owner")
+    )
     if status:
         queryset = queryset.filter(status=status)
     if team_id:
@@ -50,7 +98,7 @@ def agreement_list(
 def agreement_get(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     """One agreement the user may see, or None (whether or not it exists)."""
     return (
-        visible_agreements(user)
+        with_review_state(visible_agreements(user))
         .select_related("marketing_team", "sales_team", "owner", "series")
         .filter(pk=pk)
         .first()
@@ -118,7 +166,7 @@ def signed_agreement_teams(*, user: User | AnonymousUser) -> QuerySet[Team]:
 def agreement_version_chain(*, user: User | AnonymousUser, agreement: Agreement) -> list[Agreement]:
     """Every version of the agreement's series the user may see, oldest first."""
     return list(
-        visible_agreements(user)
+        with_review_state(visible_agreements(user))
         .filter(series_id=agreement.series_id)
         .select_related("marketing_team", "sales_team")
         .order_by("version")
@@ -162,15 +210,12 @@ def agreement_events(*, agreement: Agreement) -> QuerySet[AgreementEvent]:
 
 @dataclass(frozen=True)
 class SignoffRecord:
-    """What an agreement page shows of its sign-off: signatures, versions, revisions, comments."""
+    """What an agreement page shows of its sign-off: signatures, versions, comments."""
 
     agreement: Agreement
     # Valid and voided, oldest first.
     signatures: list[Signature]
     versions: list[Agreement]
-    # The latest PANEL_REVISIONS, newest first.
-    revisions: list[Revision]
-    more_revisions: bool
     comments: list[Comment]
 
     @property
@@ -215,14 +260,11 @@ class SignoffRecord:
 
 
 def agreement_signoff_record(*, user: User | AnonymousUser, agreement: Agreement) -> SignoffRecord:
-    """The sign-off record of an agreement whose signatures are prefetched, in three queries."""
-    revisions = list(agreement_revisions(agreement=agreement)[: PANEL_REVISIONS + 1])
+    """The sign-off record of an agreement whose signatures are prefetched, in two queries."""
     return SignoffRecord(
         agreement=agreement,
         signatures=list(agreement.signatures.all()),
         versions=agreement_version_chain(user=user, agreement=agreement),
-        revisions=revisions[:PANEL_REVISIONS],
-        more_revisions=len(revisions) > PANEL_REVISIONS,
         comments=list(agreement_comments(agreement=agreement)),
     )
 
@@ -279,3 +321,76 @@ def kpis_in_force(agreement: Agreement, day: dt.date) -> tuple[Agreement, list[K
     """The version of the agreement's series in force on ``day`` (else the agreement), its KPIs."""
     version = version_in_force(agreement.series_id, day) or agreement
     return version, list(version.kpis.all())
+
+
+def team_signatories(team_ids: Collection[int]) -> dict[int, list[User]]:
+    """The signatories of each team, by name, in one query."""
+    signatories: dict[int, list[User]] = {team_id: [] for team_id in team_ids}
+    memberships = (
+        Membership.objects.filter(team_id__in=list(team_ids), role=Membership.Role.SIGNATORY)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+    for membership in memberships:
+        signatories[membership.team_id].append(membership.user)
+    return signatories
+
+
+def _sent_back(agreement: Agreement) -> bool:
+    return bool(getattr(agreement, "changes_requested_by", None))
+
+
+@dataclass(frozen=True)
+class WaitingOnMe:
+    """What waits on a user: reviews to sign, changes asked of their teams, their drafts."""
+
+    to_sign: list[Agreement]
+    changes_asked: list[Agreement]
+    drafts: list[Agreement]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.to_sign or self.changes_asked or self.drafts)
+
+
+def waiting_on_me(*, user: User) -> WaitingOnMe:
+    """Reviews awaiting the user's signature and the drafts they own or may edit, in 3 queries.
+
+    Only agreements of the user's own teams count (or that they own): staff see every
+    agreement, but not every one waits on them.
+    """
+    roles = user_team_roles(user)
+    teams = list(roles)
+    signing = [team for team, role in roles.items() if role == Membership.Role.SIGNATORY]
+    related = ("marketing_team", "sales_team", "owner")
+    drafts = list(
+        with_review_state(
+            Agreement.objects.filter(status=Agreement.Status.DRAFT).filter(
+                Q(owner=user) | Q(marketing_team_id__in=teams) | Q(sales_team_id__in=teams)
+            )
+        )
+        .select_related(*related)
+        .order_by("-updated_at", "-pk")
+    )
+
+    def unsigned(team_field: str) -> Q:
+        valid = Signature.objects.filter(
+            agreement=OuterRef("pk"), team_id=OuterRef(team_field), voided_at__isnull=True
+        )
+        return Q(**{f"{team_field}__in": signing}) & ~Q(Exists(valid))
+
+    to_sign = (
+        list(
+            Agreement.objects.filter(status=Agreement.Status.IN_REVIEW)
+            .filter(unsigned("marketing_team_id") | unsigned("sales_team_id"))
+            .select_related(*related)
+            .order_by("submitted_at", "pk")
+        )
+        if signing
+        else []
+    )
+    return WaitingOnMe(
+        to_sign=to_sign,
+        changes_asked=[draft for draft in drafts if _sent_back(draft)],
+        drafts=[draft for draft in drafts if not _sent_back(draft)],
+    )

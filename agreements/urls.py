@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.views import drafting, exchange, review, signing, signoff
+from agreements.views import drafting, exchange, review, signing, signoff, workspace
 
 app_name = "agreements"
 
@@ -41,4 +41,5 @@ urlpatterns = [
     path("<int:pk>/verify/", signoff.agreement_verify, name="verify"),
     path("<int:pk>/compare/", signoff.agreement_compare, name="compare"),
     path("<int:pk>/revisions/", signoff.agreement_revisions_view, name="revisions"),
+    path("<int:pk>/history/", workspace.agreement_history, name="history"),
 ]

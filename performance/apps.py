@@ -9,7 +9,26 @@ class PerformanceConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the models these modules use are ready only now.
-        from agreements.page_extensions import register_agreement_panel
-        from performance.agreement_panels import alerts_banner
+        from agreements.page_extensions import (
+            WorkspaceTab,
+            register_agreement_panel,
+            register_home_panel,
+            register_workspace_tab,
+        )
+        from performance.agreement_panels import (
+            actuals_unavailable,
+            alerts_banner,
+            dashboard_unavailable,
+            home_alerts,
+        )
 
         register_agreement_panel(alerts_banner)
+        register_workspace_tab(
+            WorkspaceTab("actuals", _("Actuals"), "performance:actuals", 20, actuals_unavailable)
+        )
+        register_workspace_tab(
+            WorkspaceTab(
+                "dashboard", _("Dashboard"), "performance:dashboard", 30, dashboard_unavailable
+            )
+        )
+        register_home_panel(home_alerts)

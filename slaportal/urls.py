@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from agreements.views.workspace import home
 from slaportal.health import healthz
 from teams.forms import LoginForm
 from teams.reauthentication import reauthenticate
@@ -26,7 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("agreements/", include("agreements.urls")),
     path("agreements/", include("performance.urls")),
-    path("", RedirectView.as_view(pattern_name="agreements:list", permanent=False)),
+    path("", home, name="home"),
 ]
 
 handler400 = "slaportal.errors.bad_request"

@@ -13,13 +13,6 @@ from agreements.models.agreement import Weekday
 
 register = template.Library()
 
-STATUS_BADGES: dict[str, str] = {
-    Agreement.Status.DRAFT: "text-bg-secondary",
-    Agreement.Status.IN_REVIEW: "text-bg-warning",
-    Agreement.Status.SIGNED: "text-bg-success",
-    Agreement.Status.CANCELLED: "text-bg-dark",
-}
-
 
 @register.filter
 def workday_names(days: Iterable[Any]) -> str:
@@ -46,9 +39,3 @@ def rules_by_stage(rules: Iterable[QualificationRule]) -> list[tuple[str, list[Q
         for stage, items in groups.items()
         if items
     ]
-
-
-@register.filter
-def status_badge(status: str) -> str:
-    """The Bootstrap badge class of an agreement status."""
-    return STATUS_BADGES.get(status, "text-bg-light")

@@ -14,35 +14,54 @@ from agreements.sections import SECTIONS_BY_KEY
 
 register = template.Library()
 
+# One label and one colour per state of an agreement, used by every page (_status_badge.html).
+CHANGES_REQUESTED = "changes_requested"
 STANDING_LABELS = {
+    Agreement.Status.DRAFT: gettext_lazy("Draft"),
+    CHANGES_REQUESTED: gettext_lazy("Draft — changes requested"),
+    Agreement.Status.IN_REVIEW: gettext_lazy("In review"),
     "in_force": gettext_lazy("In force"),
+    "scheduled": gettext_lazy("Signed, not yet in force"),
     "expired": gettext_lazy("Expired"),
     "superseded": gettext_lazy("Superseded"),
-    "scheduled": gettext_lazy("Signed, not yet in force"),
+    Agreement.Status.CANCELLED: gettext_lazy("Cancelled"),
 }
 STANDING_BADGES = {
+    Agreement.Status.DRAFT: "text-bg-light border",
+    CHANGES_REQUESTED: "text-bg-warning",
+    Agreement.Status.IN_REVIEW: "text-bg-primary",
     "in_force": "text-bg-success",
+    "scheduled": "text-bg-info",
     "expired": "text-bg-secondary",
     "superseded": "text-bg-dark",
-    "scheduled": "text-bg-info",
-    Agreement.Status.DRAFT: "text-bg-light border",
-    Agreement.Status.IN_REVIEW: "text-bg-warning",
     Agreement.Status.CANCELLED: "text-bg-danger",
 }
 
 
+def agreement_state(agreement: Agreement) -> str:
+    """The agreement's state as a page shows it: its standing, or a draft sent back."""
+    if agreement.status == Agreement.Status.DRAFT and getattr(
+        agreement, "changes_requested_by", None
+    ):
+        return CHANGES_REQUESTED
+    return agreement.standing
+
+
 @register.filter
 def standing_label(agreement: Agreement) -> str:
-    """In force / expired / superseded / scheduled for a signed agreement, else its status."""
-    standing = agreement.standing
-    if standing in STANDING_LABELS:
-        return str(STANDING_LABELS[standing])
-    return str(agreement.get_status_display())
+    """The state's label; a draft sent back names who asked for changes."""
+    state = agreement_state(agreement)
+    if state == CHANGES_REQUESTED:
+        return _("Draft — changes requested by %(name)s") % {
+            "name": agreement.changes_requested_by  # type: ignore[attr-defined]
+        }
+    return str(STANDING_LABELS[state])
 
 
 @register.filter
 def standing_badge(agreement: Agreement) -> str:
-    return STANDING_BADGES.get(agreement.standing, "text-bg-light")
+    """The Bootstrap badge class of the state."""
+    return STANDING_BADGES[agreement_state(agreement)]
 
 
 @register.filter

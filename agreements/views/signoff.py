@@ -26,7 +26,7 @@ from agreements.forms.signoff import (
     WithdrawForm,
 )
 from agreements.models import Agreement, Comment
-from agreements.permissions import can_view, signoff_actions
+from agreements.permissions import can_view, signoff_actions, signoff_refusals
 from agreements.selectors import (
     agreement_events,
     agreement_get,
@@ -48,6 +48,7 @@ from agreements.services.review import (
 )
 from agreements.verification import verify_agreement, verify_loaded, verify_versions
 from agreements.views.access import found
+from agreements.views.waiting import next_step, party_signatories, signatories_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -65,9 +66,22 @@ def signoff_panel_context(user: User | AnonymousUser, agreement: Agreement) -> d
         has_amendment=record.has_amendment,
     )
     signed = agreement.status == Agreement.Status.SIGNED
+    parties = party_signatories(agreement)
     return {
         "signoff": record,
         "signoff_actions": actions,
+        "signoff_refusals": signoff_refusals(
+            user,
+            agreement,
+            actions,
+            signatories=signatories_text(parties),
+            has_amendment=record.has_amendment,
+        ),
+        # Each team, its signatories and its valid signature of this version, if any.
+        "party_signatures": [
+            (team, users, record.valid_by_team.get(team.pk)) for team, users in parties
+        ],
+        "next_step": next_step(agreement, record, parties),
         # The sections just loaded are the content verified: no second load.
         "verification": verify_loaded(agreement) if signed else None,
         "can_resolve": can_view(user, agreement),
@@ -225,6 +239,7 @@ def agreement_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             "versions": agreement_version_chain(user=request.user, agreement=agreement),
             "events": agreement_events(agreement=agreement),
             "verification": verify_agreement(agreement) if signatures else None,
+            "workspace_tab": "evidence",
         },
     )
 
@@ -238,7 +253,12 @@ def agreement_verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return render(
         request,
         "agreements/agreement_verify.html",
-        {"agreement": agreement, "versions": versions, "results": results},
+        {
+            "agreement": agreement,
+            "versions": versions,
+            "results": results,
+            "workspace_tab": "evidence",
+        },
     )
 
 
@@ -247,7 +267,11 @@ def agreement_revisions_view(request: AuthenticatedHttpRequest, pk: int) -> Http
     return render(
         request,
         "agreements/agreement_revisions.html",
-        {"agreement": agreement, "revisions": agreement_revisions(agreement=agreement)},
+        {
+            "agreement": agreement,
+            "revisions": agreement_revisions(agreement=agreement),
+            "workspace_tab": "history",
+        },
     )
 
 
@@ -288,6 +312,7 @@ def agreement_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "show_all": show_all,
             "ref_labels": dict(refs),
             "has_changes": bool(diffs) and any(diff.changed for diff in diffs or []),
+            "workspace_tab": "history",
         },
     )
 

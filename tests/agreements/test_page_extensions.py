@@ -10,7 +10,16 @@ import pytest
 
 from agreements import page_extensions
 from agreements.models import Agreement
-from agreements.page_extensions import PagePanel, agreement_page_panels, register_agreement_panel
+from agreements.page_extensions import (
+    PagePanel,
+    WorkspaceTab,
+    agreement_page_panels,
+    home_panels,
+    register_agreement_panel,
+    register_home_panel,
+    register_workspace_tab,
+    workspace_tabs,
+)
 
 AGREEMENTS_APP = Path(page_extensions.__file__).parent
 
@@ -87,3 +96,48 @@ def test_the_agreement_templates_never_use_the_performance_app() -> None:
     ]
     assert templates.is_dir()
     assert offenders == []
+
+
+@pytest.fixture
+def no_tabs(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    tabs: dict[str, Any] = {}
+    monkeypatch.setattr(page_extensions, "_tabs", tabs)
+    return tabs
+
+
+def test_tabs_come_in_their_order_with_the_current_one_marked_and_reasons_given(
+    no_tabs: dict[str, Any], agreement: Agreement
+) -> None:
+    """Tabs sort by order; a reason disables a tab, never the page's own; a key registers once."""
+    register_workspace_tab(WorkspaceTab("history", "History", "agreements:history", 40))
+    register_workspace_tab(
+        WorkspaceTab("figures", "Figures", "agreements:evidence", 20, lambda subject: "Not yet.")
+    )
+    register_workspace_tab(WorkspaceTab("agreement", "Old", "agreements:detail", 10))
+    register_workspace_tab(WorkspaceTab("agreement", "Agreement", "agreements:detail", 10))
+
+    tabs = workspace_tabs(agreement, "history")
+    own = workspace_tabs(agreement, "figures")
+
+    assert [(tab.label, tab.current, tab.reason) for tab in tabs] == [
+        ("Agreement", False, ""),
+        ("Figures", False, "Not yet."),
+        ("History", True, ""),
+    ]
+    assert tabs[0].url == agreement.get_absolute_url()
+    assert [tab.reason for tab in own] == ["", "", ""]
+
+
+def test_home_panels_come_from_the_registered_providers(
+    monkeypatch: pytest.MonkeyPatch, marketing_member: Any
+) -> None:
+    """Each home provider is asked with the user; None adds no panel; twice registers once."""
+    monkeypatch.setattr(page_extensions, "_home_providers", [])
+
+    def alerts(user: Any) -> PagePanel:
+        return PagePanel("alerts.html", {"user": user})
+
+    for provider in (alerts, lambda user: None, alerts):
+        register_home_panel(provider)
+
+    assert home_panels(marketing_member) == [PagePanel("alerts.html", {"user": marketing_member})]

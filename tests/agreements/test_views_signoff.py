@@ -24,7 +24,7 @@ from tests.factories import advance_to
 pytestmark = pytest.mark.django_db
 
 # The agreement page: session, user, the agreement with its seven section relations and its
-# signatures, the panels of other apps (the alerts banner's count), the latest revisions, the
+# signatures, the panels of other apps (the alerts banner's count), both teams' signatories, the
 # version chain, the comments and the user's team roles. A signed agreement adds only the
 # digests its "signed" events record: the content verified is the content already loaded.
 DETAIL_DRAFT_QUERIES = 16
@@ -111,7 +111,8 @@ def test_signed_panel_shows_signatures_verification_evidence_and_amend(
     assert "Integrity: intact" in text
     page = response.content.decode()
     assert url("evidence", signed) in page
-    assert url("verify", signed) in page
+    # Verification details live on the Evidence tab.
+    assert url("verify", signed) in client.get(url("evidence", signed)).content.decode()
     assert url("amend", signed) in page
     assert url("withdraw", signed) not in page
 
@@ -136,18 +137,19 @@ def test_panel_lists_voided_signatures_with_who_and_why(
 def test_panel_shows_version_chain_and_compare_with_previous(
     client: Any, signed: Agreement, marketing_member: Any
 ) -> None:
-    """An amendment's page links every version in the series and compares with the previous."""
+    """An amendment's History links every version and compares it with the previous one."""
     amendment = agreement_amend(agreement=signed, actor=marketing_member)
     client.force_login(marketing_member)
 
-    response = client.get(amendment.get_absolute_url())
+    response = client.get(url("history", amendment))
 
     text = text_of(response)
     page = response.content.decode()
     assert "Version 2 (this one)" in text
     assert signed.get_absolute_url() in page
     assert f"{url('compare', amendment)}?a=v1&amp;b=v2" in page
-    assert "Compare with version 1" in text
+    assert "Compare version 1 with version 2" in text
+    assert "Compare with version 1" in text_of(client.get(amendment.get_absolute_url()))
     # The signed version offers no second amendment.
     assert url("amend", signed) not in client.get(signed.get_absolute_url()).content.decode()
 
@@ -155,11 +157,11 @@ def test_panel_shows_version_chain_and_compare_with_previous(
 def test_panel_lists_revisions_with_compare_selectors(
     client: Any, agreement: Agreement, marketing_member: Any
 ) -> None:
-    """Each revision is listed with its number, author, section and short digest."""
+    """History lists each revision with its number, author, section and short digest."""
     edited = edit_review_section(agreement, marketing_member, 3)
     client.force_login(marketing_member)
 
-    page = client.get(agreement.get_absolute_url()).content.decode()
+    page = client.get(url("history", agreement)).content.decode()
 
     assert f"r{edited.revision}" in page
     assert "Reporting and review" in page

@@ -68,7 +68,9 @@ def test_review_change_request_and_both_signatures(
     expect(page.get_by_test_id("open-comments")).to_contain_text(
         "Raise the MQL target to 120 a month."
     )
-    expect(page.get_by_test_id("agreement-state").first).to_have_text("Draft")
+    expect(page.get_by_test_id("agreement-state").first).to_have_text(
+        "Draft — changes requested by Sally Seller"
+    )
     log_out(page)
 
     # Marketing edits the KPI target and resubmits.
@@ -93,7 +95,8 @@ def test_review_change_request_and_both_signatures(
     signatures = page.get_by_test_id("signatures")
     expect(signatures).to_contain_text("Growth Marketing: Signed by Mark Eting")
     expect(signatures).to_contain_text("Mid-Market Sales: Signed by Sally Seller")
-    page.get_by_role("link", name="Verify", exact=True).click()
+    page.get_by_test_id("workspace-tabs").get_by_role("link", name="Evidence").click()
+    page.get_by_role("link", name="Verify every signed version").click()
     expect(page.get_by_test_id("verify-v1")).to_contain_text("intact")
 
     signed = Agreement.objects.get(pk=agreement.pk)

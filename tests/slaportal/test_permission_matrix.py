@@ -116,6 +116,13 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "signatory": (405, 200),
         "staff": (405, 200),
     },
+    "agreements:history": {
+        "anonymous": (302, 302),
+        "outsider": (404, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
+    },
     "agreements:import": {
         "anonymous": (302, 302),
         "outsider": (200, 200),
@@ -199,6 +206,13 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "party": (200, 400),
         "signatory": (200, 400),
         "staff": (200, 400),
+    },
+    "home": {
+        "anonymous": (302, 302),
+        "outsider": (200, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
     },
     "healthz": {
         "anonymous": (200, 405),
