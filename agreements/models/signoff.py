@@ -158,6 +158,8 @@ class AgreementEvent(models.Model):
         IMPORTED = "imported", _("Imported")
         ACTUALS_RECORDED = "actuals_recorded", _("Actuals recorded")
         LEADS_IMPORTED = "leads_imported", _("Leads imported")
+        ACTUALS_DELETED = "actuals_deleted", _("Actuals deleted")
+        IMPORT_UNDONE = "import_undone", _("Import undone")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
