@@ -32,6 +32,7 @@ from performance.forms import (
 )
 from performance.models import PendingUpload
 from performance.selectors import (
+    import_batches_recent,
     kpi_actuals_at,
     kpi_actuals_recent,
     monthly_actual_get,
@@ -70,6 +71,7 @@ def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "blocked": refusal(agreement, Act.RECORD),
             "months": monthly_actuals_for_series(agreement.series_id),
             "kpi_values": kpi_actuals_recent(agreement.series_id),
+            "imports": import_batches_recent(agreement.series_id),
         },
     )
 
