@@ -49,6 +49,7 @@ from performance.services.leads import (
     LeadImportResult,
     LeadMappingNeeded,
     lead_upload_header,
+    lead_upload_samples,
     leads_import_pending,
     leads_upload,
 )
@@ -321,6 +322,7 @@ def _leads_upload(
             header=outcome.header,
             suggested=outcome.suggested,
         )
+        context["samples"] = outcome.samples
         return
     context["result"] = outcome
     if outcome.ok:
@@ -337,6 +339,7 @@ def _leads_map(
     if isinstance(upload, HttpResponse):
         return upload
     context["file_name"] = upload.file_name
+    context["samples"] = lead_upload_samples(upload)
     mapping_form = LeadMappingForm(request.POST, header=lead_upload_header(upload), suggested={})
     context["mapping_form"] = mapping_form
     if mapping_form.is_valid():

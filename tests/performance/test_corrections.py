@@ -21,9 +21,9 @@ from performance.services.corrections import (
     import_undo,
 )
 from performance.services.leads import leads_import
-from performance.services.leads.columns import LEAD_FIELDS
+from performance.services.leads.columns import LEAD_FIELDS, lead_mapping_suggested
 from tests.performance.helpers import sign
-from tests.performance.test_views_actuals import ACTUALS_HEADER, LEADS_HEADER, url
+from tests.performance.test_views_actuals import ACTUALS_HEADER, LEADS_HEADER, upload, url
 
 
 @pytest.fixture
@@ -310,3 +310,52 @@ def test_leads_template_is_an_importable_csv_attachment(member_client, signed, m
     assert example[1] == signed.service_levels.first().lead_type
     result = leads_import(agreement=signed, actor=marketing_member, file=io.StringIO(text))
     assert (result.ok, result.imported) == (True, 1)
+
+
+# The column mapping suggests columns and shows sample values.
+
+
+def test_mapping_suggests_columns_by_name_and_synonym() -> None:
+    """Case, spaces and underscores do not matter; synonyms count; a column is chosen once."""
+    header = ["Lead ID", "ID", "Type", "MQL Date", "First Contact", "contact-attempts", "Status"]
+
+    assert lead_mapping_suggested(header, None) == {
+        "lead_id": "Lead ID",
+        "lead_type": "Type",
+        "mql_at": "MQL Date",
+        "first_touch_at": "First Contact",
+        "attempts": "contact-attempts",
+        "outcome": "Status",
+    }
+
+
+def test_mapping_prefers_the_remembered_column() -> None:
+    header = ["Lead_Id", "Source", "Type", "mql"]
+
+    suggested = lead_mapping_suggested(header, {"lead_type": "source"})
+
+    assert suggested == {"lead_id": "Lead_Id", "lead_type": "Source", "mql_at": "mql"}
+
+
+def test_mapping_page_preselects_suggestions_and_shows_sample_values(member_client, signed):
+    """An export with its own names is kept for mapping: each field has its column chosen,
+    and each file column shows its values from the first rows."""
+    text = (
+        "Record ID,Lead Source,MQL Timestamp,Notes\n"
+        "R1,Demo request,2026-01-06T10:00:00,call back\n"
+        "R2,Contact us,2026-01-06T11:00:00,\n"
+        "R3,Demo request,2026-01-06T12:00:00,x\n"
+        "R4,Hidden,2026-01-06T13:00:00,not shown\n"
+    )
+
+    response = member_client.post(url("leads_import", signed), {"file": upload(text)})
+
+    page = response.content.decode()
+    assert '<option value="Record ID" selected>' in page
+    assert '<option value="Lead Source" selected>' in page
+    assert '<option value="MQL Timestamp" selected>' in page
+    samples = dict(response.context["samples"])
+    assert samples["Record ID"] == ["R1", "R2", "R3"]
+    assert samples["Notes"] == ["call back", "x"]
+    assert "not shown" not in page
+    assert 'id="column-samples"' in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from performance.services.corrections import leads_batch_close, leads_batch_open
 from performance.services.csv_files import CsvFileError, CsvRows, text_stream
 from performance.services.lead_tally import lead_tally_refresh
 from performance.services.leads.columns import (
+    lead_column_samples,
     lead_columns,
     lead_mapping_clean,
     lead_mapping_fitting,
@@ -51,6 +52,8 @@ class LeadMappingNeeded:
     upload: PendingUpload
     header: list[str]
     suggested: dict[str, str]
+    # Each file column with its values in the first rows, shown beside the mapping.
+    samples: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 def leads_import(
@@ -200,8 +203,9 @@ def leads_upload(
     ensure_may_record(actor, agreement)
     stream = text_stream(file)
     try:
+        reader = CsvRows(stream)
         try:
-            header = CsvRows(stream).header()
+            header = reader.header()
         except CsvFileError as error:
             return LeadImportResult(errors=[LeadImportError(error.line, "", error.message)])
         remembered = lead_mapping_remembered(series_id=agreement.series_id)
@@ -214,6 +218,7 @@ def leads_upload(
                 ip_address=ip_address,
                 file_name=file_name,
             )
+        samples = lead_column_samples(header, reader)
     finally:
         stream.detach()
     file.seek(0)
@@ -225,7 +230,10 @@ def leads_upload(
         file_name=file_name,
     )
     return LeadMappingNeeded(
-        upload=upload, header=header, suggested=lead_mapping_suggested(header, remembered)
+        upload=upload,
+        header=header,
+        suggested=lead_mapping_suggested(header, remembered),
+        samples=samples,
     )
 
 
@@ -235,6 +243,16 @@ def lead_upload_header(upload: PendingUpload) -> list[str]:
         return CsvRows(pending_upload_text(upload)).header()
     except CsvFileError:
         return []
+
+
+def lead_upload_samples(upload: PendingUpload) -> list[tuple[str, list[str]]]:
+    """Each column of a kept upload with its first values, for its mapping form."""
+    reader = CsvRows(pending_upload_text(upload))
+    try:
+        header = reader.header()
+    except CsvFileError:
+        return []
+    return lead_column_samples(header, reader)
 
 
 def leads_import_pending(
