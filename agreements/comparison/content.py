@@ -110,7 +110,7 @@ class SectionDiff:
 
     @property
     def summary(self) -> str:
-        """ "1 value changed; 2 KPIs added, 1 removed": what changed, counted as people count."""
+        """What changed, counted as people count: "1 value changed; 2 KPIs added, 1 removed"."""
         parts = []
         if self.changed_values:
             parts.append(
@@ -239,7 +239,7 @@ def _group(kind: ItemKind, old: Any, new: Any, currencies: tuple[str, str]) -> I
 
 
 def _group_summary(kind: ItemKind, counts: dict[str, int]) -> str:
-    """ "2 KPIs added, 1 removed, 1 changed": the first count names the items."""
+    """The items counted, the first count naming them: "2 KPIs added, 1 removed, 1 changed"."""
     later = {
         ADDED: lambda count: ngettext("%(count)s added", "%(count)s added", count),
         REMOVED: lambda count: ngettext("%(count)s removed", "%(count)s removed", count),
