@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.admin.base import ReadOnlyAdmin, pretty_json
 from performance.models import (
     Alert,
+    ImportBatch,
     KpiActual,
     LeadColumnMapping,
     LeadRecord,
@@ -118,3 +119,12 @@ class PendingUploadAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PendingUpload]:
         return super().get_queryset(request).defer("content")
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "file_name", "created_by", "created", "updated")
+    list_filter = ("kind", ("undone_at", admin.EmptyFieldListFilter), "created_at")
+    date_hierarchy = "created_at"
+    search_fields = ("file_name", "created_by__username")
+    list_select_related = ("created_by",)

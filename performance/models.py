@@ -89,6 +89,58 @@ class KpiActual(models.Model):
         return f"{self.kpi_name} {self.period_start}"
 
 
+class ImportBatch(models.Model):
+    """One import of an actuals or leads file: what it wrote, so that it can be undone.
+
+    An actuals import keeps, per month, the figures it replaced (none for a month it created)
+    and the figures it wrote; a leads import marks the leads it created (LeadRecord.import_batch).
+    """
+
+    class Kind(models.TextChoices):
+        ACTUALS = "actuals", _("Monthly actuals")
+        LEADS = "leads", _("Leads")
+
+    series = models.ForeignKey(
+        AgreementSeries, on_delete=models.CASCADE, related_name="import_batches"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created = models.PositiveIntegerField(_("rows created"), default=0)
+    updated = models.PositiveIntegerField(_("rows updated"), default=0)
+    # Actuals: {"YYYY-MM": {"before": {figure: text} | None, "after": {figure: text}}}.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["actuals", "leads"]), name="import_batch_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["series", "-created_at"], name="import_batch_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class LeadRecord(models.Model):
     """One lead's hand-off, imported from a CRM export."""
 
@@ -114,6 +166,10 @@ class LeadRecord(models.Model):
     )
     invalid_rejection = models.BooleanField(_("rejection without a valid reason"), default=False)
     imported_at = models.DateTimeField(_("imported"), auto_now=True)
+    # The import that created the lead (set on insert only): undoing it removes the lead.
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
 
     class Meta:
         # The table keeps the name it had before the model moved apps.

@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 
 from agreements.models import Agreement
 from agreements.periods import FIRST_DAY, LAST_DAY
-from performance.models import Alert, KpiActual, MonthlyActual
+from performance.models import Alert, ImportBatch, KpiActual, MonthlyActual
 
 # The alerts banner lists the latest few open alerts and counts the rest.
 BANNER_LATEST = 5
@@ -115,3 +115,24 @@ def open_alerts_for(agreement: Agreement) -> OpenAlerts:
         ]
     )
     return OpenAlerts(total=total, kinds=kinds, latest=latest)
+
+
+# The actuals page lists the latest few imports, each with its Undo button.
+RECENT_IMPORTS = 5
+
+
+def import_batches_recent(series_id: int, limit: int = RECENT_IMPORTS) -> list[ImportBatch]:
+    """A series' latest imports of actuals and leads, newest first, with who imported them."""
+    return list(
+        ImportBatch.objects.filter(series_id=series_id)
+        .select_related("created_by", "undone_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def import_batch_for(series_id: int, batch_id: int) -> ImportBatch | None:
+    return (
+        ImportBatch.objects.filter(series_id=series_id, pk=batch_id)
+        .select_related("created_by", "undone_by")
+        .first()
+    )

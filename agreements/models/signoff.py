@@ -160,6 +160,8 @@ class AgreementEvent(models.Model):
         LEADS_IMPORTED = "leads_imported", _("Leads imported")
         REVIEW_SCHEDULED = "review_scheduled", _("Due date or reminders changed")
         REMINDER_SENT = "reminder_sent", _("Reminder to sign sent")
+        ACTUALS_DELETED = "actuals_deleted", _("Actuals deleted")
+        IMPORT_UNDONE = "import_undone", _("Import undone")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

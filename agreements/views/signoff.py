@@ -311,7 +311,8 @@ def agreement_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "diffs": diffs,
             "show_all": show_all,
             "ref_labels": dict(refs),
-            "has_changes": bool(diffs) and any(diff.changed for diff in diffs or []),
+            "has_changes": any(diff.changed for diff in diffs or []),
+            "unchanged_titles": [diff.title for diff in diffs or [] if not diff.changed],
             "workspace_tab": "history",
         },
     )

@@ -18,6 +18,7 @@ from agreements.models import Agreement, AgreementEvent, AgreementSeries
 from agreements.periods import parse_month
 from agreements.services.audit import event_record
 from performance.models import MonthlyActual, PendingUpload
+from performance.services.corrections import actuals_batch_record
 from performance.services.csv_files import (
     ERROR_COLUMN_TWICE,
     ERROR_MISSING_COLUMN,
@@ -212,8 +213,12 @@ def actuals_import(
     actor: User | None,
     file: Iterable[str] | str,
     ip_address: str | None = None,
+    file_name: str = "",
 ) -> ActualsImportResult:
-    """Upsert a CSV's months into the series, all or nothing, with one audit event."""
+    """Upsert a CSV's months into the series, all or nothing, with one audit event.
+
+    The import is kept as a batch, with the figures it replaced, so that it can be undone.
+    """
     ensure_may_record(actor, agreement)
     parsed = actuals_csv_parse(file, recordable_period(agreement))
     if not parsed.ok:
@@ -223,6 +228,12 @@ def actuals_import(
         # One import or month save of a series at a time: a month created by another between
         # this import's read and its insert would break the unique constraint.
         AgreementSeries.objects.select_for_update().filter(pk=agreement.series_id).first()
+        actuals_batch_record(
+            agreement=agreement,
+            actor=actor,
+            months=[(row.month, row.figures) for row in parsed.rows if row.month is not None],
+            file_name=file_name,
+        )
         created, updated = _months_write(agreement, actor, parsed.rows)
         event_record(
             agreement=agreement,
@@ -301,6 +312,7 @@ def actuals_import_pending(
             actor=actor,
             file=pending_upload_text(upload),
             ip_address=ip_address,
+            file_name=upload.file_name,
         )
         if result.ok:
             upload.delete()

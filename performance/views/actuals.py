@@ -32,6 +32,7 @@ from performance.forms import (
 )
 from performance.models import PendingUpload
 from performance.selectors import (
+    import_batches_recent,
     kpi_actuals_at,
     kpi_actuals_recent,
     monthly_actual_get,
@@ -48,6 +49,7 @@ from performance.services.leads import (
     LeadImportResult,
     LeadMappingNeeded,
     lead_upload_header,
+    lead_upload_samples,
     leads_import_pending,
     leads_upload,
 )
@@ -70,6 +72,7 @@ def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "blocked": refusal(agreement, Act.RECORD),
             "months": monthly_actuals_for_series(agreement.series_id),
             "kpi_values": kpi_actuals_recent(agreement.series_id),
+            "imports": import_batches_recent(agreement.series_id),
         },
     )
 
@@ -319,6 +322,7 @@ def _leads_upload(
             header=outcome.header,
             suggested=outcome.suggested,
         )
+        context["samples"] = outcome.samples
         return
     context["result"] = outcome
     if outcome.ok:
@@ -335,6 +339,7 @@ def _leads_map(
     if isinstance(upload, HttpResponse):
         return upload
     context["file_name"] = upload.file_name
+    context["samples"] = lead_upload_samples(upload)
     mapping_form = LeadMappingForm(request.POST, header=lead_upload_header(upload), suggested={})
     context["mapping_form"] = mapping_form
     if mapping_form.is_valid():

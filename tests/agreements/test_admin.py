@@ -25,6 +25,7 @@ from agreements.services.agreements import agreement_create
 from agreements.services.review import agreement_withdraw
 from performance.models import (
     Alert,
+    ImportBatch,
     KpiActual,
     LeadColumnMapping,
     LeadRecord,
@@ -76,6 +77,9 @@ def full_world(agreement: Agreement, marketing_signatory: Any, sales_member: Any
     )
     lead_tally_refresh(series_id=series.pk)
     LeadColumnMapping.objects.create(series=series, mapping={"Lead ID": "lead_id"})
+    ImportBatch.objects.create(
+        series=series, kind=ImportBatch.Kind.LEADS, file_name="crm.csv", created=1
+    )
     PendingUpload.objects.create(
         owner=sales_member,
         agreement=agreement,

@@ -1,4 +1,4 @@
-"""The section-by-section comparison of two contents."""
+"""Two contents compared as a person reads the agreement: by section, by item, as shown."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 from agreements.comparison import (
     ADDED,
     CHANGED,
-    MISSING,
     REMOVED,
     UNCHANGED,
-    Change,
+    FieldDiff,
+    ItemGroup,
+    SectionDiff,
     compare_content,
 )
 from agreements.sections import SECTIONS
@@ -32,168 +33,208 @@ def content() -> dict[str, Any]:
     )
 
 
-def changes_of(diffs: list[Any], key: str) -> list[Change]:
-    return next(diff for diff in diffs if diff.key == key).changes
+def section(diffs: list[SectionDiff], key: str) -> SectionDiff:
+    return next(diff for diff in diffs if diff.key == key)
 
 
-def by_path(diffs: list[Any]) -> dict[str, Change]:
-    return {change.path: change for diff in diffs for change in diff.changes}
+def group(diffs: list[SectionDiff], path: str) -> ItemGroup:
+    return next(group for diff in diffs for group in diff.groups if group.path == path)
+
+
+def kpi(name: str, target: str = "10.00", **values: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "owner": "sales",
+        "target": target,
+        "unit": "",
+        "direction": "at_least",
+        "cadence": "monthly",
+        **values,
+    }
 
 
 def test_same_content_has_no_changes_in_any_section(content: dict[str, Any]) -> None:
-    """Every section is listed, in registry order, and none reports a change."""
+    """Every section is listed, in the agreement's order and titles, and none has a change."""
     diffs = compare_content(content, copy.deepcopy(content))
 
     assert [diff.key for diff in diffs] == [section.key for section in SECTIONS]
     assert [diff.title for diff in diffs] == [str(section.title) for section in SECTIONS]
-    assert all(diff.changes == [] for diff in diffs)
+    assert not any(diff.changed for diff in diffs)
+    assert all(diff.fields == [] and diff.groups == [] for diff in diffs)
+    assert {diff.summary for diff in diffs} == {"No changes"}
 
 
-def test_changed_value_is_marked_changed_with_both_sides(content: dict[str, Any]) -> None:
-    """A new revenue goal shows the old and the new value under its label."""
-    new = copy.deepcopy(content)
-    new["funnel"]["revenue_goal"] = "750000.00"
-
-    [change] = changes_of(compare_content(content, new), "funnel")
-
-    assert change == Change(
-        path="funnel.revenue_goal",
-        label="Revenue goal",
-        old="600000.00",
-        new="750000.00",
-        kind=CHANGED,
-    )
-
-
-def test_value_set_or_cleared_is_added_or_removed(content: dict[str, Any]) -> None:
-    """An empty value filled in counts as added; a value cleared counts as removed."""
-    old = copy.deepcopy(content)
-    old["review"]["next_review"] = None
-    new = copy.deepcopy(old)
-    new["review"]["next_review"] = "2026-02-15"
-    new["funnel"]["months"] = None
-
-    changes = by_path(compare_content(old, new))
-
-    assert changes["review.next_review"].kind == ADDED
-    assert changes["review.next_review"].new == "2026-02-15"
-    assert changes["funnel.months"].kind == REMOVED
-    assert changes["funnel.months"].old == 3
-
-
-def test_kpi_rows_are_matched_by_name_not_position(content: dict[str, Any]) -> None:
-    """Reordering KPIs and changing one target reports only that target."""
-    new = copy.deepcopy(content)
-    new["kpis"].reverse()
-    mqls = next(kpi for kpi in new["kpis"] if kpi["name"] == "MQLs delivered")
-    mqls["target"] = "120.00"
-
-    kpis = changes_of(compare_content(content, new), "kpis")
-
-    assert [(change.label, change.old, change.new, change.kind) for change in kpis] == [
-        ("MQLs delivered › Target", "100.00", "120.00", CHANGED)
-    ]
-
-
-def test_added_and_removed_rows_mark_every_value(content: dict[str, Any]) -> None:
-    """A new reason code is added value by value; a dropped KPI is removed value by value."""
+def test_two_kpis_added_and_one_removed_count_items_not_fields(content: dict[str, Any]) -> None:
+    """The issue's example: two KPIs added, one removed reads "2 KPIs added, 1 removed"."""
     new = copy.deepcopy(content)
     dropped = new["kpis"].pop(1)
-    new["rejection_reasons"].append(
-        {"code": "wrong-region", "label": "Outside our regions", "next_step": "disqualify"}
-    )
+    new["kpis"] += [kpi("Pipeline coverage"), kpi("Won deals")]
 
     diffs = compare_content(content, new)
-    kpis = changes_of(diffs, "kpis")
-    reasons = changes_of(diffs, "rejection_reasons")
+    kpis = section(diffs, "kpis")
 
-    assert {change.kind for change in kpis} == {REMOVED}
-    assert {change.new for change in kpis} == {MISSING}
-    assert f"{dropped['name']} › Target" in {change.label for change in kpis}
-    assert [(change.path, change.new, change.kind) for change in reasons] == [
-        ("rejection_reasons[wrong-region].code", "wrong-region", ADDED),
-        ("rejection_reasons[wrong-region].label", "Outside our regions", ADDED),
-        ("rejection_reasons[wrong-region].next_step", "disqualify", ADDED),
+    assert kpis.summary == "2 KPIs added, 1 removed"
+    assert [(item.name, item.kind) for item in kpis.groups[0].items] == [
+        (dropped["name"], REMOVED),
+        ("Pipeline coverage", ADDED),
+        ("Won deals", ADDED),
+    ]
+    assert [diff.key for diff in diffs if diff.changed] == ["kpis"]
+
+
+def test_one_kpi_added_changed_and_removed_use_singular_forms(content: dict[str, Any]) -> None:
+    """One of each: "1 KPI added, 1 removed, 1 changed"."""
+    new = copy.deepcopy(content)
+    new["kpis"].pop(1)
+    new["kpis"][0]["target"] = "120.00"
+    new["kpis"].append(kpi("Pipeline coverage"))
+
+    assert section(compare_content(content, new), "kpis").summary == (
+        "1 KPI added, 1 removed, 1 changed"
+    )
+
+
+def test_changed_kpi_marks_its_changed_fields_with_labels(content: dict[str, Any]) -> None:
+    """A changed KPI keeps every value; the changed ones show choice labels, old and new."""
+    new = copy.deepcopy(content)
+    mqls = new["kpis"][0]
+    mqls["direction"] = "at_most"
+    mqls["owner"] = "shared"
+
+    [item] = section(compare_content(content, new), "kpis").groups[0].items
+
+    assert item.name == "MQLs delivered"
+    assert item.kind == CHANGED
+    assert [(value.label, value.old, value.new) for value in item.changed_fields] == [
+        ("Owner", "Marketing", "Shared"),
+        ("Direction", "At least", "At most"),
+    ]
+    assert item.fields["target"] == FieldDiff(
+        path="kpis[mqls delivered].target", label="Target", old="100", new="100", kind=UNCHANGED
+    )
+
+
+def test_kpis_are_matched_by_name_not_position(content: dict[str, Any]) -> None:
+    """Reordering KPIs and changing one target reports only that KPI; a look-alike name matches."""
+    new = copy.deepcopy(content)
+    new["kpis"].reverse()
+    mqls = next(row for row in new["kpis"] if row["name"] == "MQLs delivered")
+    mqls["name"] = "  mqls   DELIVERED "
+    mqls["target"] = "120.00"
+
+    kpis = section(compare_content(content, new), "kpis")
+
+    assert kpis.summary == "1 KPI changed"
+    [item] = kpis.groups[0].items
+    assert [(value.key, value.old, value.new) for value in item.changed_fields] == [
+        ("target", "100", "120")
     ]
 
 
-def test_lead_types_match_by_lead_type(content: dict[str, Any]) -> None:
-    """Changing one lead type's response time names that lead type."""
+def test_removed_row_does_not_shift_the_rows_after_it(content: dict[str, Any]) -> None:
+    """Dropping the first responsibility removes it; the others are unchanged, not "changed"."""
     new = copy.deepcopy(content)
-    first = new["service_levels"]["lead_types"][0]
-    first["first_response_hours"] = "2.00"
+    dropped = new["responsibilities"].pop(0)
 
-    [change] = changes_of(compare_content(content, new), "service_levels")
+    responsibilities = section(compare_content(content, new), "responsibilities")
 
-    assert change.path == f"service_levels.lead_types[{first['lead_type']}].first_response_hours"
-    assert change.label.startswith(f"Lead types › {first['lead_type']} › ")
-    assert change.kind == CHANGED
+    assert responsibilities.summary == "1 responsibility removed"
+    assert [(item.name, item.kind) for item in responsibilities.groups[0].items] == [
+        (dropped["activity"], REMOVED)
+    ]
 
 
-def test_holidays_are_added_and_removed_one_date_at_a_time(content: dict[str, Any]) -> None:
-    """A holiday list is a set of dates: each date is added or removed on its own."""
+def test_money_percentages_and_dates_read_as_on_the_page(content: dict[str, Any]) -> None:
+    """600000.00 reads 600,000.00 USD; 50.00 reads 50 %; 2026-03-31 reads March 31, 2026."""
+    new = copy.deepcopy(content)
+    new["funnel"]["revenue_goal"] = "750000.00"
+    new["funnel"]["marketing_share_pct"] = "55.50"
+    new["period"]["end"] = "2026-06-30"
+    new["review"]["next_review"] = None
+
+    diffs = compare_content(content, new)
+    values = {value.path: value for diff in diffs for value in diff.fields}
+
+    assert values["funnel.revenue_goal"].old == "600,000.00 USD"
+    assert values["funnel.revenue_goal"].new == "750,000.00 USD"
+    assert values["funnel.marketing_share_pct"].new == "55.50 %"
+    assert (values["period.end"].label, values["period.end"].old, values["period.end"].new) == (
+        "End date",
+        "March 31, 2026",
+        "June 30, 2026",
+    )
+    assert values["review.next_review"].kind == REMOVED
+    assert values["review.next_review"].new == "—"
+    assert section(diffs, "funnel").summary == "2 values changed"
+
+
+def test_money_takes_each_sides_currency(content: dict[str, Any]) -> None:
+    """A new currency shows the same goal in the old and the new currency."""
+    new = copy.deepcopy(content)
+    new["funnel"]["currency"] = "EUR"
+
+    values = {
+        value.path: value for value in section(compare_content(content, new), "funnel").fields
+    }
+
+    assert (values["funnel.currency"].old, values["funnel.currency"].new) == ("USD", "EUR")
+    assert "funnel.revenue_goal" not in values
+    everything = compare_content(content, new, include_unchanged=True)
+    goal = next(
+        value for value in section(everything, "funnel").fields if value.key == "revenue_goal"
+    )
+    assert (goal.old, goal.new) == ("600,000.00 USD", "600,000.00 EUR")
+
+
+def test_lead_types_and_holidays_are_items_of_the_service_levels(content: dict[str, Any]) -> None:
+    """A lead type's response time reads in business hours; a holiday is added by its date."""
     old = copy.deepcopy(content)
     old["service_levels"]["calendar"]["holidays"] = ["2026-01-01", "2026-01-06"]
-    new = copy.deepcopy(content)
+    new = copy.deepcopy(old)
     new["service_levels"]["calendar"]["holidays"] = ["2026-01-06", "2026-02-16"]
+    new["service_levels"]["lead_types"][0]["first_response_hours"] = "2.00"
+    new["service_levels"]["calendar"]["workdays"] = [1, 2, 3, 4]
 
-    changes = changes_of(compare_content(old, new), "service_levels")
+    diffs = compare_content(old, new)
+    levels = section(diffs, "service_levels")
 
-    assert [(change.label, change.kind) for change in changes] == [
-        ("Calendar › Holidays › 2026-01-01", REMOVED),
-        ("Calendar › Holidays › 2026-02-16", ADDED),
+    assert levels.summary == ("1 value changed; 1 holiday added, 1 removed; 1 lead type changed")
+    [workdays] = levels.fields
+    assert workdays.new == "Monday, Tuesday, Wednesday, Thursday"
+    holidays = group(diffs, "service_levels.calendar.holidays")
+    assert [(item.name, item.kind) for item in holidays.items] == [
+        ("Jan. 1, 2026", REMOVED),
+        ("Feb. 16, 2026", ADDED),
     ]
+    [lead_type] = group(diffs, "service_levels.lead_types").items
+    [hours] = lead_type.changed_fields
+    assert (hours.old, hours.new) == ("1 business hour", "2 business hours")
 
 
-def test_rows_without_unique_key_fall_back_to_position(content: dict[str, Any]) -> None:
-    """Two KPIs sharing a name (an imported document, say) are compared by position."""
+def test_rows_sharing_a_name_are_told_apart_by_order(content: dict[str, Any]) -> None:
+    """Two KPIs of one name (an imported document, say): the second one's change is its own."""
     old = copy.deepcopy(content)
-    old["kpis"] = [dict(content["kpis"][0]), dict(content["kpis"][0])]
+    old["kpis"] = [kpi("Leads"), kpi("Leads")]
     new = copy.deepcopy(old)
     new["kpis"][1]["target"] = "5.00"
 
-    [change] = changes_of(compare_content(old, new), "kpis")
+    [item] = section(compare_content(old, new), "kpis").groups[0].items
 
-    assert change.path == "kpis[#2].target"
-    assert change.kind == CHANGED
-
-
-def test_whole_section_emptied_lists_each_removed_value(content: dict[str, Any]) -> None:
-    """Clearing the deadlines removes every deadline value and nothing else."""
-    new = copy.deepcopy(content)
-    new["deadlines"] = []
-
-    diffs = compare_content(content, new)
-    deadlines = changes_of(diffs, "deadlines")
-
-    assert deadlines
-    assert len(deadlines) == 4 * len(content["deadlines"])
-    assert {change.kind for change in deadlines} == {REMOVED}
-    assert all(diff.changes == [] for diff in diffs if diff.key != "deadlines")
+    assert item.key == "leads#2"
+    assert [(value.old, value.new) for value in item.changed_fields] == [("10", "5")]
 
 
-def test_header_labels_name_each_key(content: dict[str, Any]) -> None:
-    """The header section spans several keys, so labels name the key (Period › End)."""
-    new = copy.deepcopy(content)
-    new["period"]["end"] = "2026-06-30"
-    new["sales_team"] = "Enterprise Sales"
-
-    changes = changes_of(compare_content(content, new), "header")
-
-    assert [(change.label, change.kind) for change in changes] == [
-        ("Sales team", CHANGED),
-        ("Period › End", CHANGED),
-    ]
-
-
-def test_unchanged_values_are_included_on_request(content: dict[str, Any]) -> None:
-    """include_unchanged keeps every value; section.changed still lists only differences."""
+def test_unchanged_values_and_items_are_kept_on_request(content: dict[str, Any]) -> None:
+    """include_unchanged keeps every value and item; the summary still counts changes only."""
     new = copy.deepcopy(content)
     new["title"] = "Q1 pipeline SLA, revised"
 
     diffs = compare_content(content, new, include_unchanged=True)
-    header = next(diff for diff in diffs if diff.key == "header")
+    header = section(diffs, "header")
+    kpis = section(diffs, "kpis")
 
-    assert {change.kind for change in header.changes} == {CHANGED, UNCHANGED}
-    assert [change.label for change in header.changed] == ["Title"]
-    assert header.counts == {CHANGED: 1, ADDED: 0, REMOVED: 0}
+    assert [value.label for value in header.fields if value.changed] == ["Title"]
+    assert len(header.fields) == 5
+    assert header.summary == "1 value changed"
+    assert {item.kind for item in kpis.groups[0].items} == {UNCHANGED}
+    assert kpis.summary == "No changes"

@@ -207,39 +207,46 @@ def test_verify_page_query_count_is_the_same_for_one_and_five_signed_versions(
 def test_compare_defaults_to_previous_version_and_marks_changes(
     client: Any, signed: Agreement, marketing_member: Any
 ) -> None:
-    """Version 1 against its amendment: changed, added and removed values are labelled."""
+    """Version 1 against its amendment: KPIs counted as items, values shown as on the page."""
     amendment = agreement_amend(agreement=signed, actor=marketing_member)
     rows = kpi_rows(amendment)
     rows[0]["target"] = Decimal("120.00")
+    rows[0]["direction"] = "at_most"
     removed_name = rows.pop(1)["name"]
-    rows.append(
-        {
-            "name": "Pipeline coverage",
-            "owner": "sales",
-            "target": Decimal("3.00"),
-            "unit": "x",
-            "direction": "at_least",
-            "cadence": "monthly",
-        }
-    )
+    for name, target in (("Pipeline coverage", "3.00"), ("Won deals", "1200.50")):
+        rows.append(
+            {
+                "name": name,
+                "owner": "sales",
+                "target": Decimal(target),
+                "unit": "x",
+                "direction": "at_least",
+                "cadence": "monthly",
+            }
+        )
     kpi_update(amendment, marketing_member, rows)
     client.force_login(marketing_member)
 
     response = client.get(url("compare", amendment))
 
     text = text_of(response)
-    assert "Comparing Version 1 (Signed) (left) with Version 2 (Draft) (right)" in text
-    assert "MQLs delivered › Target 100.00 120.00 Changed" in text
-    assert "Pipeline coverage › Target — 3.00 Added" in text
-    assert f"{removed_name} › Target" in text
-    assert "Removed" in text
-    assert "No changes in this section." in text
+    assert "Comparing Version 1 (Signed) (before) with Version 2 (Draft) (after)" in text
+    assert "KPIs : 2 KPIs added, 1 removed, 1 changed" in text
+    assert "12 added" not in text
+    changed = "MQLs delivered Marketing 100 → changed to 120 MQLs At least → changed to At most"
+    assert changed in text
+    assert "Pipeline coverage Sales 3 x At least Monthly Added" in text
+    assert "Won deals Sales 1,200.50 x At least Monthly Added" in text
+    assert f"{removed_name} Shared 40 % At least Monthly Removed" in text
+    assert "at_least" not in text
+    assert "Unchanged sections: Parties and period, Goals and funnel plan," in text
     page = response.content.decode()
     assert 'class="diff-changed' in page
     assert 'class="diff-added' in page
     assert 'class="diff-removed' in page
-    assert "<del>100.00</del>" in page
-    assert "<ins>120.00</ins>" in page
+    assert '<td class="field-changed">' in page
+    assert "<del>100</del>" in page
+    assert "<ins>120</ins>" in page
 
 
 def test_compare_two_revisions_by_reference(
@@ -252,14 +259,16 @@ def test_compare_two_revisions_by_reference(
     response = client.get(url("compare", agreement), {"a": "r0", "b": f"r{edited.revision}"})
 
     text = text_of(response)
-    assert "Next review" in text
-    assert "2026-02-10" in text
-    assert "MQLs delivered › Target" not in text
+    assert "Reporting and review : 1 value changed" in text
+    assert "Next review Jan. 31, 2026 Feb. 10, 2026" in text
+    assert "2026-02-10" not in text
+    assert "MQLs delivered" not in text
 
     everything = text_of(
         client.get(url("compare", agreement), {"a": "r0", "b": f"r{edited.revision}", "all": "1"})
     )
-    assert "MQLs delivered › Target 100.00 100.00" in everything
+    assert "MQLs delivered Marketing 100 MQLs At least Monthly Unchanged" in everything
+    assert "Revenue goal 600,000.00 USD 600,000.00 USD" in everything
 
 
 def test_compare_without_changes_says_so(

@@ -42,6 +42,10 @@ STATE = {
     "actuals_import": "signed",
     "kpi_actuals": "signed",
     "leads_import": "signed",
+    "actuals_month_delete": "signed",
+    "import_undo": "signed",
+    "actuals_template_csv": "signed",
+    "leads_template_csv": "signed",
 }
 
 # name -> {role: (GET status, POST status)}, with an empty POST.
@@ -290,6 +294,35 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "party": (200, 200),
         "signatory": (200, 200),
         "staff": (200, 200),
+    },
+    # Without ?month= or ?batch= naming figures of the series there is nothing to act on.
+    "performance:actuals_month_delete": {
+        "anonymous": (302, 302),
+        "outsider": (404, 404),
+        "party": (404, 404),
+        "signatory": (404, 404),
+        "staff": (404, 404),
+    },
+    "performance:import_undo": {
+        "anonymous": (302, 302),
+        "outsider": (404, 404),
+        "party": (404, 404),
+        "signatory": (404, 404),
+        "staff": (404, 404),
+    },
+    "performance:actuals_template_csv": {
+        "anonymous": (302, 302),
+        "outsider": (404, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
+    },
+    "performance:leads_template_csv": {
+        "anonymous": (302, 302),
+        "outsider": (404, 405),
+        "party": (200, 405),
+        "signatory": (200, 405),
+        "staff": (200, 405),
     },
     "performance:portfolio": {
         "anonymous": (302, 302),

@@ -4,6 +4,7 @@ from performance.services.leads.results import LeadImportError, LeadImportResult
 from performance.services.leads.service import (
     LeadMappingNeeded,
     lead_upload_header,
+    lead_upload_samples,
     leads_import,
     leads_import_pending,
     leads_upload,
@@ -14,6 +15,7 @@ __all__ = [
     "LeadImportResult",
     "LeadMappingNeeded",
     "lead_upload_header",
+    "lead_upload_samples",
     "leads_import",
     "leads_import_pending",
     "leads_upload",

@@ -2,17 +2,57 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from performance.models import LeadColumnMapping
+from performance.services.csv_files import shown
 from performance.services.leads.results import LeadFileRefused, LeadImportError
 
 LEAD_FIELDS = ("lead_id", "lead_type", "mql_at", "first_touch_at", "attempts", "outcome")
 REQUIRED_FIELDS = ("lead_id", "lead_type", "mql_at")
 DEFAULT_MAPPING = {name: name for name in LEAD_FIELDS}
+# Names CRM exports commonly give each field, best first; compared by ``column_key``.
+LEAD_FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "lead_id": ("lead_id", "lead id", "id", "record id", "contact id", "crm id", "lead number"),
+    "lead_type": ("lead_type", "type", "lead source", "source", "lead category", "channel"),
+    "mql_at": (
+        "mql_at",
+        "mql date",
+        "mql time",
+        "mql timestamp",
+        "became mql",
+        "mql",
+        "marketing qualified at",
+        "qualified at",
+    ),
+    "first_touch_at": (
+        "first_touch_at",
+        "first touch",
+        "first contact",
+        "first contacted",
+        "first response",
+        "first call",
+        "first activity",
+        "contacted at",
+    ),
+    "attempts": (
+        "attempts",
+        "contact attempts",
+        "attempt count",
+        "number of attempts",
+        "call attempts",
+        "touches",
+    ),
+    "outcome": ("outcome", "status", "lead status", "result", "disposition", "rejection reason"),
+}
+# How many rows the mapping form shows sample values from.
+SAMPLE_ROWS = 3
+_NOT_IN_KEY = re.compile(r"[\s_\-.]+")
 
 ERROR_UNMAPPED_COLUMN = gettext_noop(
     "The file has no column “{column}” for {field}; map the columns."
@@ -61,16 +101,46 @@ def lead_mapping_fitting(
     return None
 
 
+def column_key(name: str) -> str:
+    """A column name without case, spaces, underscores, hyphens or dots: "MQL Date" -> "mqldate"."""
+    return _NOT_IN_KEY.sub("", name.casefold())
+
+
 def lead_mapping_suggested(header: list[str], remembered: dict[str, str] | None) -> dict[str, str]:
-    """For the mapping form: each field's remembered column if the file has it, else its name."""
-    by_lower = {name.lower(): name for name in header if name}
-    suggested = {}
+    """For the mapping form: the file column each field most likely sits in.
+
+    The remembered column first, then the field's own name and its common synonyms, each
+    compared without case, spaces, underscores or hyphens; a column is suggested once only.
+    """
+    by_key: dict[str, str] = {}
+    for name in header:
+        if name.strip():
+            by_key.setdefault(column_key(name), name)
+    suggested: dict[str, str] = {}
+    taken: set[str] = set()
     for field in LEAD_FIELDS:
-        for candidate in ((remembered or {}).get(field, ""), field):
-            if candidate and candidate.lower() in by_lower:
-                suggested[field] = by_lower[candidate.lower()]
+        candidates = ((remembered or {}).get(field, ""), *LEAD_FIELD_SYNONYMS[field])
+        for candidate in candidates:
+            column = by_key.get(column_key(candidate)) if candidate else None
+            if column is not None and column not in taken:
+                suggested[field] = column
+                taken.add(column)
                 break
     return suggested
+
+
+def lead_column_samples(
+    header: list[str], rows: Iterable[tuple[int, list[str]]], limit: int = SAMPLE_ROWS
+) -> list[tuple[str, list[str]]]:
+    """Each named column of the file with its values in the first ``limit`` rows, cut short."""
+    samples: list[list[str]] = [[] for _name in header]
+    for count, (_line, cells) in enumerate(rows, start=1):
+        for position, cell in enumerate(cells[: len(header)]):
+            if cell.strip():
+                samples[position].append(shown(cell.strip()))
+        if count >= limit:
+            break
+    return [(name, values) for name, values in zip(header, samples, strict=True) if name]
 
 
 def lead_mapping_clean(mapping: dict[str, str]) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -15,9 +15,11 @@ from agreements.models import Agreement, AgreementEvent, AgreementSeries
 from agreements.services.audit import event_record
 from performance.lead_status import BREACHED, MET, PENDING
 from performance.models import LeadColumnMapping, LeadRecord, PendingUpload
+from performance.services.corrections import leads_batch_close, leads_batch_open
 from performance.services.csv_files import CsvFileError, CsvRows, text_stream
 from performance.services.lead_tally import lead_tally_refresh
 from performance.services.leads.columns import (
+    lead_column_samples,
     lead_columns,
     lead_mapping_clean,
     lead_mapping_fitting,
@@ -50,6 +52,8 @@ class LeadMappingNeeded:
     upload: PendingUpload
     header: list[str]
     suggested: dict[str, str]
+    # Each file column with its values in the first rows, shown beside the mapping.
+    samples: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 def leads_import(
@@ -60,13 +64,15 @@ def leads_import(
     mapping: dict[str, str] | None = None,
     as_of: dt.datetime | None = None,
     ip_address: str | None = None,
+    file_name: str = "",
 ) -> LeadImportResult:
     """Upsert the leads of a CSV stream by ``lead_id`` into the agreement's series.
 
     All or nothing: the rows are validated and written in batches inside one transaction,
     which is rolled back if any row has an error. The met, breached and pending counts are
     over the file's rows as of ``as_of`` (default now), by the rule of ``lead_status``.
-    A given ``mapping`` (lead field -> file column) is remembered for the series.
+    A given ``mapping`` (lead field -> file column) is remembered for the series. The
+    import is kept as a batch that marks the leads it creates, so that it can be undone.
     """
     ensure_may_record(actor, agreement)
     as_of = as_of or timezone.now()
@@ -80,6 +86,7 @@ def leads_import(
             # how many leads this import created.
             AgreementSeries.objects.select_for_update().filter(pk=series_id).first()
             count_before = LeadRecord.objects.filter(series_id=series_id).count()
+            batch = leads_batch_open(agreement=agreement, actor=actor, file_name=file_name)
             remembered = (
                 None if mapping is not None else lead_mapping_remembered(series_id=series_id)
             )
@@ -89,11 +96,13 @@ def leads_import(
                 mapping=mapping,
                 remembered=remembered,
                 as_of=as_of,
+                batch_id=batch.pk,
             )
             if result.errors:
                 raise _Rollback
             result.created = LeadRecord.objects.filter(series_id=series_id).count() - count_before
             result.updated = result.imported - result.created
+            leads_batch_close(batch=batch, created=result.created, updated=result.updated)
             _record(
                 agreement=agreement,
                 actor=actor,
@@ -114,6 +123,7 @@ def _import_rows(
     mapping: dict[str, str] | None,
     remembered: dict[str, str] | None,
     as_of: dt.datetime,
+    batch_id: int | None = None,
 ) -> LeadImportResult:
     """Validate each row and write the valid ones, until the first error stops the writing."""
     try:
@@ -126,7 +136,7 @@ def _import_rows(
     validator = LeadValidator(
         agreement=agreement, columns=columns, as_of=as_of, log=log, adapt=datetime_adapter()
     )
-    with LeadWriter() as writer:
+    with LeadWriter(batch_id) as writer:
         lead, add = validator.lead, writer.add
         imported = 0
         for line, cells in rows:
@@ -193,16 +203,22 @@ def leads_upload(
     ensure_may_record(actor, agreement)
     stream = text_stream(file)
     try:
+        reader = CsvRows(stream)
         try:
-            header = CsvRows(stream).header()
+            header = reader.header()
         except CsvFileError as error:
             return LeadImportResult(errors=[LeadImportError(error.line, "", error.message)])
         remembered = lead_mapping_remembered(series_id=agreement.series_id)
         if lead_mapping_fitting(header, remembered) is not None:
             stream.seek(0)
             return leads_import(
-                agreement=agreement, actor=actor, file=stream, ip_address=ip_address
+                agreement=agreement,
+                actor=actor,
+                file=stream,
+                ip_address=ip_address,
+                file_name=file_name,
             )
+        samples = lead_column_samples(header, reader)
     finally:
         stream.detach()
     file.seek(0)
@@ -214,7 +230,10 @@ def leads_upload(
         file_name=file_name,
     )
     return LeadMappingNeeded(
-        upload=upload, header=header, suggested=lead_mapping_suggested(header, remembered)
+        upload=upload,
+        header=header,
+        suggested=lead_mapping_suggested(header, remembered),
+        samples=samples,
     )
 
 
@@ -224,6 +243,16 @@ def lead_upload_header(upload: PendingUpload) -> list[str]:
         return CsvRows(pending_upload_text(upload)).header()
     except CsvFileError:
         return []
+
+
+def lead_upload_samples(upload: PendingUpload) -> list[tuple[str, list[str]]]:
+    """Each column of a kept upload with its first values, for its mapping form."""
+    reader = CsvRows(pending_upload_text(upload))
+    try:
+        header = reader.header()
+    except CsvFileError:
+        return []
+    return lead_column_samples(header, reader)
 
 
 def leads_import_pending(
@@ -241,6 +270,7 @@ def leads_import_pending(
             file=pending_upload_text(upload),
             mapping=mapping,
             ip_address=ip_address,
+            file_name=upload.file_name,
         )
         if result.ok:
             upload.delete()

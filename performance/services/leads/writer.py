@@ -14,7 +14,7 @@ from psycopg import Pipeline
 from performance.business_hours import NAIVE_ANCHOR, UTC, UTC_ANCHOR
 from performance.models import LeadRecord
 
-# Rows per write: a batch is one statement (2,000 rows of 13 values fit SQLite's 32,766).
+# Rows per write: a batch is one statement (2,000 rows of 14 values fit SQLite's 32,766).
 BATCH_SIZE = 2000
 # The columns of a lead row, in the order of the tuples the validator builds.
 WRITE_FIELDS = (
@@ -31,6 +31,8 @@ WRITE_FIELDS = (
     "response_hours",
     "invalid_rejection",
     "imported_at",
+    # Added by the writer, not the validator; set on insert only (not in UPDATE_FIELDS).
+    "import_batch",
 )
 UPDATE_FIELDS = [
     "agreement",
@@ -55,7 +57,7 @@ class LeadWriter:
     Raw SQL because the ORM's bulk_create spends over 100 µs a row preparing values, which
     alone would hold the import under 10,000 rows a second; the rows are already valid here.
     On PostgreSQL the batch travels as one array per column, unnested by the server, so the
-    statement has 13 parameters whatever the batch size; elsewhere (SQLite 3.24+) it is a
+    statement has 14 parameters whatever the batch size; elsewhere (SQLite 3.24+) it is a
     multi-row VALUES list, split only if the database caps parameters below a batch.
 
     Used as a context manager. On PostgreSQL it then holds the connection in psycopg's pipeline
@@ -65,7 +67,9 @@ class LeadWriter:
     import's transaction, which then rolls back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, batch_id: int | None = None) -> None:
+        # The import batch each new lead is marked with, appended to the validator's rows.
+        self.batch_tail: tuple[int | None] = (batch_id,)
         fields = [_field(name) for name in WRITE_FIELDS]
         self.head, self.tail = _statement_parts(fields)
         self.arrays = connection.vendor == "postgresql"
@@ -102,7 +106,7 @@ class LeadWriter:
     def add(self, row: LeadRow) -> None:
         """Hold a row; a full batch is written."""
         batch = self.batch
-        batch.append(row)
+        batch.append(row + self.batch_tail)
         if len(batch) >= self.batch_size:
             self.batch = []
             self.write(batch)
