@@ -22,9 +22,24 @@ class DemoPage:
     name: str
     user: str  # a demo username, "" for a page seen signed out
     path: str
+    # A page reached by uploading: the file field's label, the CSV, the button to press.
+    upload_label: str = ""
+    upload_csv: str = ""
+    upload_button: str = ""
 
     def url(self, base: str, agreements: dict[str, int]) -> str:
         return base + self.path.format(**agreements)
+
+    def open(self, page: Page, base: str, agreements: dict[str, int]) -> None:
+        """Go to the page (and upload its file); fail on an error status."""
+        response = page.goto(self.url(base, agreements))
+        assert response is not None and response.ok, f"{self.name}: {response}"
+        if self.upload_label:
+            page.get_by_label(self.upload_label).set_input_files(
+                {"name": "upload.csv", "mimeType": "text/csv", "buffer": self.upload_csv.encode()}
+            )
+            with page.expect_navigation():
+                page.get_by_role("button", name=self.upload_button).click()
 
 
 DEMO_PAGES: list[DemoPage] = [
@@ -59,6 +74,24 @@ DEMO_PAGES: list[DemoPage] = [
     DemoPage("KPI actuals", "steve", "/agreements/{signed}/kpis/actuals/"),
     DemoPage("actuals import", "mike", "/agreements/{signed}/actuals/import/"),
     DemoPage("leads import", "steve", "/agreements/{signed}/leads/import/"),
+    DemoPage(
+        "actuals import preview with errors",
+        "mike",
+        "/agreements/{signed}/actuals/import/",
+        upload_label="Monthly actuals (.csv)",
+        upload_csv="month,leads,mqls,sqls,customers,revenue\n2026-01,900,200,60,12,90000\n"
+        "2026-13,many,5,2,1,100\n",
+        upload_button="Preview",
+    ),
+    DemoPage(
+        "leads import with errors",
+        "steve",
+        "/agreements/{signed}/leads/import/",
+        upload_label="CRM export of leads (.csv)",
+        upload_csv="lead_id,lead_type,mql_at,first_touch_at,attempts,outcome\n"
+        "L1,Unknown type,yesterday,,x,no-such-reason\n",
+        upload_button="Import leads",
+    ),
 ]
 
 

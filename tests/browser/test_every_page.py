@@ -30,8 +30,7 @@ def test_no_demo_page_scrolls_sideways_at_390_px(live_server: Any, browser: Brow
     try:
         for demo_page in DEMO_PAGES:
             page = sessions.page_for(demo_page.user)
-            response = page.goto(demo_page.url(live_server.url, agreements))
-            assert response is not None and response.ok, f"{demo_page.name}: {response}"
+            demo_page.open(page, live_server.url, agreements)
             width = page.evaluate("document.documentElement.scrollWidth")
             print(f"{demo_page.name}: {width}px")  # noqa: T201 - the widths, read in CI logs
             if width > PHONE_WIDTH:
@@ -55,8 +54,7 @@ def test_axe_finds_no_serious_violation_on_any_demo_page(
     try:
         for demo_page in DEMO_PAGES:
             page = sessions.page_for(demo_page.user)
-            response = page.goto(demo_page.url(live_server.url, agreements))
-            assert response is not None and response.ok, f"{demo_page.name}: {response}"
+            demo_page.open(page, live_server.url, agreements)
             violations = axe.run(page).response["violations"]
             blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
             summary.append(
