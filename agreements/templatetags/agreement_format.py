@@ -83,6 +83,14 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
+def _plain(number: Decimal) -> str:
+    """Up to two decimals, grouped, without trailing zeros: 1,500 / 15.5 / 0.25."""
+    shown = str(floatformat(number, "-2g"))
+    if "." in shown:
+        shown = shown.rstrip("0").rstrip(".")
+    return shown
+
+
 def _plural_count(number: Decimal) -> int:
     """ngettext's count: 1 only for exactly one, so 0.5 and 1.5 read as plurals."""
     return 1 if number == 1 else 2
@@ -117,7 +125,7 @@ def percent(value: Any) -> str:
     number = _decimal(value)
     if number is None:
         return "—"
-    return f"{floatformat(number, '-2g')}%"
+    return f"{_plain(number)}%"
 
 
 @register.filter
@@ -126,7 +134,7 @@ def quantity(value: Any, unit: str = "") -> str:
     number = _decimal(value)
     if number is None:
         return "—"
-    shown = floatformat(number, "-2g")
+    shown = _plain(number)
     unit = (unit or "").strip()
     if unit == "%":
         return f"{shown}%"
