@@ -9,12 +9,14 @@ from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django_htmx.middleware import HtmxDetails
 
 
 class AuthenticatedHttpRequest(HttpRequest):
     """A request past LoginRequiredMiddleware: its user has signed in."""
 
     user: User
+    htmx: HtmxDetails  # set by django_htmx's HtmxMiddleware
 
 
 def client_ip(request: HttpRequest) -> str | None:

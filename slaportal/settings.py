@@ -162,6 +162,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One display format per kind of value (date, date and time with its zone): see the module.
+FORMAT_MODULE_PATH = ["slaportal.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

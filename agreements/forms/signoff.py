@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
@@ -18,7 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models.agreement import REMINDER_DAYS_DEFAULT, REMINDER_DAYS_MAX
 from agreements.sections import SECTIONS
 from agreements.services.reminders import ReviewTerms, review_terms_check
+from agreements.services.signatures import ERROR_NAME_MISMATCH, typed_name_matches
 from teams.models import Team
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _helper(
@@ -49,8 +53,11 @@ class SignForm(forms.Form):
     )
     digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: Any, teams: Sequence[Team], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, teams: Sequence[Team], signer: User | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.signer = signer
         self.teams = {team.pk: team for team in teams}
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.TypedChoiceField)
@@ -63,6 +70,20 @@ class SignForm(forms.Form):
 
     def clean_team(self) -> Team:
         return self.teams[self.cleaned_data["team"]]
+
+    def clean_typed_name(self) -> str:
+        """Said at the field, beside any other error, before the password is even checked."""
+        typed_name: str = self.cleaned_data["typed_name"]
+        if self.signer is not None and not typed_name_matches(self.signer, typed_name):
+            raise forms.ValidationError(_(ERROR_NAME_MISMATCH), code="name_mismatch")
+        return typed_name
+
+    def only_name_refused(self) -> bool:
+        """The one error is the typed name's mismatch: the password is still worth checking."""
+        errors = self.errors.as_data()
+        return set(errors) == {"typed_name"} and all(
+            error.code == "name_mismatch" for error in errors["typed_name"]
+        )
 
 
 class ReviewTermsForm(forms.Form):

@@ -86,9 +86,14 @@ def signing_refusal(*, actor: User, signatures: Iterable[Signature]) -> str:
     return ""
 
 
+def typed_name_matches(actor: User, typed_name: str) -> bool:
+    """The typed name is the account's full name, ignoring case and spacing."""
+    return _normalised_name(typed_name) == _normalised_name(actor.get_full_name())
+
+
 def _ensure_typed_name(actor: User, typed_name: str) -> None:
     """The account's full name (which it has), ignoring case and spacing."""
-    if _normalised_name(typed_name) != _normalised_name(actor.get_full_name()):
+    if not typed_name_matches(actor, typed_name):
         raise ValidationError(_(ERROR_NAME_MISMATCH), code="name_mismatch")
 
 

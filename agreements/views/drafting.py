@@ -241,7 +241,12 @@ def agreement_section_edit(
             return redirect(f"{agreement.get_absolute_url()}#section-{section}")
     if not add_row:
         editor.focus_first_error()
-    return render(request, _template(section), _section_context(agreement, editor))
+    context = _section_context(agreement, editor)
+    added = editor.formset(add_row) if add_row else None
+    if added is not None and request.htmx:
+        # htmx swaps in only the rows of that relation, the new one focused, the page in place.
+        return render(request, f"{SECTION_TEMPLATE}#formset", {**context, "formset": added})
+    return render(request, _template(section), context)
 
 
 def _template(section: str) -> str:

@@ -36,6 +36,8 @@ from agreements.views.access import found
 from teams.views import LOCKOUT_STATUS, cooloff_minutes
 
 SIGN_TEMPLATE = "agreements/agreement_sign.html"
+# The field a signing refusal is about, by its code; other refusals show above the form.
+ERROR_FIELDS = {"bad_password": "password", "name_mismatch": "typed_name"}
 
 
 def agreement_sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -67,9 +69,12 @@ def agreement_sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if request.method == "POST":
             messages.error(request, _("You cannot sign this agreement now."))
         return render(request, SIGN_TEMPLATE, context)
-    form = SignForm(request.POST or None, teams=teams, initial={"digest": digest})
+    form = SignForm(
+        request.POST or None, teams=teams, signer=request.user, initial={"digest": digest}
+    )
     context["form"] = form
-    if request.method == "POST" and form.is_valid():
+    # With only the typed name wrong the password is checked too, so every error shows at once.
+    if request.method == "POST" and (form.is_valid() or form.only_name_refused()):
         answer = _sign(request, agreement, form, context)
         if answer is not None:
             return answer
@@ -85,8 +90,12 @@ def agreement_sign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _sign(
     request: AuthenticatedHttpRequest, agreement: Agreement, form: SignForm, context: dict[str, Any]
 ) -> HttpResponse | None:
-    """Sign, or say why not: a redirect, the paused page, or None with the refusal on the form."""
+    """Sign, or say why not: a redirect, the paused page, or None with the refusal on the form.
+
+    A refusal goes to the field it is about (the password, the typed name), others above it.
+    """
     team = form.cleaned_data["team"]
+    typed_name = str(form.cleaned_data.get("typed_name") or form.data.get("typed_name") or "")
     credentials = {"username": request.user.get_username()}
     if not AxesProxyHandler.is_allowed(request, credentials):
         signing_failure_record(
@@ -102,7 +111,7 @@ def _sign(
             agreement=agreement,
             actor=request.user,
             team=team,
-            typed_name=form.cleaned_data["typed_name"],
+            typed_name=typed_name,
             password=form.cleaned_data["password"],
             seen_digest=form.cleaned_data["digest"],
             ip_address=client_ip(request),
@@ -114,7 +123,9 @@ def _sign(
             user_login_failed.send(sender=__name__, credentials=credentials, request=request)
             if getattr(request, "axes_locked_out", False):
                 return _signing_paused(request, context)
-        form.add_error(None, error)
+        field = ERROR_FIELDS.get(str(error.code))
+        if field is None or not form.has_error(field):
+            form.add_error(field, error)
         return None
     messages.success(request, _("Signed for %(team)s.") % {"team": team.name})
     return redirect(agreement)

@@ -326,8 +326,8 @@ def test_kpi_page_lists_the_kpis_in_force(member_client, signed, values, django_
         response = member_client.get(url("kpi_actuals", signed) + "?day=2026-01-14")
     body = response.content.decode()
     assert "MQLs delivered (MQLs)" in body
-    assert "Weekly period from Jan. 12, 2026" in body
-    assert "Monthly period from Jan. 1, 2026" in body
+    assert "Weekly period from 12 Jan 2026" in body
+    assert "Monthly period from 1 Jan 2026" in body
     assert 'value="77' in body
 
 

@@ -109,6 +109,20 @@ class SectionEditor:
             bound.field.widget.attrs.pop("autofocus", None)
         first_error.field.widget.attrs["autofocus"] = True
 
+    def formset(self, relation: str) -> RowFormSet | None:
+        """The formset of one relation ("kpis"), or None when the section has none such."""
+        return next((formset for formset in self.formsets if formset.relation == relation), None)
+
+    def focus_new_row(self, relation: str) -> None:
+        """Move the autofocus to the first field of the row just added, and to nothing else."""
+        formset = self.formset(relation)
+        if formset is None or not formset.forms:
+            return
+        for form in (self.form, *(row for rows in self.formsets for row in rows)):
+            for bound in form.visible_fields():
+                bound.field.widget.attrs.pop("autofocus", None)
+        autofocus_first(formset.forms[-1])
+
     def quiet(self) -> None:
         """Keep the posted values but show no errors (after "Add row", before saving)."""
         # A bound form validates when its errors are first read; preset empty errors
@@ -155,8 +169,12 @@ def section_editor(
         form = spec.form(data, **form_kwargs)
         formsets = [formset_class(data) for formset_class in spec.formsets]
     editor = SectionEditor(section=SECTIONS_BY_KEY[section_key], form=form, formsets=formsets)
+    # The page shows one error summary for the form and all its rows (form_errors tag).
+    for part in (form, *(row for rows in formsets for row in rows)):
+        setattr(part, "error_summary_elsewhere", True)  # noqa: B010
     if not any(True for _field in form.visible_fields()) and formsets and formsets[0].forms:
         autofocus_first(formsets[0].forms[0])
     if add_row:
         editor.quiet()
+        editor.focus_new_row(add_row)
     return editor

@@ -18,7 +18,13 @@ from teams.models import Team
 class AgreementFilterForm(forms.Form):
     """The list page's filters, sent by GET."""
 
-    q = forms.CharField(label=_("Title contains"), required=False, max_length=200)
+    # A search input by its widget: a "type" in attrs would print the attribute twice.
+    q = forms.CharField(
+        label=_("Title contains"),
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"placeholder": _("Search by title")}),
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -33,9 +39,6 @@ class AgreementFilterForm(forms.Form):
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = teams  # type: ignore[assignment]
-        self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": _("Search by title")}
-        )
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_id = "agreement-filters"
