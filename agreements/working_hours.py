@@ -178,7 +178,40 @@ def hours_beyond_summary(
     intervals, and the three keys hold the summary: the working days, the earliest start and
     the latest end.
     """
-    week = week_hours(stored)
+    try:
+        week = week_hours(stored)
+    except ValidationError:
+        # Hours that do not validate (never saved through a form) leave the summary in charge.
+        return {}
     if week == week_hours(uniform_hours(workdays, day_start, day_end)):
         return {}
     return {"hours": stored_hours(week)}
+
+
+SUMMARY_FIELDS = ("workdays", "day_start", "day_end")
+
+
+def agreement_week(agreement: Any) -> WeekHours:
+    """The agreement's week of intervals; its summary when the stored hours do not validate."""
+    try:
+        return week_hours(agreement.working_hours)
+    except ValidationError:
+        return week_hours(uniform_hours(agreement.workdays, agreement.day_start, agreement.day_end))
+
+
+def calendar_sync(agreement: Any, changed: Any) -> None:
+    """Keep an agreement's working hours and their summary in step after ``changed`` fields.
+
+    New hours set the summary; a new summary alone (a caller from before per-day hours) sets
+    one interval on each working day. Values that do not validate are left for full_clean.
+    """
+    try:
+        if "working_hours" in changed:
+            for name, value in calendar_fields(week_hours(agreement.working_hours)).items():
+                setattr(agreement, name, value)
+        elif set(SUMMARY_FIELDS) & set(changed):
+            hours = uniform_hours(agreement.workdays, agreement.day_start, agreement.day_end)
+            week_hours(hours)
+            agreement.working_hours = hours
+    except (ValidationError, TypeError, ValueError, AttributeError):
+        return

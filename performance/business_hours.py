@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from agreements.working_hours import WeekHours, week_hours
+from agreements.working_hours import WeekHours, agreement_week
 
 if TYPE_CHECKING:
     from agreements.models import Agreement
@@ -318,6 +318,6 @@ def calendar_for(agreement: Agreement) -> BusinessCalendar:
     """The agreement's calendar; uses prefetched holidays when they are loaded."""
     return BusinessCalendar(
         timezone=agreement.timezone,
-        hours=week_hours(agreement.working_hours),
+        hours=agreement_week(agreement),
         holidays=frozenset(holiday.date for holiday in agreement.holidays.all()),
     )

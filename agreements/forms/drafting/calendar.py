@@ -18,10 +18,10 @@ from agreements.models.agreement import ERROR_NO_WORKDAY, Weekday, known_timezon
 from agreements.working_hours import (
     WEEKDAYS,
     DayHours,
+    agreement_week,
     calendar_fields,
     day_hours,
     time_text,
-    week_hours,
 )
 
 FIRST_ZONES = ("UTC",)
@@ -81,10 +81,7 @@ class CalendarForm(SectionModelForm):
         timezone_field = self.fields["timezone"]
         assert isinstance(timezone_field, forms.ChoiceField)
         timezone_field.choices = choices
-        try:
-            week = week_hours(self.instance.working_hours)
-        except ValidationError:
-            week = ((),) * 7
+        week = agreement_week(self.instance)
         for day, intervals in zip(WEEKDAYS, week, strict=True):
             self.fields[f"hours_{day}"] = forms.CharField(
                 label=Weekday(day).label,
