@@ -287,6 +287,17 @@ class BusinessCalendar:
         _due, response = self.hand_off(naive_start, naive_end, Decimal(0))
         return response or Decimal("0.00")
 
+    def business_time(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """The exact business time from ``start`` to ``end`` (aware datetimes); 0 if reversed."""
+        naive_start = start.astimezone(UTC).replace(tzinfo=None)
+        naive_end = end.astimezone(UTC).replace(tzinfo=None)
+        self._cover(naive_start.year)
+        self._cover(naive_end.year)
+        elapsed = self._position(_microseconds(naive_end)) - self._position(
+            _microseconds(naive_start)
+        )
+        return dt.timedelta(microseconds=max(elapsed, 0))
+
     def wall_to_utc(self, wall: dt.datetime) -> dt.datetime:
         """A naive wall-clock time of the calendar's zone as a naive UTC datetime.
 
