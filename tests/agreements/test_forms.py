@@ -546,3 +546,15 @@ def test_invalid_choices_are_refused():
 
     assert not formset.is_valid()
     assert "owner" in formset.forms[0].errors
+
+
+def test_a_stored_zone_no_longer_known_stays_selected(agreement, marketing_member):
+    """A saved zone missing from this system's list is still offered, selected, not lost."""
+    Agreement.objects.filter(pk=agreement.pk).update(timezone="Mars/Olympus")
+    agreement.refresh_from_db()
+
+    form = CalendarForm(agreement=agreement, user=marketing_member)
+
+    rendered = str(form["timezone"])
+    assert '<option value="Mars/Olympus" selected>' in rendered
+    assert rendered.index("Mars/Olympus") < rendered.index('value="UTC"')

@@ -38,22 +38,26 @@ def timezone_names() -> tuple[str, ...]:
 
 
 @cache
-def timezone_choices() -> tuple[tuple[str, Any], ...]:
-    """UTC first, then the zones grouped by their area (Africa, America, …), each sorted.
-
-    A native select: the keyboard moves through it and typing a name jumps to it.
-    """
-    groups: dict[str, list[tuple[str, str]]] = {}
+def timezone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The zones grouped by their area (Africa, America, …), sorted; "" holds names without one."""
+    groups: dict[str, list[str]] = {}
     for name in timezone_names():
-        if name in FIRST_ZONES:
-            continue
-        area = name.split("/", 1)[0] if "/" in name else str(_("Other"))
-        groups.setdefault(area, []).append((name, name))
-    other = str(_("Other"))
-    areas = sorted(area for area in groups if area != other)
-    if other in groups:
-        areas.append(other)
-    return (*((name, name) for name in FIRST_ZONES), *((area, groups[area]) for area in areas))
+        if name not in FIRST_ZONES:
+            groups.setdefault(name.split("/", 1)[0] if "/" in name else "", []).append(name)
+    areas = sorted(area for area in groups if area) + ([""] if "" in groups else [])
+    return tuple((area, tuple(groups[area])) for area in areas)
+
+
+def timezone_choices() -> list[tuple[str, Any]]:
+    """UTC first, then each area's zones: a native select, which the keyboard moves through
+    and where typing a name jumps to it."""
+    return [
+        *((name, name) for name in FIRST_ZONES),
+        *(
+            (area or str(_("Other")), [(name, name) for name in names])
+            for area, names in timezone_groups()
+        ),
+    ]
 
 
 def intervals_text(intervals: DayHours) -> str:
@@ -73,7 +77,7 @@ class CalendarForm(SectionModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices: list[tuple[str, Any]] = list(timezone_choices())
+        choices = timezone_choices()
         current = self.instance.timezone
         if current and current not in known_timezones():
             # A stored name this system no longer knows stays visible and selected.
