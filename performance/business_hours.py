@@ -149,6 +149,13 @@ class BusinessCalendar:
         ):
             return
         if cache["first_year"] is not None:
+            # Grow by at least the span already covered, so that leads spread over many years
+            # rebuild the segments a few times, not once a year.
+            span = cache["last_year"] - cache["first_year"] + 1
+            if first < cache["first_year"]:
+                first = max(min(first, cache["first_year"] - span), FIRST_YEAR)
+            if last > cache["last_year"]:
+                last = min(max(last, cache["last_year"] + span), LAST_YEAR)
             first, last = min(first, cache["first_year"]), max(last, cache["last_year"])
         self._build(first, last)
 
@@ -179,7 +186,7 @@ class BusinessCalendar:
         pieces = [
             piece
             for utc_year in (year - 1, year, year + 1)
-            if FIRST_YEAR - 1 <= utc_year <= LAST_YEAR + 1
+            if FIRST_YEAR - 1 <= utc_year <= LAST_YEAR
             for piece in _offset_pieces(self.timezone, utc_year)
         ]
         segments: list[tuple[int, int]] = []
@@ -231,7 +238,8 @@ class BusinessCalendar:
             if cache["last_year"] >= LAST_YEAR:
                 raise OverflowError(ERROR_NO_WORKING_TIME)
             # Forward only: the business time before existing segments stays as it is.
-            self._build(cache["first_year"], min(cache["last_year"] + 1, LAST_YEAR))
+            span = cache["last_year"] - cache["first_year"] + 1
+            self._build(cache["first_year"], min(cache["last_year"] + span, LAST_YEAR))
 
     def _hours_as_microseconds(self, hours: Decimal) -> int:
         cache = self._cache["hours"]
