@@ -12,6 +12,7 @@ from django.db import models
 from agreements.funnel import FUNNEL_INPUTS, plan_for
 from agreements.models import Agreement
 from agreements.sections import ROW_FIELDS
+from agreements.working_hours import hours_beyond_summary
 
 SCHEMA = "slaportal.agreement/1"
 
@@ -101,6 +102,12 @@ def content_of(agreement: Agreement) -> dict[str, Any]:
                 "workdays": sorted(int(day) for day in agreement.workdays),
                 "day_start": _time(agreement.day_start),
                 "day_end": _time(agreement.day_end),
+                **hours_beyond_summary(
+                    agreement.working_hours,
+                    agreement.workdays,
+                    agreement.day_start,
+                    agreement.day_end,
+                ),
                 "holidays": sorted(_date(holiday.date) for holiday in agreement.holidays.all()),
             },
             "lead_types": _rows(agreement, "service_levels"),

@@ -50,7 +50,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "service_levels",
         _("Hand-off service levels"),
-        fields=("timezone", "workdays", "day_start", "day_end"),
+        fields=("timezone", "working_hours", "workdays", "day_start", "day_end"),
         rows=("service_levels", "holidays"),
         export_keys=("service_levels",),
     ),

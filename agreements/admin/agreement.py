@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest, HttpResponse
@@ -28,10 +29,10 @@ from agreements.client import client_ip
 from agreements.forms.drafting.base import NormalisedNames
 from agreements.funnel import plan_for
 from agreements.models import Agreement, AgreementSeries
-from agreements.models.agreement import is_weekday
 from agreements.sections import CONTENT_FIELDS
 from agreements.services.admin_writes import agreement_admin_save
 from agreements.services.agreements import agreement_create
+from agreements.working_hours import calendar_fields, week_hours
 from teams.models import Side, Team
 
 MESSAGE_READ_ONLY = _(
@@ -41,7 +42,12 @@ MESSAGE_READ_ONLY = _(
 ERROR_CHANGED_MEANWHILE = _(
     "Someone saved this agreement after you opened it. Reload the page and make the change again."
 )
-ERROR_WORKDAYS = _("Enter a list of weekday numbers from 1 (Monday) to 7, such as [1, 2, 3, 4, 5].")
+ERROR_WORKING_HOURS = _(
+    "Enter working hours per ISO weekday (Monday = 1) as JSON, such as "
+    '{"1": [["09:00", "12:00"], ["13:00", "17:00"]], "5": [["09:00", "13:00"]]}.'
+)
+# Derived from the working hours (agreements.working_hours.envelope): shown, not edited.
+CALENDAR_SUMMARY = ("workdays", "day_start", "day_end")
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -66,14 +72,14 @@ class AgreementAddForm(NormalisedNames):
         fields = ("title", "marketing_team", "sales_team", "start_date", "end_date")
 
 
-class WorkdaysField(forms.JSONField):
-    """JSON for the working days; text nested past Python's recursion limit is invalid input."""
+class WorkingHoursField(forms.JSONField):
+    """JSON for the working hours; text nested past Python's recursion limit is invalid input."""
 
     def to_python(self, value: Any) -> Any:
         try:
             return super().to_python(value)
         except RecursionError:
-            raise forms.ValidationError(ERROR_WORKDAYS, code="invalid_workdays") from None
+            raise forms.ValidationError(ERROR_WORKING_HOURS, code="invalid_hours") from None
 
     def bound_data(self, data: Any, initial: Any) -> Any:
         try:
@@ -89,18 +95,25 @@ class AgreementChangeForm(NormalisedNames):
     class Meta:
         model = Agreement
         fields = ("owner", *CONTENT_FIELDS)
-        field_classes = {"workdays": WorkdaysField}
+        field_classes = {"working_hours": WorkingHoursField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "base_revision" in self.fields and self.instance.pk is not None:
             self.fields["base_revision"].initial = self.instance.revision
 
-    def clean_workdays(self) -> list[int]:
-        days = self.cleaned_data.get("workdays")
-        if not isinstance(days, list) or not days or not all(is_weekday(day) for day in days):
-            raise forms.ValidationError(ERROR_WORKDAYS, code="invalid_workdays")
-        return sorted(set(days))
+    def clean_working_hours(self) -> dict[str, Any]:
+        try:
+            week = week_hours(self.cleaned_data.get("working_hours"))
+        except ValidationError as error:
+            raise forms.ValidationError(
+                [ERROR_WORKING_HOURS, *error.messages], code="invalid_hours"
+            ) from None
+        fields = calendar_fields(week)
+        # The summary is no field of this form: it follows the hours onto the instance.
+        for name in CALENDAR_SUMMARY:
+            setattr(self.instance, name, fields[name])
+        return fields["working_hours"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -198,7 +211,7 @@ class AgreementAdmin(admin.ModelAdmin):
         (_("Qualification criteria"), {"fields": ("mql_score_threshold",)}),
         (
             _("Business-hours calendar"),
-            {"fields": ("timezone", "workdays", ("day_start", "day_end"))},
+            {"fields": ("timezone", "working_hours", "workdays", ("day_start", "day_end"))},
         ),
         (
             _("Reporting and review"),
@@ -231,7 +244,7 @@ class AgreementAdmin(admin.ModelAdmin):
     ) -> tuple[str, ...]:
         if obj is None:
             return ()
-        return (*RECORD_FIELDS, "funnel_plan")
+        return (*RECORD_FIELDS, "funnel_plan", *CALENDAR_SUMMARY)
 
     def get_form(
         self,

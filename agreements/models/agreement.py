@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models.choices import ReviewCadence
 from agreements.periods import EARLIEST_DATE, LATEST_DATE, MONTHS_MAX, MONTHS_MIN
+from agreements.working_hours import uniform_hours, validate_working_hours
 from teams.models import Team
 
 # The range rules of the funnel inputs: the model's validators state them for the forms
@@ -78,6 +79,10 @@ def validate_agreement_date(value: dt.date) -> None:
 
 def default_workdays() -> list[int]:
     return [1, 2, 3, 4, 5]
+
+
+def default_working_hours() -> dict[str, list[list[str]]]:
+    return uniform_hours(default_workdays(), dt.time(9, 0), dt.time(17, 0))
 
 
 def _rate_check(field: str) -> models.CheckConstraint:
@@ -248,6 +253,15 @@ class Agreement(models.Model):
     )
     day_start = models.TimeField(_("working day starts"), default=dt.time(9, 0))
     day_end = models.TimeField(_("working day ends"), default=dt.time(17, 0))
+    # The calendar itself: intervals per weekday (agreements.working_hours). workdays,
+    # day_start and day_end summarise it (working days, earliest start, latest end) and are
+    # what content signed before per-day hours holds.
+    working_hours = models.JSONField(
+        _("working hours"),
+        default=default_working_hours,
+        validators=[validate_working_hours],
+        help_text=_('Per ISO weekday, intervals such as {"1": [["09:00", "12:00"]]}.'),
+    )
 
     # 8. Reporting and review.
     report_cadence = models.CharField(

@@ -20,6 +20,7 @@ from agreements.selectors import agreement_load_sections
 from agreements.services.audit import event_record, revision_record
 from agreements.services.content import content_apply, content_validate
 from agreements.standard_template import standard_content
+from agreements.working_hours import calendar_sync
 from teams.models import Team
 
 if TYPE_CHECKING:
@@ -217,6 +218,7 @@ def agreement_section_update(
                 raise EditConflict(agreement=locked, section=section, current=current)
         for name, value in fields.items():
             setattr(locked, name, value)
+        calendar_sync(locked, fields)
         locked.revision += 1
         locked.full_clean(exclude=["series", "owner", "amends"], validate_unique=False)
         locked.save()

@@ -33,6 +33,7 @@ from agreements.models.agreement import (
 )
 from agreements.models.sections import SectionRow
 from agreements.sections import ROW_FIELDS
+from agreements.working_hours import calendar_fields, uniform_hours, week_hours
 from teams.models import Side, Team
 from teams.text import normalise_name
 
@@ -58,6 +59,7 @@ AGREEMENT_PATHS: dict[str, str] = {
     "workdays": "service_levels.calendar.workdays",
     "day_start": "service_levels.calendar.day_start",
     "day_end": "service_levels.calendar.day_end",
+    "working_hours": "service_levels.calendar.hours",
     "report_cadence": "review.report_cadence",
     "meeting_cadence": "review.meeting_cadence",
     "next_review": "review.next_review",
@@ -166,6 +168,29 @@ def _workdays(reader: DocumentReader, calendar: dict[str, Any]) -> list[int]:
     if not workdays:
         reader.error(path, str(ERROR_NO_WORKDAY))
     return sorted(set(workdays))
+
+
+def _working_hours(
+    reader: DocumentReader, calendar: dict[str, Any], fields: dict[str, Any]
+) -> dict[str, Any]:
+    """The calendar's intervals per weekday: ``hours`` when given, else one interval a day.
+
+    With ``hours`` the working days, start and end become its summary (as exported); without
+    it, content from before per-day hours reads as it always did.
+    """
+    path = "service_levels.calendar.hours"
+    stored = calendar.get("hours")
+    if stored is None:
+        start, end, workdays = fields["day_start"], fields["day_end"], fields["workdays"]
+        if start is None or end is None or not workdays or end <= start:
+            return {"working_hours": None}
+        return {"working_hours": uniform_hours(workdays, start, end)}
+    try:
+        week = week_hours(stored)
+    except ValidationError as error:
+        reader.error(path, error.messages[0])
+        return {"working_hours": None}
+    return calendar_fields(week)
 
 
 def _check_agreement(reader: DocumentReader, fields: dict[str, Any]) -> None:
@@ -279,6 +304,7 @@ def content_validate(document: Any) -> ValidatedContent:
         reader.error("schema", _(ERROR_SCHEMA))
     blocks = _blocks(reader, document)
     fields = _agreement_fields(reader, blocks)
+    fields.update(_working_hours(reader, blocks["service_levels.calendar"], fields))
     _check_agreement(reader, fields)
     rows = {relation: _row_list(reader, blocks, relation) for relation in ROW_LISTS}
     rows["holidays"] = _holidays(reader, blocks["service_levels.calendar"])

@@ -13,13 +13,16 @@ from typing import Any
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.funnel import FUNNEL_INPUTS, inputs_missing
 from agreements.models import Agreement, QualificationRule
 from agreements.models.agreement import Weekday
+from agreements.working_hours import WEEKDAYS, DayHours, time_text, week_hours
 
 register = template.Library()
 
@@ -30,6 +33,30 @@ def workday_names(days: Iterable[Any]) -> str:
     names = dict(Weekday.choices)
     chosen = sorted({int(day) for day in days or ()})
     return ", ".join(str(names[day]) for day in chosen if day in names)
+
+
+@register.filter
+def working_hours_rows(stored: Any) -> list[tuple[str, str]]:
+    """Consecutive weekdays with the same hours as one row: ("Monday–Thursday", "09:00–17:00")."""
+    try:
+        week = week_hours(stored)
+    except ValidationError:
+        return []
+    names = dict(Weekday.choices)
+    rows: list[tuple[list[int], DayHours]] = []
+    for day, intervals in zip(WEEKDAYS, week, strict=True):
+        if rows and rows[-1][1] == intervals and rows[-1][0][-1] == day - 1:
+            rows[-1][0].append(day)
+        else:
+            rows.append(([day], intervals))
+    return [
+        (
+            str(names[days[0]]) if len(days) == 1 else f"{names[days[0]]}–{names[days[-1]]}",
+            ", ".join(f"{time_text(start)}–{time_text(end)}" for start, end in intervals)
+            or str(_("Day off")),
+        )
+        for days, intervals in rows
+    ]
 
 
 @register.filter

@@ -127,9 +127,8 @@ def section_payload(agreement: Agreement, section: str) -> dict[str, Any]:
         data.update(
             {
                 "timezone": "Europe/Berlin",
-                "workdays": ["1", "2", "3", "4"],
-                "day_start": "08:30",
-                "day_end": "16:30",
+                **{f"hours_{day}": "08:30–16:30" for day in (1, 2, 3, 4)},
+                **{f"hours_{day}": "" for day in (5, 6, 7)},
             }
         )
         data.update(formset_data("holidays", [{"date": "2026-12-25"}, {"date": "2026-01-01"}]))

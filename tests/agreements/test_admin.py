@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.admin.agreement import CALENDAR_SUMMARY
 from agreements.exchange import agreement_digest
 from agreements.funnel import FUNNEL_INPUTS
 from agreements.models import Agreement, AgreementEvent, Comment, Holiday, Kpi
@@ -315,11 +316,15 @@ def test_editing_a_draft_writes_one_event_and_one_revision(admin_client_, staff_
 
 
 def test_change_form_offers_every_content_field(admin_client_, agreement):
-    """Every field of every section, the funnel inputs among them, can be changed here."""
+    """Every field of every section, the funnel inputs among them, can be changed here.
+
+    The calendar's summary (working days, earliest start, latest end) follows its hours.
+    """
     page = admin_client_.get(_url(Agreement, "change", agreement.pk))
 
     fields = set(page.context["adminform"].form.fields)
-    assert set(CONTENT_FIELDS) <= fields
+    assert set(CONTENT_FIELDS) - set(CALENDAR_SUMMARY) <= fields
+    assert not set(CALENDAR_SUMMARY) & fields
     assert set(FUNNEL_INPUTS) <= fields
 
 
@@ -393,12 +398,13 @@ def test_stale_admin_form_is_refused(admin_client_, marketing_member, agreement)
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("workdays", "[0, 8]"),
-        ("workdays", "[]"),
-        ("workdays", '"weekdays"'),
+        ("working_hours", '{"0": [["09:00", "17:00"]]}'),
+        ("working_hours", "{}"),
+        ("working_hours", '"weekdays"'),
+        ("working_hours", '{"1": [["09:00", "12:00"], ["11:00", "17:00"]]}'),
         ("lead_to_mql_pct", "0"),
         ("marketing_share_pct", "101"),
-        ("day_end", "08:00"),
+        ("working_hours", '{"1": [["09:00", "08:00"]]}'),
         ("timezone", "Mars/Olympus"),
     ],
 )
@@ -543,16 +549,36 @@ def test_revisions_and_signatures_are_view_only(admin_client_, full_world, model
     assert admin_client_.get(_url(model, "delete", obj.pk)).status_code == 403
 
 
-def test_workdays_nested_past_the_recursion_limit_are_a_form_error(admin_client_, agreement):
-    """JSON nested 100,000 deep is invalid input for the working days, not a server error."""
+def test_working_hours_nested_past_the_recursion_limit_are_a_form_error(admin_client_, agreement):
+    """JSON nested 100,000 deep is invalid input for the working hours, not a server error."""
     page = admin_client_.get(_url(Agreement, "change", agreement.pk))
     data = _post_data(page)
-    data["workdays"] = "[" * 100_000 + "]" * 100_000
+    data["working_hours"] = "[" * 100_000 + "]" * 100_000
     revision_before = agreement.revision
 
     response = admin_client_.post(_url(Agreement, "change", agreement.pk), data)
 
     assert response.status_code == 200
-    assert "Enter a list of weekday numbers" in response.content.decode()
+    assert "Enter working hours per ISO weekday" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.revision == revision_before
+
+
+def test_admin_saves_working_hours_and_their_summary(admin_client_, agreement):
+    """A lunch break and a short Friday saved in the admin; working days and times follow."""
+    page = admin_client_.get(_url(Agreement, "change", agreement.pk))
+    data = _post_data(page)
+    data["working_hours"] = (
+        '{"1": [["09:00", "12:00"], ["13:00", "17:00"]], "5": [["08:00", "13:00"]]}'
+    )
+
+    response = admin_client_.post(_url(Agreement, "change", agreement.pk), data)
+
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.working_hours == {
+        "1": [["09:00", "12:00"], ["13:00", "17:00"]],
+        "5": [["08:00", "13:00"]],
+    }
+    assert agreement.workdays == [1, 5]
+    assert (agreement.day_start, agreement.day_end) == (dt.time(8, 0), dt.time(17, 0))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agreements.forms.drafting.calendar import CalendarForm
+from agreements.forms.drafting.calendar import ERROR_INTERVAL, CalendarForm
 from agreements.forms.drafting.criteria import ERROR_THRESHOLD, CriteriaForm
 from agreements.forms.drafting.editor import section_editor
 from agreements.forms.drafting.funnel import (
@@ -43,11 +43,10 @@ from agreements.forms.drafting.rows import (
 )
 from agreements.models import Agreement
 from agreements.models.agreement import (
-    ERROR_DAY_END,
     ERROR_END_BEFORE_START,
     ERROR_NO_WORKDAY,
-    ERROR_TIMEZONE,
 )
+from agreements.working_hours import ERROR_HOURS_ORDER, ERROR_HOURS_OVERLAP, ERROR_HOURS_TIME
 from teams.models import Side, Team
 from tests.agreements.drafting import FUNNEL_VALUES, formset_data
 
@@ -310,45 +309,71 @@ def calendar_form(agreement: Agreement, user: Any, **overrides: Any) -> Calendar
     data = {
         "base_revision": "1",
         "timezone": "Europe/Berlin",
-        "workdays": ["5", "1", "3"],
-        "day_start": "09:00",
-        "day_end": "17:30",
+        "hours_1": "09:00–12:00, 13:00–17:30",
+        "hours_3": "9:00 - 17:30",
+        "hours_5": "09:00 to 13:00",
         **overrides,
     }
     return CalendarForm(data, agreement=agreement, user=user)
 
 
-def test_calendar_form_stores_working_days_as_sorted_numbers(agreement, marketing_member):
-    """Checked days become ISO weekday numbers, Monday = 1, sorted."""
+def test_calendar_form_stores_hours_per_weekday_and_their_summary(agreement, marketing_member):
+    """Intervals per day become the stored hours; working days, start and end summarise them."""
     form = calendar_form(agreement, marketing_member)
 
     assert form.is_valid(), form.errors
+    assert form.cleaned_data["working_hours"] == {
+        "1": [["09:00", "12:00"], ["13:00", "17:30"]],
+        "3": [["09:00", "17:30"]],
+        "5": [["09:00", "13:00"]],
+    }
     assert form.cleaned_data["workdays"] == [1, 3, 5]
+    assert form.cleaned_data["day_start"] == dt.time(9, 0)
+    assert form.cleaned_data["day_end"] == dt.time(17, 30)
+
+
+def test_round_the_clock_ends_at_24_00(agreement, marketing_member):
+    """00:00–24:00 is a whole day's work."""
+    form = calendar_form(agreement, marketing_member, hours_7="00:00–24:00")
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["working_hours"]["7"] == [["00:00", "24:00"]]
 
 
 def test_unknown_time_zone_is_refused(agreement, marketing_member):
-    """A time zone must be an IANA name."""
+    """A time zone must be one of the select's known zones."""
     form = calendar_form(agreement, marketing_member, timezone="Mars/Olympus")
 
     assert not form.is_valid()
-    assert form.errors["timezone"] == [str(ERROR_TIMEZONE % {"value": "Mars/Olympus"})]
+    assert "timezone" in form.errors
 
 
 def test_at_least_one_working_day(agreement, marketing_member):
-    """A calendar without working days is an error beside the days."""
-    form = calendar_form(agreement, marketing_member, workdays=[])
+    """A calendar without working hours is an error beside Monday's."""
+    form = calendar_form(agreement, marketing_member, hours_1="", hours_3="", hours_5=" ")
 
     assert not form.is_valid()
-    assert form.errors["workdays"] == [str(ERROR_NO_WORKDAY)]
+    assert form.errors["hours_1"] == [str(ERROR_NO_WORKDAY)]
 
 
-@pytest.mark.parametrize("day_end", ["09:00", "08:00"])
-def test_working_day_must_end_after_it_starts(agreement, marketing_member, day_end):
-    """The end of the working day at or before its start is an error beside the end."""
-    form = calendar_form(agreement, marketing_member, day_end=day_end)
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("09:00–09:00", ERROR_HOURS_ORDER % {"start": "09:00", "end": "09:00"}),
+        ("09:00–08:00", ERROR_HOURS_ORDER % {"start": "09:00", "end": "08:00"}),
+        ("09:00–12:00, 11:00–17:00", ERROR_HOURS_OVERLAP % {"day": "Tuesday"}),
+        ("13:00–17:00, 09:00–12:00", ERROR_HOURS_OVERLAP % {"day": "Tuesday"}),
+        ("nine to five", ERROR_HOURS_TIME % {"value": "nine"}),
+        ("09:00", ERROR_INTERVAL % {"value": "09:00"}),
+        ("24:00–24:00", ERROR_HOURS_ORDER % {"start": "24:00", "end": "24:00"}),
+    ],
+)
+def test_bad_intervals_are_an_error_beside_their_day(agreement, marketing_member, text, message):
+    """An interval that ends before it starts, overlaps or is no time is refused at its day."""
+    form = calendar_form(agreement, marketing_member, hours_2=text)
 
     assert not form.is_valid()
-    assert form.errors["day_end"] == [str(ERROR_DAY_END)]
+    assert form.errors["hours_2"] == [str(message)]
 
 
 def test_score_threshold_may_not_be_negative(agreement, marketing_member):
@@ -521,3 +546,15 @@ def test_invalid_choices_are_refused():
 
     assert not formset.is_valid()
     assert "owner" in formset.forms[0].errors
+
+
+def test_a_stored_zone_no_longer_known_stays_selected(agreement, marketing_member):
+    """A saved zone missing from this system's list is still offered, selected, not lost."""
+    Agreement.objects.filter(pk=agreement.pk).update(timezone="Mars/Olympus")
+    agreement.refresh_from_db()
+
+    form = CalendarForm(agreement=agreement, user=marketing_member)
+
+    rendered = str(form["timezone"])
+    assert '<option value="Mars/Olympus" selected>' in rendered
+    assert rendered.index("Mars/Olympus") < rendered.index('value="UTC"')

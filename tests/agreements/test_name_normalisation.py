@@ -72,9 +72,7 @@ def test_look_alike_lead_types_are_duplicates_in_the_form(client, agreement):
     data = {
         "base_revision": str(agreement.revision),
         "timezone": "UTC",
-        "workdays": ["1"],
-        "day_start": "09:00",
-        "day_end": "17:00",
+        "hours_1": "09:00-17:00",
         **formset_data("holidays", []),
         **formset_data(
             "service_levels",

@@ -326,7 +326,7 @@ def test_detail_shows_every_section_in_registry_order(client, agreement, marketi
         "MQLs delivered",
         "Generate and nurture leads",
         "Requested a demo",
-        "Monday, Tuesday, Wednesday, Thursday, Friday",
+        "Monday–Friday: 09:00–17:00",
         "Demo request",
         "not-target-profile",
         "First SLA review meeting",
@@ -566,17 +566,25 @@ def test_edit_pages_show_the_saved_rows(client, agreement, marketing_member):
     assert input_value(page, "kpis-TOTAL_FORMS") == "6"
 
 
-def test_service_levels_page_offers_time_zones_and_weekday_checkboxes(
+def test_service_levels_page_offers_a_time_zone_select_and_hours_per_weekday(
     client, agreement, marketing_member
 ):
-    """The time zone input suggests IANA names; working days are seven labelled checkboxes."""
+    """The time zone is a select of known zones, UTC first, the saved one selected; each
+    weekday has a labelled input of its working hours."""
     client.force_login(marketing_member)
+    agreement.timezone = "America/New_York"
+    agreement.save()
 
     page = html(client.get(edit_url(agreement, "service_levels")))
 
-    assert 'list="timezone-names"' in page
-    assert '<option value="Europe/Berlin">' in page
-    assert page.count('name="workdays"') == 7
+    assert '<select name="timezone"' in page
+    assert '<option value="America/New_York" selected>' in page
+    assert '<optgroup label="Europe">' in page
+    assert page.index('<option value="UTC"') < page.index('<option value="Africa/Abidjan"')
+    for day in range(1, 8):
+        assert f'name="hours_{day}"' in page
+    assert input_value(page, "hours_1") == "09:00–17:00"
+    assert input_value(page, "hours_6") == ""
     assert "Sunday" in page
 
 
@@ -607,12 +615,13 @@ def test_an_invalid_field_beside_valid_rows_saves_nothing(client, agreement, mar
     client.force_login(marketing_member)
     before = saved(agreement)
     data = section_payload(agreement, "service_levels")
-    data["day_end"] = "07:00"
+    data["hours_2"] = "09:00–07:00"
 
     response = client.post(edit_url(agreement, "service_levels"), data)
 
     page = html(response)
-    assert "The working day must end after it starts." in page
+    assert "Each working interval must end after it starts: 09:00–07:00." in page
+    assert input_value(page, "hours_2") == "09:00–07:00"
     assert input_value(page, "holidays-0-date") == "2026-12-25"
     assert input_value(page, "service_levels-0-lead_type") == "Trial sign-up"
     assert saved(agreement) == before

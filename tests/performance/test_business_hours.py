@@ -31,7 +31,7 @@ def office(**overrides: object) -> BusinessCalendar:
         "holidays": frozenset(),
     }
     values.update(overrides)
-    return BusinessCalendar(**values)  # type: ignore[arg-type]
+    return BusinessCalendar.uniform(**values)  # type: ignore[arg-type]
 
 
 def test_mql_during_hours_is_due_later_the_same_day():
@@ -151,20 +151,25 @@ def test_daylight_saving_across_a_weekend_moves_the_utc_due_time():
     assert due == dt.datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
 
 
-def test_daylight_saving_end_inside_working_hours_counts_the_wall_clock():
-    """New York falls back at 02:00 on 1 November 2026; an all-night window counts wall time."""
-    night = BusinessCalendar(
+def test_daylight_saving_end_inside_working_hours_works_the_repeated_hour_twice():
+    """New York falls back at 02:00 on 1 November 2026: 00:00–06:00 holds seven hours."""
+    night = BusinessCalendar.uniform(
         timezone="America/New_York",
         workdays=frozenset(range(1, 8)),
         day_start=dt.time(0, 0),
         day_end=dt.time(6, 0),
     )
     midnight = dt.datetime(2026, 11, 1, 0, 0, tzinfo=NEW_YORK)
-    # 03:00 on the wall is three business hours after midnight (four hours elapsed).
+    # Three elapsed hours after midnight (04:00 UTC) is 07:00 UTC: 02:00 standard time on the
+    # wall, the hour 01:00–02:00 having been worked twice.
     due = night.add_business_hours(midnight, Decimal("3"))
-    assert due == dt.datetime(2026, 11, 1, 3, 0, tzinfo=NEW_YORK)
-    assert due == dt.datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    assert due == dt.datetime(2026, 11, 1, 7, 0, tzinfo=UTC)
+    wall = due.astimezone(NEW_YORK)
+    assert (wall.hour, wall.minute, wall.utcoffset()) == (2, 0, dt.timedelta(hours=-5))
     assert night.business_hours_between(midnight, due) == Decimal("3.00")
+    assert night.business_hours_between(
+        midnight, dt.datetime(2026, 11, 1, 6, 0, tzinfo=NEW_YORK)
+    ) == Decimal("7.00")
 
 
 def test_response_is_rounded_up_to_the_hundredth():
@@ -196,15 +201,15 @@ def test_calendar_needs_working_days_and_hours():
     with pytest.raises(ValueError):
         office(workdays=frozenset())
     with pytest.raises(ValueError):
+        BusinessCalendar(timezone="UTC", hours=((),) * 7)
+    with pytest.raises(ValueError):
         office(day_start=dt.time(17), day_end=dt.time(9))
 
 
 def test_calendar_for_reads_the_agreement(agreement):
     """The agreement's zone, working days, hours and holidays make its calendar."""
     agreement.timezone = "Europe/Berlin"
-    agreement.workdays = [1, 2, 3, 4]
-    agreement.day_start = dt.time(8, 30)
-    agreement.day_end = dt.time(16, 30)
+    agreement.working_hours = {str(day): [["08:30", "16:30"]] for day in (1, 2, 3, 4)}
     agreement.save()
     Holiday.objects.create(agreement=agreement, date=dt.date(2026, 1, 6))
     calendar = calendar_for(agreement)
@@ -233,15 +238,17 @@ def test_many_additions_are_fast():
     assert time.process_time() - began < 10
 
 
-def test_wall_hand_off_gives_due_time_and_response_together():
+def test_hand_off_gives_due_time_and_response_together():
     """The import's one-pass hand-off agrees with add_business_hours and business_hours_between."""
     calendar = office()
     mql_at = berlin(2026, 1, 9, 16, 30)
     touch = berlin(2026, 1, 12, 9, 45)
-    due_at, response = calendar.wall_hand_off(
-        mql_at.replace(tzinfo=None), touch.replace(tzinfo=None), Decimal("4")
-    )
+
+    def naive(moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+
+    due_at, response = calendar.hand_off(naive(mql_at), naive(touch), Decimal("4"))
     expected_due = calendar.add_business_hours(mql_at, Decimal("4"))
-    assert due_at == expected_due.astimezone(dt.UTC).replace(tzinfo=None)
+    assert due_at == naive(expected_due)
     assert response == calendar.business_hours_between(mql_at, touch) == Decimal("1.25")
-    assert calendar.wall_hand_off(mql_at.replace(tzinfo=None), None, Decimal("4")) == (due_at, None)
+    assert calendar.hand_off(naive(mql_at), None, Decimal("4")) == (due_at, None)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agreements.models import Agreement
-from performance.business_hours import NAIVE_ANCHOR, UTC_ANCHOR, BusinessCalendar
+from performance.business_hours import NAIVE_ANCHOR, UTC_ANCHOR
 from performance.lead_status import ACCEPTED, BREACHED, MET, PENDING, lead_status
 from performance.models import LeadRecord
 from performance.services.csv_files import ERROR_NUL, ERROR_REQUIRED, shown
@@ -68,7 +68,6 @@ class LeadValidator:
         self.as_of_utc = NAIVE_ANCHOR + (as_of - UTC_ANCHOR)
         # Timestamps without an offset are wall-clock times of the home calendar.
         home = self.rules.home.calendar
-        self.home_timezone = home.timezone
         self.home_zone = ZoneInfo(home.timezone)
         self.to_utc = home.wall_to_utc
         self.columns = columns
@@ -110,13 +109,10 @@ class LeadValidator:
     ) -> LeadRow:
         """The due time and response time by the version's calendar, and the lead's status."""
         type_name, limit_hours = lead_type
-        mql_utc, mql_wall = mql
-        touch_utc, touch_wall = touch if touch is not None else (None, None)
-        calendar = rules.calendar
-        if calendar.timezone != self.home_timezone:
-            mql_wall = _wall_time(mql_utc, calendar)
-            touch_wall = None if touch_utc is None else _wall_time(touch_utc, calendar)
-        due_utc, response_hours = calendar.wall_hand_off(mql_wall, touch_wall, limit_hours)
+        mql_utc = mql[0]
+        touch_utc = None if touch is None else touch[0]
+        # Measured from the instants, never the wall clock: due and response time agree.
+        due_utc, response_hours = rules.calendar.hand_off(mql_utc, touch_utc, limit_hours)
         lowered = outcome.lower()
         invalid_rejection = bool(
             lowered and lowered != ACCEPTED and lowered not in rules.rejection_codes
@@ -221,8 +217,3 @@ class LeadValidator:
             )
             self.log.report(line, self.columns.name["lead_type"], message)
         return lead_type
-
-
-def _wall_time(utc: dt.datetime, calendar: BusinessCalendar) -> dt.datetime:
-    """A naive UTC time on the wall clock of the calendar's zone."""
-    return (UTC_ANCHOR + (utc - NAIVE_ANCHOR)).astimezone(ZoneInfo(calendar.timezone))
