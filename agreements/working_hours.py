@@ -215,3 +215,27 @@ def calendar_sync(agreement: Any, changed: Any) -> None:
             agreement.working_hours = hours
     except (ValidationError, TypeError, ValueError, AttributeError):
         return
+
+
+def week_rows(stored: Any) -> list[tuple[str, str]]:
+    """Consecutive weekdays with the same hours as one row: ("Monday–Thursday", "09:00–17:00")."""
+    try:
+        week = week_hours(stored)
+    except ValidationError:
+        return []
+    rows: list[tuple[list[int], DayHours]] = []
+    for day, intervals in zip(WEEKDAYS, week, strict=True):
+        if rows and rows[-1][1] == intervals and rows[-1][0][-1] == day - 1:
+            rows[-1][0].append(day)
+        else:
+            rows.append(([day], intervals))
+    return [
+        (
+            weekday_name(days[0])
+            if len(days) == 1
+            else f"{weekday_name(days[0])}–{weekday_name(days[-1])}",
+            ", ".join(f"{time_text(start)}–{time_text(end)}" for start, end in intervals)
+            or str(_("Day off")),
+        )
+        for days, intervals in rows
+    ]

@@ -52,6 +52,7 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "workdays": _("Working days"),
     "day_start": _("Working day starts"),
     "day_end": _("Working day ends"),
+    "hours": _("Working hours"),
     "lead_type": _("Lead type"),
     "first_response_hours": _("First response within"),
     "min_attempts": _("Contact attempts"),

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
-from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
+from agreements import value_formats
 from agreements.models import Cadence, Owner, ReviewCadence
 from agreements.models.agreement import Weekday
 from agreements.models.sections import Kpi, QualificationRule, RejectionReason
+from agreements.working_hours import week_rows
 
 EMPTY = "—"
 
@@ -24,30 +24,21 @@ Formatter = Callable[[Any, str], str]
 
 
 def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
+    return value_formats.decimal_or_none(value)
 
 
 def number_text(value: Any) -> str:
     """A number as the page shows it: grouped, without trailing zero decimals (1,200.5)."""
     number = _decimal(value)
-    return str(value) if number is None else str(floatformat(number, "-2g"))
+    return str(value) if number is None else value_formats.plain_number(number)
 
 
 def money_text(value: Any, currency: str) -> str:
-    number = _decimal(value)
-    if number is None:
-        return str(value)
-    return f"{intcomma(number)} {currency}".strip()
+    return str(value) if _decimal(value) is None else value_formats.money(value, currency)
 
 
 def percent_text(value: Any, currency: str = "") -> str:
-    number = _decimal(value)
-    return str(value) if number is None else f"{floatformat(number, '-2g')} %"
+    return str(value) if _decimal(value) is None else value_formats.percent(value)
 
 
 def date_text(value: Any, currency: str = "") -> str:
@@ -72,6 +63,12 @@ def _workdays(value: Any, currency: str = "") -> str:
         return str(value)
     days = sorted({int(day) for day in value if str(day).isdigit()})
     return ", ".join(str(names.get(day, day)) for day in days) or EMPTY
+
+
+def _hours(value: Any, currency: str = "") -> str:
+    """Working hours as the agreement page groups them: "Monday–Friday: 09:00–17:00"."""
+    rows = week_rows(value)
+    return "; ".join(f"{days}: {hours}" for days, hours in rows) if rows else str(value)
 
 
 def _counted(singular: str, plural: str) -> Formatter:
@@ -114,6 +111,7 @@ FORMATTERS: dict[str, Formatter] = {
     "category": _choice(QualificationRule.Category),
     "next_step": _choice(RejectionReason.NextStep),
     "workdays": _workdays,
+    "hours": _hours,
     "done": _done,
     "target": _plain_number,
     "customers": _plain_number,
