@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
+
+from agreements.periods import period_months
 
 HUNDRED = Decimal(100)
 
@@ -124,3 +127,21 @@ def plan_for(source: object) -> FunnelPlan | None:
     ):
         return None
     return plan_compute(inputs)
+
+
+def months_after_period_change(
+    months: int | None,
+    *,
+    before: tuple[dt.date | None, dt.date | None],
+    after: tuple[dt.date, dt.date],
+) -> int | None:
+    """The plan's months once the period changes from ``before`` to ``after``.
+
+    Months that matched the old period (or were not set) follow the new one; months chosen
+    apart from the period stay, and the funnel form says they disagree.
+    """
+    if before == after:
+        return months
+    old_start, old_end = before
+    followed = old_start is None or old_end is None or months == period_months(old_start, old_end)
+    return period_months(*after) if months is None or followed else months

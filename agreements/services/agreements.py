@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from agreements.document_reader import ContentErrors
 from agreements.exchange import content_of
+from agreements.funnel import months_after_period_change
 from agreements.lifecycle import Act, allows, refusal
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Revision
 from agreements.permissions import ensure_party
@@ -154,6 +155,12 @@ def agreement_copy(
         document["marketing_team"] = marketing_team.name
     if sales_team is not None:
         document["sales_team"] = sales_team.name
+    if start_date is not None or end_date is not None:
+        document["funnel"]["months"] = months_after_period_change(
+            source.months,
+            before=(source.start_date, source.end_date),
+            after=(start_date or source.start_date, end_date or source.end_date),
+        )
     if start_date is not None:
         document["period"]["start"] = start_date.isoformat()
     if end_date is not None:
@@ -215,8 +222,13 @@ def agreement_section_update(
                 current, section
             ):
                 raise EditConflict(agreement=locked, section=section, current=current)
+        period_before = (locked.start_date, locked.end_date)
         for name, value in fields.items():
             setattr(locked, name, value)
+        if locked.start_date and locked.end_date:
+            locked.months = months_after_period_change(
+                locked.months, before=period_before, after=(locked.start_date, locked.end_date)
+            )
         locked.revision += 1
         locked.full_clean(exclude=["series", "owner", "amends"], validate_unique=False)
         locked.save()
