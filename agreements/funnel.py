@@ -11,6 +11,8 @@ from typing import Any
 from agreements.periods import period_months
 
 HUNDRED = Decimal(100)
+# The funnel's stages in order: each is drawn from the one before it.
+FUNNEL_STAGES = ("leads", "mqls", "sqls", "customers")
 
 
 def ceil_count(value: Decimal) -> int:
@@ -145,3 +147,12 @@ def months_after_period_change(
     old_start, old_end = before
     followed = old_start is None or old_end is None or months == period_months(old_start, old_end)
     return period_months(*after) if months is None or followed else months
+
+
+def stages_above_previous(counts: Mapping[str, int]) -> list[tuple[str, str]]:
+    """Each (stage, stage before it) whose count exceeds the one before: 300 SQLs of 100 MQLs."""
+    return [
+        (stage, previous)
+        for previous, stage in zip(FUNNEL_STAGES, FUNNEL_STAGES[1:], strict=False)
+        if counts[stage] > counts[previous]
+    ]
