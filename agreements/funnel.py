@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from agreements.periods import period_months
+
 HUNDRED = Decimal(100)
+# The funnel's stages in order: each is drawn from the one before it.
+FUNNEL_STAGES = ("leads", "mqls", "sqls", "customers")
 
 
 def ceil_count(value: Decimal) -> int:
@@ -124,3 +129,30 @@ def plan_for(source: object) -> FunnelPlan | None:
     ):
         return None
     return plan_compute(inputs)
+
+
+def months_after_period_change(
+    months: int | None,
+    *,
+    before: tuple[dt.date | None, dt.date | None],
+    after: tuple[dt.date, dt.date],
+) -> int | None:
+    """The plan's months once the period changes from ``before`` to ``after``.
+
+    Months that matched the old period (or were not set) follow the new one; months chosen
+    apart from the period stay, and the funnel form says they disagree.
+    """
+    if before == after:
+        return months
+    old_start, old_end = before
+    followed = old_start is None or old_end is None or months == period_months(old_start, old_end)
+    return period_months(*after) if months is None or followed else months
+
+
+def stages_above_previous(counts: Mapping[str, int]) -> list[tuple[str, str]]:
+    """Each (stage, stage before it) whose count exceeds the one before: 300 SQLs of 100 MQLs."""
+    return [
+        (stage, previous)
+        for previous, stage in zip(FUNNEL_STAGES, FUNNEL_STAGES[1:], strict=False)
+        if counts[stage] > counts[previous]
+    ]

@@ -86,13 +86,18 @@ class MonthlyActualForm(forms.Form):
         max_digits=14,
         decimal_places=2,
     )
+    # Posted by the "Save anyway" button, shown once the funnel looked wrong; not in the layout.
+    confirm_funnel = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, currency: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if currency:
             self.fields["revenue"].label = _("Revenue won (%(currency)s)") % {"currency": currency}
+        # What looked wrong in the funnel as posted (the service's FunnelNotConfirmed).
+        self.funnel_warnings: list[str] = []
         self.helper = FormHelper()
-        self.helper.form_method = "post"
+        # The template holds the form tag and its buttons: "Save anyway" joins them on a warning.
+        self.helper.form_tag = False
         self.helper.layout = Layout(
             Row(Column(Field("month"), css_class="col-sm-4")),
             Row(
@@ -102,7 +107,6 @@ class MonthlyActualForm(forms.Form):
                 Column("customers", css_class="col-sm-3"),
             ),
             Row(Column("revenue", css_class="col-sm-4")),
-            Submit("save", gettext_lazy("Save month")),
         )
 
 

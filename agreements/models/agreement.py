@@ -1,7 +1,8 @@
 import datetime as dt
 import functools
+from collections.abc import Collection
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -14,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models.choices import ReviewCadence
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from agreements.periods import EARLIEST_DATE, LATEST_DATE, MONTHS_MAX, MONTHS_MIN
 from agreements.working_hours import uniform_hours, validate_working_hours
 from teams.models import Team
@@ -29,6 +33,12 @@ ERROR_DAY_END = _("The working day must end after it starts.")
 ERROR_TIMEZONE = _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Berlin.")
 ERROR_NO_WORKDAY = _("Choose at least one working day.")
 ERROR_DATE_WINDOW = _("Enter a date from %(first)s to %(last)s.")
+ERROR_REVIEW_BEFORE_PERIOD = _(
+    "The next review must fall on or after the start of the period, %(start)s."
+)
+ERROR_DEADLINE_BEFORE_PERIOD = _(
+    "A deadline must fall on or after the start of the period, %(start)s."
+)
 
 # Signers who have not signed an agreement in review are reminded every this many days; 0 is off.
 REMINDER_DAYS_DEFAULT = 3
@@ -75,6 +85,18 @@ def validate_agreement_date(value: dt.date) -> None:
             params={"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
             code="date_window",
         )
+
+
+def before_period(
+    day: dt.date | None, start: dt.date | None, message: "StrOrPromise"
+) -> ValidationError | None:
+    """The error for a review or deadline ``day`` before the period's ``start``, else None.
+
+    A day outside the date window already has its own error (validate_agreement_date).
+    """
+    if day is None or start is None or not EARLIEST_DATE <= day < start:
+        return None
+    return ValidationError(message, params={"start": start.isoformat()}, code="before_period")
 
 
 def default_workdays() -> list[int]:
@@ -343,6 +365,25 @@ class Agreement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:detail", kwargs={"pk": self.pk})
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """Each field's validators; and the next review falls in or after the period.
+
+        Checked here rather than in clean(), so that a form without the next review (the
+        header's) excludes it and a form with it (the review's, the admin's) shows the error
+        at the field; the import checks it too.
+        """
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if "next_review" not in errors and "next_review" not in (exclude or ()):
+            early = before_period(self.next_review, self.start_date, ERROR_REVIEW_BEFORE_PERIOD)
+            if early is not None:
+                errors["next_review"] = [early]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_editable(self) -> bool:

@@ -3,12 +3,18 @@
 from decimal import Decimal
 from typing import ClassVar
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models.agreement import Agreement, validate_agreement_date
+from agreements.models.agreement import (
+    ERROR_DEADLINE_BEFORE_PERIOD,
+    Agreement,
+    before_period,
+    validate_agreement_date,
+)
 from agreements.models.choices import Cadence, Owner
 
 
@@ -237,3 +243,11 @@ class Deadline(SectionRow):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """The deadline falls in or after its agreement's period, once it has one."""
+        if self.agreement_id is None:
+            return
+        error = before_period(self.due, self.agreement.start_date, ERROR_DEADLINE_BEFORE_PERIOD)
+        if error is not None:
+            raise ValidationError({"due": error})

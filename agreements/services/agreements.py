@@ -12,8 +12,10 @@ from django.utils.translation import gettext_noop
 
 from agreements.document_reader import ContentErrors
 from agreements.exchange import content_of
+from agreements.funnel import months_after_period_change
 from agreements.lifecycle import Act, allows, refusal
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Revision
+from agreements.models.agreement import ERROR_DEADLINE_BEFORE_PERIOD, before_period
 from agreements.permissions import ensure_party
 from agreements.sections import SECTIONS_BY_KEY
 from agreements.selectors import agreement_load_sections
@@ -74,8 +76,9 @@ def _create_from_document(
     series: AgreementSeries | None = None,
     version: int = 1,
     amends: Agreement | None = None,
+    stored_dates: bool = False,
 ) -> Agreement:
-    content = content_validate(document)
+    content = content_validate(document, stored_dates=stored_dates)
     fields = content.fields
     agreement = Agreement(
         series=series or AgreementSeries.objects.create(),
@@ -155,6 +158,12 @@ def agreement_copy(
         document["marketing_team"] = marketing_team.name
     if sales_team is not None:
         document["sales_team"] = sales_team.name
+    if start_date is not None or end_date is not None:
+        document["funnel"]["months"] = months_after_period_change(
+            source.months,
+            before=(source.start_date, source.end_date),
+            after=(start_date or source.start_date, end_date or source.end_date),
+        )
     if start_date is not None:
         document["period"]["start"] = start_date.isoformat()
     if end_date is not None:
@@ -165,6 +174,8 @@ def agreement_copy(
             actor=actor,
             ip_address=ip_address,
             event_details={"source": "copy", "copied_from": source.pk},
+            # Its deadlines may fall before a new period: the deadlines form then says so.
+            stored_dates=True,
         )
 
 
@@ -182,6 +193,14 @@ def agreement_import(*, document: Any, actor: User, ip_address: str | None = Non
             kind=AgreementEvent.Kind.IMPORTED,
             event_details={"source": "import"},
         )
+
+
+def _check_deadlines(agreement: Agreement, rows: list[dict[str, Any]]) -> None:
+    """Each deadline falls in or after the agreement's period (the form says so per row)."""
+    for row in rows:
+        early = before_period(row.get("due"), agreement.start_date, ERROR_DEADLINE_BEFORE_PERIOD)
+        if early is not None:
+            raise ValidationError({"due": early})
 
 
 def agreement_section_update(
@@ -216,11 +235,23 @@ def agreement_section_update(
                 current, section
             ):
                 raise EditConflict(agreement=locked, section=section, current=current)
+        period_before = (locked.start_date, locked.end_date)
         for name, value in fields.items():
             setattr(locked, name, value)
+        if locked.start_date and locked.end_date:
+            locked.months = months_after_period_change(
+                locked.months, before=period_before, after=(locked.start_date, locked.end_date)
+            )
         calendar_sync(locked, fields)
         locked.revision += 1
-        locked.full_clean(exclude=["series", "owner", "amends"], validate_unique=False)
+        # The next review is judged against the period when the review section is saved; a
+        # period moved past it in the header is left for that section's form to flag.
+        if section == "deadlines":
+            _check_deadlines(locked, (rows or {}).get("deadlines", []))
+        unchecked = ["series", "owner", "amends"]
+        if section != "review":
+            unchecked.append("next_review")
+        locked.full_clean(exclude=unchecked, validate_unique=False)
         locked.save()
         for relation in spec.rows:
             model: type[models.Model] = locked._meta.get_field(relation).related_model  # type: ignore[assignment]

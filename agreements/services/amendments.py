@@ -53,4 +53,5 @@ def agreement_amend(
             series=locked.series,
             version=(latest or locked.version) + 1,
             amends=locked,
+            stored_dates=True,
         )

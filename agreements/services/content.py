@@ -25,8 +25,10 @@ from agreements.models import (
 )
 from agreements.models.agreement import (
     ERROR_DAY_END,
+    ERROR_DEADLINE_BEFORE_PERIOD,
     ERROR_END_BEFORE_START,
     ERROR_NO_WORKDAY,
+    before_period,
     default_workdays,
     is_weekday,
     validate_agreement_date,
@@ -193,8 +195,13 @@ def _working_hours(
     return calendar_fields(week)
 
 
-def _check_agreement(reader: DocumentReader, fields: dict[str, Any]) -> None:
-    """The rules across fields, then each field's own validators, on a candidate agreement."""
+def _check_agreement(
+    reader: DocumentReader, fields: dict[str, Any], *, stored_dates: bool = False
+) -> None:
+    """The rules across fields, then each field's own validators, on a candidate agreement.
+
+    With ``stored_dates`` the next review is not checked against the period (Agreement.clean).
+    """
     if not fields["title"] and not reader.has_error("title"):
         reader.error("title", _("A title is required."))
     start, end = fields["start_date"], fields["end_date"]
@@ -209,7 +216,12 @@ def _check_agreement(reader: DocumentReader, fields: dict[str, Any]) -> None:
 
     known_paths = {path for path, _message in reader.errors}
     candidate = Agreement(
-        **{name: value for name, value in fields.items() if value is not None or name in ("title",)}
+        **{
+            name: value
+            for name, value in fields.items()
+            if (value is not None or name == "title")
+            and not (stored_dates and name == "next_review")
+        }
     )
     try:
         candidate.full_clean(
@@ -295,8 +307,23 @@ def _holidays(reader: DocumentReader, calendar: dict[str, Any]) -> list[models.M
     return rows
 
 
-def content_validate(document: Any) -> ValidatedContent:
-    """Check a whole schema /1 document; raise ContentErrors listing every problem by path."""
+def _deadlines_in_period(
+    reader: DocumentReader, deadlines: list[models.Model], start: dt.date | None
+) -> None:
+    """Each deadline falls in or after the period (Deadline.clean needs a saved agreement)."""
+    for deadline in deadlines:
+        due = getattr(deadline, "due", None)
+        error = before_period(due, start, ERROR_DEADLINE_BEFORE_PERIOD)
+        if error is not None:
+            reader.error(f"deadlines[{getattr(deadline, 'position', 0)}].due", error.messages[0])
+
+
+def content_validate(document: Any, *, stored_dates: bool = False) -> ValidatedContent:
+    """Check a whole schema /1 document; raise ContentErrors listing every problem by path.
+
+    ``stored_dates``: the document is stored content taken on (an amendment, a copy), whose
+    next review and deadlines may predate the rule that they fall in or after the period.
+    """
     reader = DocumentReader()
     if not isinstance(document, dict):
         raise ContentErrors([("$", _(ERROR_NOT_OBJECT))])
@@ -305,9 +332,11 @@ def content_validate(document: Any) -> ValidatedContent:
     blocks = _blocks(reader, document)
     fields = _agreement_fields(reader, blocks)
     fields.update(_working_hours(reader, blocks["service_levels.calendar"], fields))
-    _check_agreement(reader, fields)
+    _check_agreement(reader, fields, stored_dates=stored_dates)
     rows = {relation: _row_list(reader, blocks, relation) for relation in ROW_LISTS}
     rows["holidays"] = _holidays(reader, blocks["service_levels.calendar"])
+    if not stored_dates:
+        _deadlines_in_period(reader, rows["deadlines"], fields["start_date"])
     if reader.errors:
         raise ContentErrors(reader.errors)
     return ValidatedContent(fields=fields, rows=rows)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from agreements.funnel import FunnelPlan, plan_for
@@ -26,6 +27,30 @@ STAGE_LABELS = {
 HUNDRED = Decimal(100)
 TENTH = Decimal("0.1")
 CENT = Decimal("0.01")
+
+
+class Phase(models.TextChoices):
+    """Where a period stands on a day, in the period's own time."""
+
+    NOT_BEGUN = "not_begun", _("not begun")
+    RUNNING = "running", _("running")
+    ENDED = "ended", _("ended")
+
+
+def period_phase(first: dt.date, end: dt.date, today: dt.date) -> Phase:
+    """The phase on ``today`` of the period from ``first`` up to ``end`` (the day after it)."""
+    if today < first:
+        return Phase.NOT_BEGUN
+    if today >= end:
+        return Phase.ENDED
+    return Phase.RUNNING
+
+
+def scaled_to_period(value: Decimal, first: dt.date, end: dt.date, today: dt.date) -> Decimal:
+    """``value`` ÷ the elapsed fraction of a running period (today, within it, counts)."""
+    days = Decimal((end - first).days)
+    elapsed = Decimal(min(max((today - first).days + 1, 1), (end - first).days))
+    return (value * days / elapsed).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
@@ -68,6 +93,9 @@ class FunnelMonth:
     planned: Figures | None
     actual: Figures | None
     to_date: bool
+    # False for a month stored outside every signed period (an older version let it in): it
+    # is shown, marked, and judged against no plan and counted in no total.
+    in_period: bool = True
 
     def planned_value(self, stage: str) -> int | Decimal | None:
         return getattr(self.planned, stage) if self.planned else None
@@ -92,7 +120,15 @@ class StageTotal:
 @dataclass(frozen=True)
 class Funnel:
     months: list[FunnelMonth]
+    # Empty while the period has not begun; over the whole period once it has ended.
     to_date: list[StageTotal]
+    phase: Phase = Phase.RUNNING
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+
+    @property
+    def outside_period(self) -> list[FunnelMonth]:
+        return [row for row in self.months if not row.in_period]
 
 
 def funnel_compute(
@@ -103,32 +139,45 @@ def funnel_compute(
     Months run from the first signed version's start to this month (or the last version's end),
     plus any month with actuals outside that span. A month with no actuals counts as zero in the
     totals to date, so a missing report shows as a shortfall rather than hiding the plan.
+
+    Time is the period's own: before its first day nothing is to date (no totals, whatever was
+    recorded ahead); while it runs, the months up to this one count; once it has ended, every
+    month of it. A month outside every signed period is listed but counted nowhere.
     """
     by_month = {row.month: row for row in actuals}
-    last = min(today, chain.last_day)
-    months = sorted(set(months_between(chain.first_day, last)) | set(by_month))
+    first, last = chain.first_day, chain.last_day
+    phase = period_phase(first, last + dt.timedelta(days=1), today)
+    months = sorted(set(months_between(first, min(today, last))) | set(by_month))
     plans: dict[int, Figures | None] = {}
     rows = [
         _funnel_month(
             month,
-            version=chain.for_month(month),
+            chain=chain,
             actual=by_month.get(month),
             today=today,
             plans=plans,
         )
         for month in months
     ]
-    return Funnel(months=rows, to_date=_totals_to_date(rows))
+    return Funnel(
+        months=rows,
+        to_date=[] if phase == Phase.NOT_BEGUN else _totals_to_date(rows),
+        phase=phase,
+        first_day=first,
+        last_day=last,
+    )
 
 
 def _funnel_month(
     month: dt.date,
     *,
-    version: Agreement,
+    chain: VersionChain,
     actual: MonthlyActual | None,
     today: dt.date,
     plans: dict[int, Figures | None],
 ) -> FunnelMonth:
+    in_period = chain.covers_month(month)
+    version = chain.for_month(month) if in_period else None
     return FunnelMonth(
         month=month,
         version=version.version if version else None,
@@ -138,7 +187,8 @@ def _funnel_month(
             if actual
             else None
         ),
-        to_date=month <= today,
+        to_date=in_period and month <= today,
+        in_period=in_period,
     )
 
 

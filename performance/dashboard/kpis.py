@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 
 from agreements.models import Kpi
 from agreements.periods import FIRST_DAY, LAST_DAY, period_end
-from performance.dashboard.figures import CENT
+from performance.dashboard.figures import Phase, period_phase, scaled_to_period
 from performance.dashboard.standing import TONE, Standing
 from performance.models import KpiActual
 
@@ -36,6 +36,8 @@ class KpiReading:
     projected: Decimal | None
     current_period: bool
     standing: Standing
+    # Where the value's period stands today: not begun, running or ended; None without a value.
+    phase: Phase | None = None
 
     @property
     def tone(self) -> str:
@@ -65,6 +67,7 @@ def kpi_standing(
 
     A finished period (``today`` on or after its end) is met when the value is on the right
     side of the target (at least: value >= target; at most: value <= target), else missed.
+    A period not begun on ``today`` has no standing and no projection (``period_phase``).
     In the current, unfinished period the value so far is projected to the period's end:
     projected = value ÷ elapsed fraction, where the fraction counts the days elapsed including
     today out of the period's days; KPIs in level units (%, hours, …) are not scaled, their
@@ -76,15 +79,14 @@ def kpi_standing(
         return Standing.NO_DATA, None, False
     end = period_end(period_start, cadence)
     at_least = direction == Kpi.Direction.AT_LEAST
-    if today >= end:
+    phase = period_phase(period_start, end, today)
+    if phase == Phase.NOT_BEGUN:
+        # A value recorded for a period still to come is no pace to project from.
+        return Standing.NO_DATA, None, False
+    if phase == Phase.ENDED:
         on_right_side = value >= target if at_least else value <= target
         return (Standing.MET if on_right_side else Standing.MISSED), value, False
-    if is_level_unit(unit):
-        projected = value
-    else:
-        days = Decimal((end - period_start).days)
-        elapsed = Decimal(min(max((today - period_start).days + 1, 1), (end - period_start).days))
-        projected = (value * days / elapsed).quantize(CENT, rounding=ROUND_HALF_UP)
+    projected = value if is_level_unit(unit) else scaled_to_period(value, period_start, end, today)
     if at_least:
         if value >= target:
             return Standing.MET, projected, True
@@ -148,4 +150,5 @@ def kpi_reading(kpi: Kpi, actual: KpiActual | None, *, today: dt.date) -> KpiRea
         projected=projected,
         current_period=current,
         standing=standing,
+        phase=period_phase(start, period_end(start, kpi.cadence), today) if start else None,
     )

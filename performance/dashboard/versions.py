@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agreements.models import Agreement
-from agreements.periods import add_months
+from agreements.periods import add_months, spans_overlap
 from agreements.selectors import version_for_day
 
 
@@ -58,6 +58,11 @@ class VersionChain:
             if starts:
                 return self.for_day(starts[0])
         return self.for_day(month)
+
+    def covers_month(self, month: dt.date) -> bool:
+        """Whether a day of the month lies in a signed version's period (the viewed, if none)."""
+        spans = [(v.start_date, v.end_date) for v in self.signed or [self.viewed]]
+        return spans_overlap(spans, month, add_months(month, 1) - dt.timedelta(days=1))
 
     @property
     def first_day(self) -> dt.date:

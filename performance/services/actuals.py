@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agreements import periods
+from agreements.funnel import stages_above_previous
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Kpi
 from agreements.selectors import kpis_in_force
 from agreements.services.audit import event_record
@@ -26,6 +27,38 @@ ERROR_UNKNOWN_KPI = gettext_noop("The agreement in force on {day} has no KPI “
 ERROR_CONFLICT = gettext_noop(
     "These figures were being saved by someone else at the same moment; check them and save again."
 )
+
+
+WARNING_STAGE_ABOVE_PREVIOUS = gettext_noop(
+    "{count} {stage} against {previous_count} {previous}: more than the stage before."
+)
+STAGE_WORDS = {
+    "leads": gettext_noop("leads"),
+    "mqls": gettext_noop("MQLs"),
+    "sqls": gettext_noop("SQLs"),
+    "customers": gettext_noop("customers"),
+}
+
+
+class FunnelNotConfirmed(ValidationError):
+    """A month's funnel has a stage above the one before it, and saving it was not confirmed."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__(warnings, code="funnel_not_confirmed")
+        self.warnings = warnings
+
+
+def funnel_warnings(figures: Mapping[str, Any]) -> list[str]:
+    """What looks wrong in a month's funnel: each stage counted above the stage before it."""
+    return [
+        _(WARNING_STAGE_ABOVE_PREVIOUS).format(
+            count=figures[stage],
+            stage=_(STAGE_WORDS[stage]),
+            previous_count=figures[previous],
+            previous=_(STAGE_WORDS[previous]),
+        )
+        for stage, previous in stages_above_previous(figures)
+    ]
 
 
 def _figures_json(figures: dict[str, Any]) -> dict[str, Any]:
@@ -59,10 +92,13 @@ def monthly_actual_save(
     customers: int,
     revenue: Decimal,
     ip_address: str | None = None,
+    confirm_funnel: bool = False,
 ) -> MonthlyActual:
     """Create or replace one month's figures for the agreement's series, with an audit event.
 
     The month must touch the series' signed period (ValidationError on ``month`` otherwise).
+    A stage above the one before it (300 SQLs of 100 MQLs) is saved only with
+    ``confirm_funnel``; otherwise FunnelNotConfirmed lists what looks wrong.
     """
     ensure_may_record(actor, agreement)
     period = recordable_period(agreement)
@@ -77,6 +113,9 @@ def monthly_actual_save(
         "customers": customers,
         "revenue": revenue,
     }
+    warnings = funnel_warnings(figures)
+    if warnings and not confirm_funnel:
+        raise FunnelNotConfirmed(warnings)
 
     def write() -> MonthlyActual:
         # Waits for an import of the series' months (actuals_import takes the same lock).
@@ -100,6 +139,7 @@ def monthly_actual_save(
                 "month": f"{month:%Y-%m}",
                 "figures": _figures_json(figures),
                 "previous": previous,
+                **({"confirmed_warnings": warnings} if warnings else {}),
             },
             ip_address=ip_address,
         )

@@ -18,6 +18,7 @@ from agreements.models import Agreement, AgreementEvent, AgreementSeries
 from agreements.periods import parse_month
 from agreements.services.audit import event_record
 from performance.models import MonthlyActual, PendingUpload
+from performance.services.actuals import funnel_warnings
 from performance.services.corrections import actuals_batch_record
 from performance.services.csv_files import (
     ERROR_COLUMN_TWICE,
@@ -48,6 +49,7 @@ ERROR_DUPLICATE_MONTH = gettext_noop("The month {month} already appears on line 
 ERROR_COUNT = gettext_noop("“{value}” is not a whole number, 0 or more.")
 ERROR_REVENUE = gettext_noop("“{value}” is not an amount, 0 or more, with at most two decimals.")
 ERROR_NO_ROWS = gettext_noop("The file has no rows of figures.")
+ERROR_NOT_CONFIRMED = gettext_noop("{warning} Confirm the funnel to import it as it is.")
 
 
 @dataclass
@@ -59,6 +61,8 @@ class ActualsRow:
     month: dt.date | None = None
     figures: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # What looks wrong but may be right (a stage above the one before): saved once confirmed.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,6 +79,8 @@ class ParsedActuals:
     rows: list[ActualsRow] = field(default_factory=list)
     # (line, column, message), in file order; file-wide problems have column "".
     errors: list[tuple[int, str, str]] = field(default_factory=list)
+    # (line, message) of rows whose funnel looks wrong: imported only once confirmed.
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -156,8 +162,11 @@ def actuals_csv_parse(
             },
         )
         _parse_row(row, first_lines, period)
+        if row.ok:
+            row.warnings = funnel_warnings(row.figures)
         parsed.rows.append(row)
         parsed.errors.extend((row.line, column, message) for column, message in row.errors)
+        parsed.warnings.extend((row.line, message) for message in row.warnings)
     if rows.failure is not None:
         line, message = rows.failure
         parsed.errors.append((line, "", message))
@@ -214,13 +223,21 @@ def actuals_import(
     file: Iterable[str] | str,
     ip_address: str | None = None,
     file_name: str = "",
+    confirm_funnel: bool = False,
 ) -> ActualsImportResult:
     """Upsert a CSV's months into the series, all or nothing, with one audit event.
 
     The import is kept as a batch, with the figures it replaced, so that it can be undone.
+    A row whose funnel looks wrong (``ParsedActuals.warnings``) is an error of its line
+    unless ``confirm_funnel`` says the file was seen with its warnings.
     """
     ensure_may_record(actor, agreement)
     parsed = actuals_csv_parse(file, recordable_period(agreement))
+    if parsed.ok and parsed.warnings and not confirm_funnel:
+        parsed.errors.extend(
+            (line, "", _(ERROR_NOT_CONFIRMED).format(warning=warning))
+            for line, warning in parsed.warnings
+        )
     if not parsed.ok:
         return ActualsImportResult(parsed=parsed)
     months = [row.month for row in parsed.rows if row.month is not None]
@@ -244,6 +261,11 @@ def actuals_import(
                 "months": sorted(f"{month:%Y-%m}" for month in months),
                 "created": created,
                 "updated": updated,
+                **(
+                    {"confirmed_warnings": [f"{line}: {w}" for line, w in parsed.warnings]}
+                    if parsed.warnings
+                    else {}
+                ),
             },
             ip_address=ip_address,
         )
@@ -307,12 +329,14 @@ def actuals_import_pending(
 ) -> ActualsImportResult:
     """Apply a previewed file; once applied, it is deleted."""
     with transaction.atomic():
+        # The preview showed the funnel's warnings beside the button that applies the file.
         result = actuals_import(
             agreement=upload.agreement,
             actor=actor,
             file=pending_upload_text(upload),
             ip_address=ip_address,
             file_name=upload.file_name,
+            confirm_funnel=True,
         )
         if result.ok:
             upload.delete()

@@ -18,6 +18,7 @@ from agreements.periods import (
     Span,
     add_months,
     month_start,
+    months_between,
     period_end,
     spans_merged,
     spans_overlap,
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django_stubs_ext import StrOrPromise
 
-ERROR_OUTSIDE_PERIOD = gettext_noop("{period} is outside this agreement's period, {span}.")
-SPAN_TEXT = gettext_noop("{first} to {last}")
+ERROR_OUTSIDE_PERIOD = gettext_noop("{period} is outside the agreement's period, {span}.")
+# A span of months in one year ("January–March 2027"), or across years.
+SPAN_TEXT_ONE_YEAR = gettext_noop("{first}–{last} {year}")
+SPAN_TEXT = gettext_noop("{first}–{last}")
 SPANS_AND = gettext_lazy("and")
 
 
@@ -65,18 +68,52 @@ class RecordablePeriod:
             return False
         return spans_overlap(self.spans, start, period_end(start, cadence) - dt.timedelta(days=1))
 
+    @property
+    def months(self) -> list[dt.date]:
+        """The first day of every month the period touches, in order."""
+        return [month for first, last in self.spans for month in months_between(first, last)]
+
+    def month_to_enter(self, recorded: set[dt.date], today: dt.date) -> dt.date:
+        """The month a new entry most likely is for: the latest month so far without figures.
+
+        Before the period begins, its first month; once every month so far has figures, the
+        next one without, else the last month so far.
+        """
+        months = self.months
+        so_far = [month for month in months if month <= today] or months[:1]
+        missing = [month for month in so_far if month not in recorded]
+        if missing:
+            return missing[-1]
+        later = [month for month in months if month > so_far[-1] and month not in recorded]
+        return later[0] if later else so_far[-1]
+
+    def day_to_enter(self, today: dt.date) -> dt.date:
+        """Today if it lies in the period; else its last day before today, or its first day."""
+        if spans_overlap(self.spans, today, today):
+            return today
+        before = [last for _first, last in self.spans if last < today]
+        return before[-1] if before else self.spans[0][0]
+
     def refusal(self, label: str) -> str:
         """Why the month or period called ``label`` cannot be recorded."""
         return _(ERROR_OUTSIDE_PERIOD).format(period=label, span=self.text)
 
     @property
     def text(self) -> str:
-        """The period in words, such as “January 2027 to March 2027”."""
-        spans: list[StrOrPromise] = [
-            _(SPAN_TEXT).format(first=date_format(first, "F Y"), last=date_format(last, "F Y"))
-            for first, last in self.spans
-        ]
+        """The period in words, such as “January–March 2027”."""
+        spans: list[StrOrPromise] = [span_text(first, last) for first, last in self.spans]
         return str(get_text_list(spans, SPANS_AND))
+
+
+def span_text(first: dt.date, last: dt.date) -> str:
+    """The months from ``first`` to ``last`` in words: “March 2027”, “January–March 2027”."""
+    if (first.year, first.month) == (last.year, last.month):
+        return date_format(first, "F Y")
+    if first.year == last.year:
+        return _(SPAN_TEXT_ONE_YEAR).format(
+            first=date_format(first, "F"), last=date_format(last, "F"), year=first.year
+        )
+    return _(SPAN_TEXT).format(first=date_format(first, "F Y"), last=date_format(last, "F Y"))
 
 
 def recordable_period(agreement: Agreement) -> RecordablePeriod:

@@ -21,6 +21,7 @@ from agreements.models import Agreement
 from agreements.periods import parse_month, period_start
 from agreements.selectors import agreement_get, kpis_in_force
 from agreements.views.access import found_for_series
+from performance.dashboard.versions import local_today
 from performance.forms import (
     ActualsConfirmForm,
     ActualsUploadForm,
@@ -39,7 +40,11 @@ from performance.selectors import (
     monthly_actuals_for_series,
     months_recorded,
 )
-from performance.services.actuals import kpi_actuals_save, monthly_actual_save
+from performance.services.actuals import (
+    FunnelNotConfirmed,
+    kpi_actuals_save,
+    monthly_actual_save,
+)
 from performance.services.actuals_csv import (
     ParsedActuals,
     actuals_import_pending,
@@ -54,6 +59,7 @@ from performance.services.leads import (
     leads_upload,
 )
 from performance.services.pending_uploads import pending_upload_discard, pending_upload_get
+from performance.services.recording import recordable_period
 
 
 def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResponse:
@@ -64,13 +70,18 @@ def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResp
 @require_safe
 def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    months = list(monthly_actuals_for_series(agreement.series_id))
+    period = recordable_period(agreement)
     return render(
         request,
         "performance/actuals_overview.html",
         {
             "agreement": agreement,
             "blocked": refusal(agreement, Act.RECORD),
-            "months": monthly_actuals_for_series(agreement.series_id),
+            "months": months,
+            # Months an older version let in outside the signed periods, marked on the page.
+            "outside": {row.month for row in months if not period.covers_month(row.month)},
+            "period_text": period.text,
             "kpi_values": kpi_actuals_recent(agreement.series_id),
             "imports": import_batches_recent(agreement.series_id),
         },
@@ -94,6 +105,8 @@ def actuals_month(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     ip_address=client_ip(request),
                     **form.cleaned_data,
                 )
+            except FunnelNotConfirmed as warned:
+                form.funnel_warnings = warned.warnings
             except (ValidationError, PermissionDenied) as error:
                 form.add_error(None, error if isinstance(error, ValidationError) else str(error))
             else:
@@ -104,7 +117,7 @@ def actuals_month(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("performance:actuals", pk=agreement.pk)
     else:
-        initial: dict[str, Any] = {"month": month or timezone.localdate().replace(day=1)}
+        initial: dict[str, Any] = {"month": month or _month_to_enter(agreement)}
         if existing is not None:
             for name in ("leads", "mqls", "sqls", "customers", "revenue"):
                 initial[name] = getattr(existing, name)
@@ -114,6 +127,13 @@ def actuals_month(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "performance/actuals_month.html",
         {"agreement": agreement, "blocked": blocked, "form": form, "existing": existing},
     )
+
+
+def _month_to_enter(agreement: Agreement) -> dt.date:
+    """The latest month of the period so far without figures (the agreement's today)."""
+    period = recordable_period(agreement)
+    today = local_today(agreement, timezone.now())
+    return period.month_to_enter(months_recorded(agreement.series_id, period.months), today)
 
 
 def actuals_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -221,7 +241,9 @@ def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
     source = request.POST if request.method == "POST" else request.GET
-    day = _parse_day(source.get("day", "")) or timezone.localdate()
+    day = _parse_day(source.get("day", "")) or recordable_period(agreement).day_to_enter(
+        local_today(agreement, timezone.now())
+    )
     version, kpis = kpis_in_force(agreement, day)
     starts = {kpi.name: period_start(kpi.cadence, day) for kpi in kpis}
     recorded = {

@@ -143,13 +143,19 @@ class AgreementFactory(factory.django.DjangoModelFactory[Agreement]):
 
 def edit_sections(agreement: Agreement, actor: User, fields: dict[str, Any]) -> Agreement:
     """Save each field that differs from the draft through its section's edit, rows kept."""
-    by_section: dict[str, dict[str, Any]] = {}
-    for name, value in fields.items():
+    for name in fields:
         if name not in SECTION_OF_FIELD:
             raise TypeError(f"{name!r} is not a field of any section of an agreement.")
-        if getattr(agreement, name) != value:
-            by_section.setdefault(SECTION_OF_FIELD[name], {})[name] = value
-    for section, changes in by_section.items():
+    # Section by section in the page's order, each compared with the agreement as saved by the
+    # one before: a new period sets the plan's months, which given months then override.
+    for section in [spec.key for spec in SECTIONS]:
+        changes = {
+            name: value
+            for name, value in fields.items()
+            if SECTION_OF_FIELD[name] == section and getattr(agreement, name) != value
+        }
+        if not changes:
+            continue
         # A section's edit replaces its rows with those given: give back the stored ones.
         rows = {
             relation: list(

@@ -27,7 +27,7 @@ from tests.performance.helpers import amend
 from tests.performance.test_views_actuals import ACTUALS_HEADER, sign, upload, url
 
 # The fixture agreement runs from 2026-01-01 to 2026-03-31.
-OUTSIDE_JUNE = "2028-06 is outside this agreement's period, January 2026 to March 2026."
+OUTSIDE_JUNE = "2028-06 is outside the agreement's period, January–March 2026."
 FIGURES: dict[str, Any] = {
     "leads": 480,
     "mqls": 96,
@@ -83,7 +83,7 @@ def test_month_far_in_the_future_is_refused(member_client, signed):
     with pytest.raises(ValidationError) as refused:
         monthly_actual_save(agreement=signed, actor=None, month=dt.date(9999, 12, 1), **FIGURES)
     assert refused.value.message_dict["month"] == [
-        "9999-12 is outside this agreement's period, January 2026 to March 2026."
+        "9999-12 is outside the agreement's period, January–March 2026."
     ]
     assert not MonthlyActual.objects.exists()
 
@@ -96,14 +96,14 @@ def test_kpi_form_refuses_a_day_outside_the_period(member_client, signed):
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        "9999-12-31 is outside this agreement's period, January 2026 to March 2026."
+        "9999-12-31 is outside the agreement's period, January–March 2026."
     ]
     assert not KpiActual.objects.exists()
 
 
 def test_kpi_service_refuses_a_period_outside_the_period(signed):
     """A value for a day after the period is refused; an empty one alone changes nothing."""
-    with pytest.raises(ValidationError, match="2026-04-06 is outside this agreement's period"):
+    with pytest.raises(ValidationError, match="2026-04-06 is outside the agreement's period"):
         kpi_actuals_save(
             agreement=signed,
             actor=None,
@@ -159,16 +159,15 @@ def test_period_is_the_union_of_the_signed_versions(signed):
         start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 9, 30)
     )
     period = recordable_period(signed)
-    assert period.text == "January 2026 to March 2026 and July 2026 to September 2026"
+    assert period.text == "January–March 2026 and July–September 2026"
     assert period.refusal("2026-05") == (
-        "2026-05 is outside this agreement's period, "
-        "January 2026 to March 2026 and July 2026 to September 2026."
+        "2026-05 is outside the agreement's period, January–March 2026 and July–September 2026."
     )
     monthly_actual_save(agreement=signed, actor=None, month=dt.date(2026, 8, 1), **FIGURES)
     with pytest.raises(ValidationError, match="2026-05 is outside"):
         monthly_actual_save(agreement=amendment, actor=None, month=dt.date(2026, 5, 1), **FIGURES)
     Agreement.objects.filter(pk=amendment.pk).update(start_date=dt.date(2026, 4, 1))
-    assert recordable_period(signed).text == "January 2026 to September 2026"
+    assert recordable_period(signed).text == "January–September 2026"
 
 
 def test_spans_merge_when_they_touch_or_overlap():

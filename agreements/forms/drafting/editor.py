@@ -62,6 +62,11 @@ def _row_initial(agreement: Agreement, formset: type[RowFormSet]) -> list[dict[s
     ]
 
 
+def _formset_kwargs(formset: type[RowFormSet], agreement: Agreement) -> dict[str, Any]:
+    """Deadlines are checked against the period's start; other rows need nothing more."""
+    return {"period_start": agreement.start_date} if formset is DeadlineFormSet else {}
+
+
 @dataclass
 class SectionEditor:
     """A section's main form and its row formsets, validated and saved together."""
@@ -162,12 +167,18 @@ def section_editor(
     if data is None:
         form = spec.form(initial={"base_revision": agreement.revision}, **form_kwargs)
         formsets = [
-            formset_class(initial=_row_initial(agreement, formset_class))
+            formset_class(
+                initial=_row_initial(agreement, formset_class),
+                **_formset_kwargs(formset_class, agreement),
+            )
             for formset_class in spec.formsets
         ]
     else:
         form = spec.form(data, **form_kwargs)
-        formsets = [formset_class(data) for formset_class in spec.formsets]
+        formsets = [
+            formset_class(data, **_formset_kwargs(formset_class, agreement))
+            for formset_class in spec.formsets
+        ]
     editor = SectionEditor(section=SECTIONS_BY_KEY[section_key], form=form, formsets=formsets)
     # The page shows one error summary for the form and all its rows (form_errors tag).
     for part in (form, *(row for rows in formsets for row in rows)):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.forms.drafting.base import SectionModelForm, plain_integer, range_messages
 from agreements.models import Agreement
 from agreements.models.agreement import RATE_MAX
-from agreements.periods import MONTHS_MAX, MONTHS_MIN
+from agreements.periods import MONTHS_MAX, MONTHS_MIN, period_months
 from agreements.sections import section_get
 
 # The bounds come from the model, so the message cannot drift from the rule.
@@ -23,6 +23,8 @@ ERROR_MONTHS = format_lazy(
     _("The plan covers {min} to {max} months."), min=MONTHS_MIN, max=MONTHS_MAX
 )
 ERROR_CURRENCY = _("Enter a three-letter currency code such as USD or EUR.")
+# The submit button that sets the months to the period's and saves: one click, nothing lost.
+USE_PERIOD_MONTHS = "use_period_months"
 
 
 class FunnelForm(SectionModelForm):
@@ -43,6 +45,17 @@ class FunnelForm(SectionModelForm):
         }
 
     def __init__(self, *args: Any, preview_url: str = "", **kwargs: Any) -> None:
+        agreement: Agreement = kwargs["agreement"]
+        # How many months the agreement's period spans, as saved in its header.
+        self.period_months = (
+            period_months(agreement.start_date, agreement.end_date)
+            if agreement.start_date and agreement.end_date
+            else None
+        )
+        if args and args[0] is not None and USE_PERIOD_MONTHS in args[0] and self.period_months:
+            data = args[0].copy()
+            data["months"] = str(self.period_months)
+            args = (data, *args[1:])
         super().__init__(*args, **kwargs)
         # clean_currency states the whole rule; the generic length message would come first.
         self.fields["currency"].validators = []
@@ -73,6 +86,17 @@ class FunnelForm(SectionModelForm):
             Row(Column("lead_to_mql_pct"), Column("mql_to_sql_pct"), Column("sql_to_won_pct")),
             Row(Column("months", css_class="col-md-4")),
         )
+
+    @property
+    def months_disagree(self) -> bool:
+        """Whether the months in the plan (as on screen) differ from the period's months."""
+        if self.period_months is None:
+            return False
+        shown = self["months"].value()
+        try:
+            return int(str(shown)) != self.period_months
+        except ValueError:
+            return False
 
     def clean_currency(self) -> str:
         value = (self.cleaned_data.get("currency") or "").strip().upper()

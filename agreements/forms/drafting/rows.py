@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from crispy_forms.helper import FormHelper
@@ -27,6 +28,7 @@ from agreements.models import (
     RejectionReason,
     Responsibility,
 )
+from agreements.models.agreement import ERROR_DEADLINE_BEFORE_PERIOD, before_period
 from agreements.sections import ROW_FIELDS
 
 ERROR_TARGET = _("A target must be 0 or more.")
@@ -165,6 +167,17 @@ class DeadlineForm(RowForm):
         fields = ROW_FIELDS["deadlines"]
         widgets = {"due": DateInput()}
 
+    def __init__(self, *args: Any, period_start: dt.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.period_start = period_start
+
+    def clean_due(self) -> dt.date | None:
+        due = self.cleaned_data.get("due")
+        error = before_period(due, self.period_start, ERROR_DEADLINE_BEFORE_PERIOD)
+        if error is not None:
+            raise error
+        return due
+
 
 class RowFormSet(forms.BaseFormSet):
     """Rows of one relation: blank rows are skipped, removed rows dropped, keys unique."""
@@ -269,6 +282,14 @@ RejectionReasonFormSet = _row_formset(
     _("Add a reason"),
     unique_field="code",
 )
-DeadlineFormSet = _row_formset(
+_DeadlineFormSet = _row_formset(
     DeadlineForm, "deadlines", _("Deadlines"), _("Deadline"), _("Add a deadline")
 )
+
+
+class DeadlineFormSet(_DeadlineFormSet):  # type: ignore[valid-type,misc]
+    """Deadlines, each checked against the period's start (``period_start``, when given)."""
+
+    def __init__(self, *args: Any, period_start: dt.date | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("form_kwargs", {"empty_permitted": True, "period_start": period_start})
+        super().__init__(*args, **kwargs)

@@ -24,19 +24,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("agreement_id", metavar="AGREEMENT_ID", type=int)
         parser.add_argument("file", metavar="FILE", help="The CSV file, or - for standard input.")
+        parser.add_argument(
+            "--confirm-funnel",
+            action="store_true",
+            help="Import rows whose funnel looks wrong (a stage above the one before it).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         agreement = agreement_named(options["agreement_id"])
         with ExitStack() as stack:
             handle = csv_input(stack, options)
             try:
-                result = actuals_import(agreement=agreement, actor=None, file=handle)
+                result = actuals_import(
+                    agreement=agreement,
+                    actor=None,
+                    file=handle,
+                    confirm_funnel=options["confirm_funnel"],
+                )
             except (ValidationError, PermissionDenied) as error:
                 raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from None
         for line, column, message in result.errors:
             where = f"line {line}" + (f", column {column}" if column else "")
             self.stderr.write(f"{where}: {message}")
         if result.errors:
+            if result.parsed.warnings and not options["confirm_funnel"]:
+                self.stderr.write(
+                    "Check those figures; to import rows whose funnel looks wrong as they are, "
+                    "run again with --confirm-funnel."
+                )
             count = len(result.errors)
             raise CommandError(
                 f"{count} error{'s' if count != 1 else ''} found; nothing was imported."
