@@ -19,7 +19,7 @@ from agreements.services.content import content_validate
 from agreements.working_hours import hours_beyond_summary, week_hours
 from tests.agreements.test_digest import FIXED_DIGEST, FIXED_DOCUMENT
 
-migration = importlib.import_module("agreements.migrations.0099_bizhours_working_hours")
+migration = importlib.import_module("agreements.migrations.0009_working_hours")
 
 SPLIT = {
     "1": [["09:00", "12:00"], ["13:00", "17:00"]],
