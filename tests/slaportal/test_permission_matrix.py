@@ -218,6 +218,13 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "signatory": (200, 405),
         "staff": (200, 405),
     },
+    "favicon": {
+        "anonymous": (301, 301),
+        "outsider": (301, 301),
+        "party": (301, 301),
+        "signatory": (301, 301),
+        "staff": (301, 301),
+    },
     "healthz": {
         "anonymous": (200, 405),
         "outsider": (200, 405),
