@@ -155,6 +155,10 @@ class Agreement(models.Model):
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    # The export schema the content is written in, and its digest taken over
+    # (agreements.exchange.content_of): 1 for agreements made before KPIs had a measure, so
+    # what was signed then still verifies; a draft moves to the latest when next edited.
+    content_schema = models.PositiveSmallIntegerField(_("content schema"), default=2)
 
     # 1. Goals and funnel plan (inputs only: the plan is always computed).
     currency = models.CharField(_("currency"), max_length=3, default="USD")
@@ -293,6 +297,9 @@ class Agreement(models.Model):
                 violation_error_message=ERROR_DAY_END,
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="agreement_version_positive"),
+            models.CheckConstraint(
+                condition=Q(content_schema__in=[1, 2]), name="agreement_content_schema_known"
+            ),
             models.UniqueConstraint(
                 fields=["series", "version"], name="agreement_unique_series_version"
             ),

@@ -219,7 +219,9 @@ def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _refuse(request, agreement, blocked)
     source = request.POST if request.method == "POST" else request.GET
     day = _parse_day(source.get("day", "")) or timezone.localdate()
-    version, kpis = kpis_in_force(agreement, day)
+    version, in_force = kpis_in_force(agreement, day)
+    # Computed KPIs are never typed: the dashboard computes them.
+    kpis = [kpi for kpi in in_force if not kpi.is_computed]
     starts = {kpi.name: period_start(kpi.cadence, day) for kpi in kpis}
     recorded = {
         name: actual.value for name, actual in kpi_actuals_at(agreement.series_id, starts).items()
@@ -258,6 +260,7 @@ def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "pick_form": PeriodPickForm(initial={"day": day}),
             "form": form,
             "kpis": kpis,
+            "computed_kpis": [kpi for kpi in in_force if kpi.is_computed],
         },
     )
 

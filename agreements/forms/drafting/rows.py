@@ -70,10 +70,11 @@ class RowForm(NormalisedNames, RulesInPython):
 class KpiForm(RowForm):
     columns = (
         ("name", "col-md-2"),
-        ("owner", "col-md-2"),
+        ("measure", "col-md-2"),
+        ("owner", "col-md-1"),
         ("target", "col-md-2"),
         ("unit", "col-md-1"),
-        ("direction", "col-md-2"),
+        ("direction", "col-md-1"),
         ("cadence", "col-md-2"),
     )
 
