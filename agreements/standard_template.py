@@ -285,7 +285,7 @@ def standard_content(
     end_date: dt.date,
     empty: bool = False,
 ) -> dict[str, Any]:
-    """A document in the latest schema; with ``empty`` only the header and calendar defaults are set."""
+    """A document in the latest schema; ``empty`` sets only the header and calendar defaults."""
     document = _empty_content(
         title=title,
         marketing_team=marketing_team,

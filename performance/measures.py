@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import models
@@ -305,9 +306,10 @@ def _lead_stats(
             .values("cell", "response_hours")
             .annotate(leads=Count("pk"))
         )
-        for group in responses:
-            if group["cell"] >= 0:
-                stats[group["cell"]].responses[Decimal(group["response_hours"])] += group["leads"]
+        for response in responses:
+            if response["cell"] >= 0:
+                hours = Decimal(str(response["response_hours"]))
+                stats[response["cell"]].responses[hours] += response["leads"]
     result: dict[MeasureRequest, LeadStats] = {}
     for request in requests:
         total = LeadStats()
@@ -317,8 +319,8 @@ def _lead_stats(
     return result
 
 
-def _count(stats: LeadStats, group: dict[str, object]) -> None:
-    leads = int(group["leads"])  # type: ignore[call-overload]
+def _count(stats: LeadStats, group: Mapping[str, Any]) -> None:
+    leads = int(group["leads"])
     status = group["handoff_status"]
     if status == MET:
         stats.met += leads
