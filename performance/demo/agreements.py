@@ -51,6 +51,7 @@ Q4_KPIS: list[dict[str, Any]] = [
     {
         **_AT_LEAST,
         "name": "MQLs delivered",
+        "measure": "mqls",
         "owner": "marketing",
         "target": Decimal("143"),
         "unit": "MQLs",
@@ -67,6 +68,7 @@ Q4_KPIS: list[dict[str, Any]] = [
     {
         **_AT_LEAST,
         "name": "MQL to SQL conversion",
+        "measure": "mql_to_sql_rate",
         "owner": "shared",
         "target": Decimal("35"),
         "unit": "%",
@@ -74,6 +76,7 @@ Q4_KPIS: list[dict[str, Any]] = [
     },
     {
         "name": "Median first response",
+        "measure": "median_first_response",
         "owner": "sales",
         "target": Decimal("2"),
         "unit": "business hours",

@@ -83,6 +83,18 @@ class KpiForm(RowForm):
         fields = ROW_FIELDS["kpis"]
         error_messages = {"target": range_messages(ERROR_TARGET)}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A row posted without a measure (an older form) is entered by hand.
+        self.fields["measure"].required = False
+
+    def clean_measure(self) -> str:
+        return self.cleaned_data.get("measure") or Kpi.Measure.MANUAL
+
+    def has_changed(self) -> bool:
+        # A blank row whose measure select was left or posted empty is still blank.
+        return bool(set(self.changed_data) - {"measure"})
+
 
 class ResponsibilityForm(RowForm):
     columns = (
