@@ -27,6 +27,14 @@ from performance.services.alerts import alerts_check
 from tests.performance.helpers import lead, signed_agreement
 
 
+@pytest.fixture(autouse=True)
+def manual_kpis(agreement: Any) -> None:
+    """These tests type KPI values: the template's KPIs are entered by hand here."""
+    from agreements.models import Kpi
+
+    Kpi.objects.filter(agreement=agreement).update(measure=Kpi.Measure.MANUAL)
+
+
 def in_force(title: str, *, actor: Any, marketing_team: Any, sales_team: Any) -> Agreement:
     """A signed standard agreement whose period runs around today, without deadlines."""
     today = timezone.localdate()
