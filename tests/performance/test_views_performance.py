@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, Deadline
+from agreements.models import Agreement, Deadline, Kpi
 from agreements.periods import month_start
 from performance.models import Alert, KpiActual, LeadRecord
 from performance.services.lead_tally import lead_tally_refresh
@@ -428,6 +428,8 @@ def test_portfolio_traffic_lights_and_sorting(
     # Deadlines are set on the drafts, before signing, so the signatures cover them.
     Deadline.objects.filter(agreement=healthy).update(done=True)
     Deadline.objects.filter(agreement=failing).update(due=today - dt.timedelta(days=2))
+    # Their KPIs are entered by hand here: the test types their values.
+    Kpi.objects.filter(agreement__in=[healthy, failing]).update(measure=Kpi.Measure.MANUAL)
     for agreement in (healthy, failing):
         add_figures(sign(agreement), today)
     # Healthy: plan met this month, all leads met, no open deadlines.
