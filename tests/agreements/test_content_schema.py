@@ -213,3 +213,18 @@ def test_content_upgrade_reads_1_as_2() -> None:
     assert upgraded["schema"] == SCHEMA_2
     assert upgraded["kpis"][0]["measure"] == "manual"
     assert content_upgrade(upgraded) is upgraded
+
+
+def test_the_kpi_form_has_a_measure_and_the_page_shows_it(
+    client: Any, agreement: Agreement, marketing_member: Any
+) -> None:
+    """The KPI section's form offers the measure; the agreement page says computed or by hand."""
+    from django.urls import reverse
+
+    Kpi.objects.filter(agreement=agreement, name="MQLs delivered").update(measure="manual")
+    client.force_login(marketing_member)
+    form = client.get(reverse("agreements:section_edit", args=[agreement.pk, "kpis"]))
+    assert 'name="kpis-0-measure"' in form.content.decode()
+    detail = client.get(agreement.get_absolute_url()).content.decode()
+    assert "Computed: Leads followed up within the SLA (%)" in detail
+    assert "Entered by hand" in detail

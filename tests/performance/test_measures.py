@@ -239,3 +239,32 @@ def test_the_portfolio_and_the_dashboard_plan_the_same_month(signed: Agreement) 
 
     assert february.planned is not None and february.planned.mqls == 100
     assert row.volume.detail == "90 of 100 MQLs this month"
+
+
+def test_the_kpi_page_offers_only_kpis_entered_by_hand(
+    client: Any, signed: Agreement, marketing_member: Any
+) -> None:
+    """Computed KPIs are never typed: the template's five are listed as computed, no field."""
+    from django.urls import reverse
+
+    client.force_login(marketing_member)
+    page = client.get(reverse("performance:kpi_actuals", args=[signed.pk]) + "?day=2026-01-14")
+    body = page.content.decode()
+    assert 'name="kpi_0"' not in body
+    assert 'id="no-manual-kpis"' in body
+    # Listed under "Computed from the data" with its measure.
+    assert "MQLs delivered (MQLs)" in body
+
+
+def test_the_service_refuses_a_value_for_a_computed_kpi(
+    signed: Agreement, marketing_member: Any
+) -> None:
+    """A value typed for a computed KPI is refused, naming its measure; nothing is saved."""
+    from django.core.exceptions import ValidationError
+
+    from performance.services.actuals import kpi_actuals_save
+
+    with pytest.raises(ValidationError, match="computed from the data"):
+        kpi_actuals_save(agreement=signed, actor=marketing_member, day=dt.date(2026, 1, 14),
+                         values={"MQLs delivered": Decimal("107")})  # fmt: skip
+    assert not KpiActual.objects.exists()
