@@ -270,7 +270,8 @@ def _attempts_state(requests: Sequence[MeasureRequest], as_of: dt.datetime) -> C
 def _lead_stats(
     requests: Sequence[MeasureRequest], *, as_of: dt.datetime
 ) -> dict[MeasureRequest, LeadStats]:
-    """Each request's lead counts from two grouped queries over the spans of all requests."""
+    """Each request's lead counts from grouped queries over the spans of all requests: one for
+    the counts, and one for the response times when a median is asked for."""
     cells, covering = _cells(requests)
     stats = [LeadStats() for _cell in cells]
     if cells:
@@ -300,13 +301,14 @@ def _lead_stats(
             if group["cell"] < 0:
                 continue
             _count(stats[group["cell"]], group)
+        medians = any(r.measure == Measure.MEDIAN_FIRST_RESPONSE for r in requests)
         responses = (
             leads.filter(response_hours__isnull=False, first_touch_at__isnull=False)
             .order_by()
             .values("cell", "response_hours")
             .annotate(leads=Count("pk"))
         )
-        for response in responses:
+        for response in responses if medians else ():
             if response["cell"] >= 0:
                 hours = Decimal(str(response["response_hours"]))
                 stats[response["cell"]].responses[hours] += response["leads"]
