@@ -1,4 +1,8 @@
-"""The slaportal.agreement/1 JSON contract: exporting an agreement and its content digest."""
+"""The slaportal.agreement JSON contract (/1 and /2): exporting an agreement, its content digest.
+
+Schema /2 adds each KPI's ``measure``. An agreement's content is written in its own
+``content_schema``, so the digest of content signed in /1 is still taken over the /1 bytes.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,17 @@ from django.db import models
 
 from agreements.funnel import FUNNEL_INPUTS, plan_for
 from agreements.models import Agreement
-from agreements.sections import ROW_FIELDS
+from agreements.sections import row_fields
 from agreements.working_hours import hours_beyond_summary
 
-SCHEMA = "slaportal.agreement/1"
+SCHEMA_1 = "slaportal.agreement/1"
+SCHEMA_2 = "slaportal.agreement/2"
+# The schema new agreements and exports are written in.
+SCHEMA = SCHEMA_2
+LATEST_SCHEMA = 2
+# Each content schema's number by its name, as a document names it.
+SCHEMAS: dict[str, int] = {SCHEMA_1: 1, SCHEMA_2: 2}
+SCHEMA_NAMES: dict[int, str] = {number: name for name, number in SCHEMAS.items()}
 
 # Keys of the export that are not content: the digest never covers them.
 RECORD_KEYS = ("status", "version", "digest", "signatures")
@@ -46,8 +57,8 @@ def _field_text(instance: models.Model, name: str) -> Any:
 
 
 def _rows(agreement: Agreement, relation: str) -> list[dict[str, Any]]:
-    """One relation's rows, each with its fields in the schema's order."""
-    names = ROW_FIELDS[relation]
+    """One relation's rows, each with the fields of the agreement's schema, in its order."""
+    names = row_fields(relation, agreement.content_schema)
     return [
         {name: _field_text(row, name) for name in names}
         for row in getattr(agreement, relation).all()
@@ -74,13 +85,14 @@ def _plan(agreement: Agreement) -> dict[str, Any] | None:
 
 
 def content_of(agreement: Agreement) -> dict[str, Any]:
-    """The agreement's content in schema /1: what a signature covers.
+    """The agreement's content in its own schema (``content_schema``): what a signature covers.
 
+    Schema 1 gives exactly what was signed before KPIs had a measure; schema 2 adds it.
     Reads the rows through the related managers, so callers prefetch them
     (selectors.agreement_with_sections) to keep the query count fixed.
     """
     return {
-        "schema": SCHEMA,
+        "schema": SCHEMA_NAMES[agreement.content_schema],
         "title": agreement.title,
         "marketing_team": agreement.marketing_team.name,
         "sales_team": agreement.sales_team.name,
@@ -120,6 +132,21 @@ def content_of(agreement: Agreement) -> dict[str, Any]:
             "next_review": _date(agreement.next_review),
         },
     }
+
+
+def content_upgrade(content: dict[str, Any]) -> dict[str, Any]:
+    """A /1 content as /2 says the same: every KPI entered by hand. Later schemas pass as given.
+
+    For comparing contents (or revision snapshots) written in different schemas.
+    """
+    if content.get("schema") != SCHEMA_1:
+        return content
+    upgraded = dict(content, schema=SCHEMA_2)
+    upgraded["kpis"] = [
+        dict(kpi, measure="manual") if isinstance(kpi, dict) else kpi
+        for kpi in content.get("kpis") or []
+    ]
+    return upgraded
 
 
 def canonical_json(content: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ class Section:
     fields: tuple[str, ...] = ()
     # Related names of the repeating rows the section holds.
     rows: tuple[str, ...] = ()
-    # Keys of this section in the slaportal.agreement/1 export.
+    # Keys of this section in the slaportal.agreement export.
     export_keys: tuple[str, ...] = ()
 
 
@@ -69,9 +69,9 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 
-# The fields of each relation's rows, in the order schema /1 lists them.
+# The fields of each relation's rows, in the order the latest schema lists them.
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
-    "kpis": ("name", "owner", "target", "unit", "direction", "cadence"),
+    "kpis": ("name", "measure", "owner", "target", "unit", "direction", "cadence"),
     "responsibilities": ("owner", "activity", "description", "commitment"),
     "criteria_rules": ("stage", "category", "rule", "points"),
     "service_levels": (
@@ -85,6 +85,16 @@ ROW_FIELDS: dict[str, tuple[str, ...]] = {
     "rejection_reasons": ("code", "label", "next_step"),
     "deadlines": ("title", "due", "owner", "done"),
 }
+
+# Row fields a later schema added, with the schema that added them: earlier schemas lack them.
+ROW_FIELDS_ADDED: dict[str, dict[str, int]] = {"kpis": {"measure": 2}}
+
+
+def row_fields(relation: str, schema: int) -> tuple[str, ...]:
+    """The fields of a relation's rows as content schema ``schema`` lists them."""
+    added = ROW_FIELDS_ADDED.get(relation, {})
+    return tuple(name for name in ROW_FIELDS[relation] if added.get(name, 1) <= schema)
+
 
 SECTIONS_BY_KEY: dict[str, Section] = {section.key: section for section in SECTIONS}
 # Every field of the content held on the agreement's own row, in section order.

@@ -21,10 +21,11 @@ STANDARD_FUNNEL: dict[str, Any] = {
 }
 STANDARD_MQL_SCORE_THRESHOLD = 60
 
-# KPIs each team is measured by.
+# KPIs each team is measured by, each computed from the data (its measure), so none is typed.
 STANDARD_KPIS: tuple[dict[str, Any], ...] = (
     {
         "name": "MQLs delivered",
+        "measure": "mqls",
         "owner": "marketing",
         "target": "100.00",
         "unit": "MQLs",
@@ -33,6 +34,7 @@ STANDARD_KPIS: tuple[dict[str, Any], ...] = (
     },
     {
         "name": "MQL to SQL conversion",
+        "measure": "mql_to_sql_rate",
         "owner": "shared",
         "target": "40.00",
         "unit": "%",
@@ -41,6 +43,7 @@ STANDARD_KPIS: tuple[dict[str, Any], ...] = (
     },
     {
         "name": "Median first response",
+        "measure": "median_first_response",
         "owner": "sales",
         "target": "4.00",
         "unit": "business hours",
@@ -49,14 +52,17 @@ STANDARD_KPIS: tuple[dict[str, Any], ...] = (
     },
     {
         "name": "Leads followed up within SLA",
+        "measure": "handoff_compliance",
         "owner": "sales",
         "target": "90.00",
         "unit": "%",
         "direction": "at_least",
-        "cadence": "weekly",
+        # Monthly, as the dashboard's hand-off table counts.
+        "cadence": "monthly",
     },
     {
         "name": "Marketing-sourced revenue",
+        "measure": "marketing_revenue",
         "owner": "shared",
         "target": "100000.00",
         "unit": "USD",
@@ -216,7 +222,7 @@ STANDARD_REJECTION_REASONS: tuple[dict[str, Any], ...] = (
 def _empty_content(
     *, title: str, marketing_team: str, sales_team: str, start_date: dt.date, end_date: dt.date
 ) -> dict[str, Any]:
-    """A schema /1 document with only the header and the calendar defaults set."""
+    """A document in the latest schema with only the header and the calendar defaults set."""
     return {
         "schema": SCHEMA,
         "title": title,
@@ -279,7 +285,7 @@ def standard_content(
     end_date: dt.date,
     empty: bool = False,
 ) -> dict[str, Any]:
-    """A schema /1 document; with ``empty`` only the header and calendar defaults are set."""
+    """A document in the latest schema; ``empty`` sets only the header and calendar defaults."""
     document = _empty_content(
         title=title,
         marketing_team=marketing_team,

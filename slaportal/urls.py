@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from agreements.views.workspace import home
 from slaportal.health import healthz

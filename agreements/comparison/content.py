@@ -23,6 +23,7 @@ from django.utils.translation import gettext, ngettext
 
 from agreements.comparison.labels import FIELD_LABELS, ITEM_KINDS, SILENT_KEYS, ItemKind
 from agreements.comparison.values import EMPTY, value_text
+from agreements.exchange import content_upgrade
 from agreements.sections import SECTIONS
 from teams.text import normalise_name
 
@@ -312,6 +313,8 @@ def compare_content(
     Without include_unchanged only what differs is kept: changed values, and items added,
     removed or changed (a changed item keeps all its values, the changed ones marked).
     """
+    # A version written before KPIs had a measure reads as /2 says it: every KPI by hand.
+    old, new = content_upgrade(old), content_upgrade(new)
     currencies = (_currency(old), _currency(new))
     diffs = []
     for section in SECTIONS:

@@ -104,6 +104,7 @@ FORMATTERS: dict[str, Formatter] = {
     "next_review": date_text,
     "owner": _choice(Owner),
     "direction": _choice(Kpi.Direction),
+    "measure": _choice(Kpi.Measure),
     "cadence": _choice(Cadence),
     "report_cadence": _choice(ReviewCadence),
     "meeting_cadence": _choice(ReviewCadence),

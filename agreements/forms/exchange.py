@@ -22,7 +22,8 @@ class AgreementImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Agreement file (.json)"),
         help_text=gettext_lazy(
-            "A file in schema slaportal.agreement/1, such as one downloaded with “Export JSON”. "
+            "A file in schema slaportal.agreement/2 (or /1), such as one downloaded with "
+            "“Export JSON”. "
             "At most 2 MB."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),

@@ -197,6 +197,10 @@ class Agreement(models.Model):
         help_text=_("0 sends no reminders."),
     )
     last_reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
+    # The export schema the content is written in, and its digest taken over
+    # (agreements.exchange.content_of): 1 for agreements made before KPIs had a measure, so
+    # what was signed then still verifies; a draft moves to the latest when next edited.
+    content_schema = models.PositiveSmallIntegerField(_("content schema"), default=2)
 
     # 1. Goals and funnel plan (inputs only: the plan is always computed).
     currency = models.CharField(_("currency"), max_length=3, default="USD")
@@ -347,6 +351,9 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(reminder_days__gte=0) & Q(reminder_days__lte=REMINDER_DAYS_MAX),
                 name="agreement_reminder_days_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(content_schema__in=[1, 2]), name="agreement_content_schema_known"
             ),
             models.UniqueConstraint(
                 fields=["series", "version"], name="agreement_unique_series_version"

@@ -17,6 +17,10 @@ from agreements.models.agreement import (
 )
 from agreements.models.choices import Cadence, Owner
 
+ERROR_MEASURE_CADENCE = _(
+    "“%(measure)s” is counted from the monthly actuals: choose a monthly or quarterly cadence."
+)
+
 
 class SectionRow(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE)
@@ -31,6 +35,33 @@ class SectionRow(models.Model):
         ordering = ["position", "pk"]
 
 
+class KpiMeasure(models.TextChoices):
+    """What a KPI's value is: computed from the data the app holds, or entered by hand.
+
+    performance.measures computes each one; the dashboard, the portfolio, the alerts and
+    the exports all read it from there.
+    """
+
+    MANUAL = "manual", _("Entered by hand")
+    LEADS = "leads", _("Leads")
+    MQLS = "mqls", _("MQLs")
+    SQLS = "sqls", _("SQLs")
+    CUSTOMERS = "customers", _("Customers won")
+    REVENUE = "revenue", _("Revenue won")
+    LEAD_TO_MQL_RATE = "lead_to_mql_rate", _("Lead → MQL conversion (%)")
+    MQL_TO_SQL_RATE = "mql_to_sql_rate", _("MQL → SQL conversion (%)")
+    SQL_TO_CUSTOMER_RATE = "sql_to_customer_rate", _("SQL → customer conversion (%)")
+    HANDOFF_COMPLIANCE = "handoff_compliance", _("Leads followed up within the SLA (%)")
+    MEDIAN_FIRST_RESPONSE = (
+        "median_first_response",
+        _("Median first response (business hours)"),
+    )
+    CONTACT_ATTEMPTS = "contact_attempts", _("Leads given the agreed contact attempts (%)")
+    REJECTION_RATE = "rejection_rate", _("Rejection rate (%)")
+    INVALID_REJECTIONS = "invalid_rejections", _("Rejections without a valid reason")
+    MARKETING_REVENUE = "marketing_revenue", _("Marketing-sourced revenue")
+
+
 class Kpi(SectionRow):
     name_fields = ("name",)
 
@@ -38,7 +69,27 @@ class Kpi(SectionRow):
         AT_LEAST = "at_least", _("At least")
         AT_MOST = "at_most", _("At most")
 
+    Measure = KpiMeasure
+
+    # Measures counted from the monthly actuals: a week cannot be cut out of a month.
+    MONTHLY_MEASURES: ClassVar[frozenset[str]] = frozenset(
+        {
+            KpiMeasure.LEADS,
+            KpiMeasure.MQLS,
+            KpiMeasure.SQLS,
+            KpiMeasure.CUSTOMERS,
+            KpiMeasure.REVENUE,
+            KpiMeasure.LEAD_TO_MQL_RATE,
+            KpiMeasure.MQL_TO_SQL_RATE,
+            KpiMeasure.SQL_TO_CUSTOMER_RATE,
+            KpiMeasure.MARKETING_REVENUE,
+        }
+    )
+
     name = models.CharField(_("name"), max_length=120)
+    measure = models.CharField(
+        _("measure"), max_length=32, choices=Measure.choices, default=Measure.MANUAL
+    )
     owner = models.CharField(_("owner"), max_length=16, choices=Owner.choices)
     target = models.DecimalField(
         _("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
@@ -69,10 +120,30 @@ class Kpi(SectionRow):
             models.CheckConstraint(
                 condition=Q(cadence__in=Cadence.values), name="kpi_cadence_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(measure__in=KpiMeasure.values),
+                name="kpi_measure_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.measure in self.MONTHLY_MEASURES and self.cadence == Cadence.WEEKLY:
+            raise ValidationError(
+                {
+                    "cadence": ValidationError(
+                        ERROR_MEASURE_CADENCE,
+                        code="measure_cadence",
+                        params={"measure": self.get_measure_display()},
+                    )
+                }
+            )
+
+    @property
+    def is_computed(self) -> bool:
+        return self.measure != self.Measure.MANUAL
 
 
 class Responsibility(SectionRow):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from agreements.exchange import LATEST_SCHEMA
 from agreements.lifecycle import Act, allows, refusal
 from agreements.models import Agreement, AgreementEvent
 from agreements.services.agreements import ensure_amendment_keeps_parties
@@ -57,7 +58,9 @@ def agreement_admin_save(
         agreement.revision = locked.revision
         write()
         agreement.revision = locked.revision + 1
-        agreement.save(update_fields=["revision", "updated_at"])
+        # A draft moves to the latest content schema when next edited (KPI measures).
+        agreement.content_schema = LATEST_SCHEMA
+        agreement.save(update_fields=["revision", "content_schema", "updated_at"])
         revision = revision_record(agreement=agreement, actor=actor, section=ADMIN_SECTION)
         event_record(
             agreement=agreement,

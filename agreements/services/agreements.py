@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agreements.document_reader import ContentErrors
-from agreements.exchange import content_of
+from agreements.exchange import LATEST_SCHEMA, content_of, content_upgrade
 from agreements.funnel import months_after_period_change
 from agreements.lifecycle import Act, allows, refusal
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Revision
@@ -47,6 +47,8 @@ class EditConflict(Exception):
 
 
 def _section_content(content: dict[str, Any], section: str) -> dict[str, Any]:
+    """The section's part of a content, in the latest schema whatever it was written in."""
+    content = content_upgrade(content)
     return {key: content.get(key) for key in SECTIONS_BY_KEY[section].export_keys}
 
 
@@ -180,7 +182,7 @@ def agreement_copy(
 
 
 def agreement_import(*, document: Any, actor: User, ip_address: str | None = None) -> Agreement:
-    """A new draft from a schema /1 document; nothing is created when any error is found."""
+    """A new draft from a /1 or /2 document; nothing is created when any error is found."""
     content = content_validate(document)
     marketing_team = content.fields["marketing_team"]
     sales_team = content.fields["sales_team"]
@@ -243,6 +245,8 @@ def agreement_section_update(
                 locked.months, before=period_before, after=(locked.start_date, locked.end_date)
             )
         calendar_sync(locked, fields)
+        # A draft is not signed: its next edit moves it to the latest schema (KPI measures).
+        locked.content_schema = LATEST_SCHEMA
         locked.revision += 1
         # The next review is judged against the period when the review section is saved; a
         # period moved past it in the header is left for that section's form to flag.

@@ -1,4 +1,8 @@
-"""Validating and writing an agreement's whole content in schema /1 (import, template, copy)."""
+"""Validating and writing an agreement's whole content, schema /1 or /2 (import, template, copy).
+
+A /1 document reads as /2 with every KPI entered by hand; the content is written in the
+latest schema either way.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from agreements.document_reader import ERROR_NOT_OBJECT, ContentErrors, DocumentReader, shown
-from agreements.exchange import SCHEMA
+from agreements.exchange import LATEST_SCHEMA, SCHEMAS
 from agreements.funnel import FUNNEL_INPUTS
 from agreements.models import (
     Agreement,
@@ -34,12 +38,14 @@ from agreements.models.agreement import (
     validate_agreement_date,
 )
 from agreements.models.sections import SectionRow
-from agreements.sections import ROW_FIELDS
+from agreements.sections import row_fields
 from agreements.working_hours import calendar_fields, uniform_hours, week_hours
 from teams.models import Side, Team
 from teams.text import normalise_name
 
-ERROR_SCHEMA = "Unsupported schema; expected “slaportal.agreement/1”."
+ERROR_SCHEMA = (
+    "Unsupported schema; expected “slaportal.agreement/2” (or the earlier “slaportal.agreement/1”)."
+)
 
 
 @dataclass
@@ -239,14 +245,22 @@ def _check_agreement(
 
 
 def _row(
-    reader: DocumentReader, relation: str, item: dict[str, Any], path: str, index: int
+    reader: DocumentReader,
+    relation: str,
+    item: dict[str, Any],
+    path: str,
+    index: int,
+    schema: int,
 ) -> tuple[models.Model, dict[str, Any]]:
-    """One item of a list as an unsaved row, checked by its model's field validators."""
+    """One item of a list as an unsaved row, checked by its model's validators.
+
+    Fields the document's schema does not have keep their defaults (a /1 KPI is manual).
+    """
     model = ROW_LISTS[relation][0]
     before = len(reader.errors)
     values = {
         name: reader.field(model, name, item.get(name), f"{path}.{name}")
-        for name in ROW_FIELDS[relation]
+        for name in row_fields(relation, schema)
     }
     for name in model.name_fields:
         if isinstance(values.get(name), str):
@@ -260,7 +274,9 @@ def _row(
     return instance, values
 
 
-def _row_list(reader: DocumentReader, blocks: Blocks, relation: str) -> list[models.Model]:
+def _row_list(
+    reader: DocumentReader, blocks: Blocks, relation: str, schema: int
+) -> list[models.Model]:
     """One relation's list of items as unsaved rows; a repeated key is an error on the repeat."""
     _model, list_path, unique_key = ROW_LISTS[relation]
     parent, _dot, key = list_path.rpartition(".")
@@ -271,7 +287,7 @@ def _row_list(reader: DocumentReader, blocks: Blocks, relation: str) -> list[mod
         if not isinstance(item, dict):
             reader.error(item_path, _(ERROR_NOT_OBJECT))
             continue
-        instance, values = _row(reader, relation, item, item_path, index)
+        instance, values = _row(reader, relation, item, item_path, index, schema)
         value = values.get(unique_key) if unique_key else None
         if value is not None and value in seen:
             reader.error(
@@ -319,21 +335,29 @@ def _deadlines_in_period(
 
 
 def content_validate(document: Any, *, stored_dates: bool = False) -> ValidatedContent:
-    """Check a whole schema /1 document; raise ContentErrors listing every problem by path.
+    """Check a whole /1 or /2 document; raise ContentErrors listing every problem by path.
 
     ``stored_dates``: the document is stored content taken on (an amendment, a copy), whose
     next review and deadlines may predate the rule that they fall in or after the period.
+
+    The content is always the latest schema's: the fields hold ``content_schema``.
     """
     reader = DocumentReader()
     if not isinstance(document, dict):
         raise ContentErrors([("$", _(ERROR_NOT_OBJECT))])
-    if document.get("schema") != SCHEMA:
+    name = document.get("schema")
+    schema = SCHEMAS.get(name, 0) if isinstance(name, str) else 0
+    if not schema:
         reader.error("schema", _(ERROR_SCHEMA))
     blocks = _blocks(reader, document)
     fields = _agreement_fields(reader, blocks)
     fields.update(_working_hours(reader, blocks["service_levels.calendar"], fields))
     _check_agreement(reader, fields, stored_dates=stored_dates)
-    rows = {relation: _row_list(reader, blocks, relation) for relation in ROW_LISTS}
+    fields["content_schema"] = LATEST_SCHEMA
+    rows = {
+        relation: _row_list(reader, blocks, relation, schema or LATEST_SCHEMA)
+        for relation in ROW_LISTS
+    }
     rows["holidays"] = _holidays(reader, blocks["service_levels.calendar"])
     if not stored_dates:
         _deadlines_in_period(reader, rows["deadlines"], fields["start_date"])

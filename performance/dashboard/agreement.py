@@ -12,7 +12,7 @@ from agreements.periods import FIRST_DAY, LAST_DAY
 from performance.dashboard.compliance import ComplianceRow, compliance_total
 from performance.dashboard.deadlines import DeadlineDue, deadlines_due
 from performance.dashboard.figures import Funnel, funnel_compute
-from performance.dashboard.kpis import KpiReading, kpi_latest_values, kpi_readings
+from performance.dashboard.kpis import KpiReading, kpi_readings, kpi_values
 from performance.dashboard.lead_figures import RejectionRow, lead_figures
 from performance.dashboard.standing import Standing, worst_standing
 from performance.dashboard.versions import VersionChain, local_today
@@ -53,7 +53,7 @@ def dashboard_for(*, agreement: Agreement, now: dt.datetime | None = None) -> Da
             series_id=series_id, month__range=(FIRST_DAY, LAST_DAY)
         ).order_by("month")
     )
-    latest = kpi_latest_values([series_id])
+    latest = kpi_values([(current, today)], as_of=now)
     leads = lead_figures(
         series_id=series_id,
         as_of=now,

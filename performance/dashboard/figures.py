@@ -192,11 +192,21 @@ def _funnel_month(
     )
 
 
+def planned_month(version: Agreement) -> Figures | None:
+    """A version's plan for one month: the one definition the dashboard and the portfolio use.
+
+    The month is judged by the version standing for it (``VersionChain.for_month``); its plan
+    is the funnel's per-month plan (``funnel.plan_for``), and revenue the marketing revenue
+    over the plan's months.
+    """
+    plan = plan_for(version)
+    return Figures.planned(plan, version.months or 1) if plan else None
+
+
 def _plan_of(version: Agreement, plans: dict[int, Figures | None]) -> Figures | None:
     """The version's monthly plan, worked out once per version."""
     if version.pk not in plans:
-        plan = plan_for(version)
-        plans[version.pk] = Figures.planned(plan, version.months or 1) if plan else None
+        plans[version.pk] = planned_month(version)
     return plans[version.pk]
 
 

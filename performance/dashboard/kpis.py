@@ -1,18 +1,24 @@
-"""KPI readings: each KPI's latest value, projected over its running period, and its standing."""
+"""KPI readings: each KPI's latest value, projected over its running period, and its standing.
+
+A computed KPI (one with a measure) takes its value from ``performance.measures`` for the
+period of its cadence holding today (or, with no data yet, the period before); a KPI entered
+by hand takes its latest recorded value.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 
-from agreements.models import Kpi
-from agreements.periods import FIRST_DAY, LAST_DAY, period_end
+from agreements.models import Agreement, Kpi
+from agreements.periods import FIRST_DAY, LAST_DAY, period_end, period_start
 from performance.dashboard.figures import Phase, period_phase, scaled_to_period
 from performance.dashboard.standing import TONE, Standing
+from performance.measures import MeasureRequest, is_level, measure_values
 from performance.models import KpiActual
 
 # KPIs measured in these units are levels (a rate, a median time), not running totals:
@@ -38,6 +44,15 @@ class KpiReading:
     standing: Standing
     # Where the value's period stands today: not begun, running or ended; None without a value.
     phase: Phase | None = None
+    measure: str = Kpi.Measure.MANUAL
+
+    @property
+    def is_computed(self) -> bool:
+        return self.measure != Kpi.Measure.MANUAL
+
+    @property
+    def measure_label(self) -> str:
+        return str(Kpi.Measure(self.measure).label)
 
     @property
     def tone(self) -> str:
@@ -62,6 +77,7 @@ def kpi_standing(
     cadence: str,
     unit: str,
     today: dt.date,
+    level: bool | None = None,
 ) -> tuple[Standing, Decimal | None, bool]:
     """A KPI's standing from its latest value; returns (standing, projected value, current?).
 
@@ -74,6 +90,7 @@ def kpi_standing(
     value is their pace. An at-least KPI is then met once value >= target, on track while the
     projection reaches the target, and at risk when it falls short. An at-most KPI is at risk
     when the projection exceeds the target, and met otherwise. No value: no data.
+    ``level`` says whether the value is a level; None decides by the unit.
     """
     if value is None or period_start is None:
         return Standing.NO_DATA, None, False
@@ -86,7 +103,10 @@ def kpi_standing(
     if phase == Phase.ENDED:
         on_right_side = value >= target if at_least else value <= target
         return (Standing.MET if on_right_side else Standing.MISSED), value, False
-    projected = value if is_level_unit(unit) else scaled_to_period(value, period_start, end, today)
+    if is_level_unit(unit) if level is None else level:
+        projected = value
+    else:
+        projected = scaled_to_period(value, period_start, end, today)
     if at_least:
         if value >= target:
             return Standing.MET, projected, True
@@ -111,6 +131,66 @@ def kpi_latest_values(series_ids: Iterable[int]) -> dict[tuple[int, str], KpiAct
     return {(row.series_id, row.kpi_name): row for row in rows}
 
 
+def _measure_periods(kpi: Kpi, version: Agreement, today: dt.date) -> list[dt.date]:
+    """The period of the KPI's cadence holding today (within the version's period), and the one
+    before it when that touches the version's period; none before the version starts."""
+    if today < version.start_date:
+        return []
+    current = period_start(kpi.cadence, min(today, version.end_date))
+    previous = period_start(kpi.cadence, current - dt.timedelta(days=1))
+    if period_end(previous, kpi.cadence) > version.start_date:
+        return [current, previous]
+    return [current]
+
+
+def kpi_values(
+    versions: Sequence[tuple[Agreement, dt.date]], *, as_of: dt.datetime
+) -> dict[tuple[int, str], KpiActual]:
+    """Each KPI's value per series for the versions given with their local today.
+
+    A KPI entered by hand has its latest recorded value (``kpi_latest_values``). A computed
+    KPI has the value of its measure for its current period, or the period before when the
+    current one has no data yet, as an unsaved KpiActual; a value recorded by hand under its
+    name is ignored. A fixed number of queries for any number of versions: the versions'
+    KPIs and service levels are prefetched.
+    """
+    latest = kpi_latest_values({version.series_id for version, _today in versions})
+    wanted: dict[tuple[int, str], list[MeasureRequest]] = {}
+    for version, today in versions:
+        levels = tuple(
+            (level.lead_type, level.min_attempts, level.attempt_window_days)
+            for level in version.service_levels.all()
+        )
+        for kpi in version.kpis.all():
+            if not kpi.is_computed:
+                continue
+            key = (version.series_id, kpi.name)
+            latest.pop(key, None)
+            wanted[key] = [
+                MeasureRequest(
+                    series_id=version.series_id,
+                    measure=kpi.measure,
+                    start=start,
+                    end=period_end(start, kpi.cadence),
+                    zone=version.timezone,
+                    service_levels=levels,
+                )
+                for start in _measure_periods(kpi, version, today)
+            ]
+    values = measure_values(
+        (request for requests in wanted.values() for request in requests), as_of=as_of
+    )
+    for (series_id, name), requests in wanted.items():
+        for request in requests:
+            value = values[request]
+            if value is not None:
+                latest[(series_id, name)] = KpiActual(
+                    series_id=series_id, kpi_name=name, period_start=request.start, value=value
+                )
+                break
+    return latest
+
+
 def kpi_readings(
     *,
     kpis: Iterable[Kpi],
@@ -118,7 +198,7 @@ def kpi_readings(
     series_id: int,
     today: dt.date,
 ) -> list[KpiReading]:
-    """A reading of each KPI from its latest value in the series (``kpi_latest_values``)."""
+    """A reading of each KPI from its value in the series (``kpi_values``)."""
     return [kpi_reading(kpi, latest.get((series_id, kpi.name)), today=today) for kpi in kpis]
 
 
@@ -134,6 +214,7 @@ def kpi_reading(kpi: Kpi, actual: KpiActual | None, *, today: dt.date) -> KpiRea
         cadence=kpi.cadence,
         unit=kpi.unit,
         today=today,
+        level=is_level(kpi.measure) if kpi.is_computed else None,
     )
     return KpiReading(
         name=kpi.name,
@@ -151,4 +232,5 @@ def kpi_reading(kpi: Kpi, actual: KpiActual | None, *, today: dt.date) -> KpiRea
         current_period=current,
         standing=standing,
         phase=period_phase(start, period_end(start, kpi.cadence), today) if start else None,
+        measure=kpi.measure,
     )

@@ -13,22 +13,21 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.funnel import plan_for
 from agreements.models import Agreement, Cadence, Deadline, Kpi
 from agreements.periods import month_start
 from agreements.permissions import visible_agreements
 from performance.dashboard.compliance import ComplianceRow, compliance_counts, leads_with_status
 from performance.dashboard.deadlines import DEADLINE_HORIZON_DAYS, deadlines_due
-from performance.dashboard.kpis import kpi_latest_values, kpi_readings, kpi_standing
+from performance.dashboard.figures import planned_month
+from performance.dashboard.kpis import kpi_readings, kpi_standing, kpi_values
 from performance.dashboard.standing import SEVERITY, TONE, Standing, worst_standing
-from performance.dashboard.versions import local_today
+from performance.dashboard.versions import VersionChain, local_today
 from performance.models import KpiActual, LeadRecord, MonthlyActual
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-# The hand-off target when the agreement has no KPI of this name.
-HANDOFF_KPI_NAME = "Leads followed up within SLA"
+# The hand-off target when the agreement has no KPI measuring hand-off compliance.
 HANDOFF_DEFAULT_TARGET = Decimal("90")
 # How far below the hand-off target the portfolio still shows amber rather than red.
 HANDOFF_AMBER_MARGIN = Decimal("10")
@@ -102,6 +101,8 @@ class _SeriesFigures:
     monthly: dict[tuple[int, dt.date], MonthlyActual]
     handoff: dict[int, ComplianceRow]
     latest: dict[tuple[int, str], KpiActual]
+    # The signed versions of each series, latest first.
+    signed: dict[int, list[Agreement]]
 
 
 def agreements_in_force(
@@ -119,7 +120,9 @@ def agreements_in_force(
         )
         .select_related("marketing_team", "sales_team")
         .prefetch_related(
-            "kpis", Prefetch("deadlines", queryset=Deadline.objects.filter(done=False))
+            "kpis",
+            "service_levels",
+            Prefetch("deadlines", queryset=Deadline.objects.filter(done=False)),
         )
         .order_by("title", "pk")
     )
@@ -162,7 +165,7 @@ def portfolio_rows(
     agreements = list(agreements_in_force(now=now, queryset=visible_agreements(user)))
     local_days = {a.pk: local_today(a, now) for a in agreements}
     figures = _series_figures(
-        series_ids=[a.series_id for a in agreements],
+        versions=[(a, local_days[a.pk]) for a in agreements],
         months={month_start(day) for day in local_days.values()},
         now=now,
     )
@@ -174,8 +177,14 @@ def portfolio_rows(
 
 
 def _series_figures(
-    *, series_ids: list[int], months: set[dt.date], now: dt.datetime
+    *, versions: list[tuple[Agreement, dt.date]], months: set[dt.date], now: dt.datetime
 ) -> _SeriesFigures:
+    series_ids = [agreement.series_id for agreement, _today in versions]
+    signed: dict[int, list[Agreement]] = {}
+    for version in Agreement.objects.filter(
+        series_id__in=series_ids, status=Agreement.Status.SIGNED
+    ).order_by("-version"):
+        signed.setdefault(version.series_id, []).append(version)
     monthly = MonthlyActual.objects.filter(series_id__in=series_ids, month__in=months)
     recent_leads = LeadRecord.objects.filter(
         series_id__in=series_ids, mql_at__gte=now - dt.timedelta(days=PORTFOLIO_HANDOFF_DAYS)
@@ -186,7 +195,8 @@ def _series_figures(
         handoff={
             row["series_id"]: ComplianceRow.from_counts(row["series_id"], row) for row in handoff
         },
-        latest=kpi_latest_values(series_ids),
+        latest=kpi_values(versions, as_of=now),
+        signed=signed,
     )
 
 
@@ -198,6 +208,7 @@ def _portfolio_row(
         agreement=agreement,
         volume=_volume_light(
             agreement=agreement,
+            signed=figures.signed.get(series_id, []),
             actual=figures.monthly.get((series_id, month_start(today))),
             today=today,
         ),
@@ -207,12 +218,22 @@ def _portfolio_row(
     )
 
 
-def _volume_light(*, agreement: Agreement, actual: MonthlyActual | None, today: dt.date) -> Light:
-    """This month's MQLs against the plan, judged like an at-least KPI of the month."""
-    plan = plan_for(agreement)
-    if plan is None:
+def _volume_light(
+    *,
+    agreement: Agreement,
+    signed: list[Agreement],
+    actual: MonthlyActual | None,
+    today: dt.date,
+) -> Light:
+    """This month's MQLs against the month's plan, judged like an at-least KPI of the month.
+
+    The month's plan is the dashboard's: that of the version standing for the month.
+    """
+    chain = VersionChain(viewed=agreement, signed=signed, current=agreement)
+    planned = planned_month(chain.for_month(month_start(today)))
+    if planned is None:
         return Light(Standing.NO_DATA, _("No funnel plan"))
-    target = Decimal(plan.per_month.mqls)
+    target = Decimal(planned.mqls)
     if actual is None:
         return Light(Standing.NO_DATA, _("No MQLs reported this month"))
     standing, _projected, _current = kpi_standing(
@@ -232,7 +253,9 @@ def _volume_light(*, agreement: Agreement, actual: MonthlyActual | None, today: 
 
 def _handoff_light(*, agreement: Agreement, counts: ComplianceRow | None) -> Light:
     """Leads met over the last days against the hand-off KPI's target, amber just below it."""
-    kpi = next((k for k in agreement.kpis.all() if k.name == HANDOFF_KPI_NAME), None)
+    kpi = next(
+        (k for k in agreement.kpis.all() if k.measure == Kpi.Measure.HANDOFF_COMPLIANCE), None
+    )
     target = kpi.target if kpi else HANDOFF_DEFAULT_TARGET
     share = counts.share_met if counts else None
     if share is None:

@@ -20,9 +20,12 @@ LEAD_COLUMNS = ["lead_id", "lead_type", "mql_at", "first_touch_at", "attempts", 
 
 
 def _monthly_kpi_values(agreement: Agreement, rng: random.Random) -> dict[str, Decimal | None]:
-    """Each monthly KPI a little above or below its target."""
+    """Each monthly KPI entered by hand a little above or below its target.
+
+    Computed KPIs are never typed: the dashboard computes them from these actuals and leads.
+    """
     values: dict[str, Decimal | None] = {}
-    for kpi in Kpi.objects.filter(agreement=agreement):
+    for kpi in Kpi.objects.filter(agreement=agreement, measure=Kpi.Measure.MANUAL):
         if kpi.cadence != "monthly":
             continue
         drift = Decimal(rng.randint(85, 112)) / Decimal(100)

@@ -52,6 +52,7 @@ Q4_KPIS: list[dict[str, Any]] = [
     {
         **_AT_LEAST,
         "name": "MQLs delivered",
+        "measure": "mqls",
         "owner": "marketing",
         "target": Decimal("143"),
         "unit": "MQLs",
@@ -68,6 +69,7 @@ Q4_KPIS: list[dict[str, Any]] = [
     {
         **_AT_LEAST,
         "name": "MQL to SQL conversion",
+        "measure": "mql_to_sql_rate",
         "owner": "shared",
         "target": Decimal("35"),
         "unit": "%",
@@ -75,6 +77,7 @@ Q4_KPIS: list[dict[str, Any]] = [
     },
     {
         "name": "Median first response",
+        "measure": "median_first_response",
         "owner": "sales",
         "target": Decimal("2"),
         "unit": "business hours",

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 ERROR_UNKNOWN_KPI = gettext_noop("The agreement in force on {day} has no KPI “{name}”.")
+ERROR_COMPUTED_KPI = gettext_noop(
+    "KPI “{name}” is computed from the data ({measure}); it cannot be entered by hand."
+)
 ERROR_CONFLICT = gettext_noop(
     "These figures were being saved by someone else at the same moment; check them and save again."
 )
@@ -217,12 +220,23 @@ def kpi_actuals_save(
 ) -> list[KpiActual]:
     """Record the values of the KPIs in force on ``day`` for the periods holding it.
 
+    Only KPIs entered by hand take values; a computed KPI named is refused.
+
     A value left empty (None), or equal to the one recorded, changes nothing and writes no event.
     Each KPI's period must touch the series' signed period, else nothing is saved.
     """
     ensure_may_record(actor, agreement)
     _version, kpis = kpis_in_force(agreement, day)
-    by_name = {kpi.name: kpi for kpi in kpis}
+    computed = {kpi.name: kpi for kpi in kpis if kpi.is_computed}
+    by_name = {kpi.name: kpi for kpi in kpis if not kpi.is_computed}
+    for name in values:
+        if name in computed:
+            raise ValidationError(
+                _(ERROR_COMPUTED_KPI).format(
+                    name=name, measure=computed[name].get_measure_display()
+                ),
+                code="computed_kpi",
+            )
     unknown = [name for name in values if name not in by_name]
     if unknown:
         raise ValidationError(_(ERROR_UNKNOWN_KPI).format(day=day, name=unknown[0]))

@@ -244,7 +244,9 @@ def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     day = _parse_day(source.get("day", "")) or recordable_period(agreement).day_to_enter(
         local_today(agreement, timezone.now())
     )
-    version, kpis = kpis_in_force(agreement, day)
+    version, in_force = kpis_in_force(agreement, day)
+    # Computed KPIs are never typed: the dashboard computes them.
+    kpis = [kpi for kpi in in_force if not kpi.is_computed]
     starts = {kpi.name: period_start(kpi.cadence, day) for kpi in kpis}
     recorded = {
         name: actual.value for name, actual in kpi_actuals_at(agreement.series_id, starts).items()
@@ -283,6 +285,7 @@ def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "pick_form": PeriodPickForm(initial={"day": day}),
             "form": form,
             "kpis": kpis,
+            "computed_kpis": [kpi for kpi in in_force if kpi.is_computed],
         },
     )
 

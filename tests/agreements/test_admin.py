@@ -342,6 +342,7 @@ def test_adding_and_deleting_inline_rows(admin_client_, agreement):
             f"kpis-{total}-unit": "deals",
             f"kpis-{total}-direction": "at_least",
             f"kpis-{total}-cadence": "monthly",
+            f"kpis-{total}-measure": "manual",
             f"kpis-{total}-position": "0",
             "kpis-1-DELETE": "on",
         }

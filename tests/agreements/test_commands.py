@@ -55,7 +55,7 @@ def test_export_agreement_prints_the_export(agreement):
     stdout, stderr = _run("export_agreement", str(agreement.pk))
 
     assert json.loads(stdout) == _export(agreement)
-    assert stdout.startswith('{\n  "schema": "slaportal.agreement/1",\n')
+    assert stdout.startswith('{\n  "schema": "slaportal.agreement/2",\n')
     assert stderr == ""
 
 

@@ -107,7 +107,7 @@ INVALID_DOCUMENTS: list[tuple[str, Mutation, str]] = [
     ("row not an object", _set(("deadlines", 1), "tomorrow"), "deadlines[1]"),
     ("section not an object", _set(("funnel",), ["600000"]), "funnel"),
     ("missing title", _set(("title",), "   "), "title"),
-    ("wrong schema", _set(("schema",), "slaportal.agreement/2"), "schema"),
+    ("wrong schema", _set(("schema",), "slaportal.agreement/3"), "schema"),
     ("missing schema", _set(("schema",), None), "schema"),
 ]
 

@@ -101,6 +101,8 @@ FIXED_DOCUMENT: dict[str, Any] = {
     },
 }
 FIXED_DIGEST = "16b90e23fdb30864c4fbb0adb0c30cb33f58c2fd581005f2a12a2fa3b83781c4"
+# The same content in schema /2 (each KPI with its measure, here entered by hand).
+FIXED_DIGEST_2 = "7a06949e518936934c511311e4b1e35549d640464acf381b848312af522b7b85"
 
 
 @pytest.fixture
@@ -121,6 +123,12 @@ def test_canonical_json_sorts_keys_and_drops_whitespace() -> None:
 
 def test_the_digest_of_fixed_content_is_pinned(imported: Agreement) -> None:
     """The same content has the same digest on every database and in every release."""
+    assert _digest(imported) == FIXED_DIGEST_2
+
+
+def test_the_digest_of_fixed_content_in_schema_1_is_pinned(imported: Agreement) -> None:
+    """An agreement of schema 1 (made before KPIs had a measure) keeps its /1 digest."""
+    Agreement.objects.filter(pk=imported.pk).update(content_schema=1)
     assert _digest(imported) == FIXED_DIGEST
 
 

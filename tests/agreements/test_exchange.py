@@ -100,7 +100,7 @@ def test_export_json_is_the_agreement_export(client, marketing_member, agreement
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="q1-pipeline-sla-v1.json"'
     text = response.content.decode("utf-8")
-    assert text.startswith('{\n  "schema": "slaportal.agreement/1",\n  "title"')
+    assert text.startswith('{\n  "schema": "slaportal.agreement/2",\n  "title"')
     assert json.loads(text) == _export(agreement)
 
 

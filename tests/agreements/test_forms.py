@@ -448,7 +448,7 @@ def test_blank_rows_are_skipped_and_order_is_kept():
     rows = formset.rows()
     assert [row["name"] for row in rows] == ["B", "A"]
     assert str(rows[0]["target"]) == "10"
-    assert set(rows[0]) == {"name", "owner", "target", "unit", "direction", "cadence"}
+    assert set(rows[0]) == {"name", "measure", "owner", "target", "unit", "direction", "cadence"}
 
 
 def test_a_half_filled_row_is_an_error_not_skipped():

@@ -434,6 +434,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "kpis": [
             {
                 "name": "SQLs accepted",
+                "measure": "manual",
                 "owner": "sales",
                 "target": "45.00",
                 "unit": "SQLs",
@@ -442,6 +443,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
             },
             {
                 "name": "Lead rejection rate",
+                "measure": "manual",
                 "owner": "shared",
                 "target": "15.50",
                 "unit": "%",

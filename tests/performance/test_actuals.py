@@ -21,6 +21,15 @@ from performance.services.actuals import kpi_actuals_save, monthly_actual_save
 from performance.services.actuals_csv import actuals_csv_parse, actuals_import
 from performance.services.csv_files import ERROR_NOT_UTF8
 
+
+@pytest.fixture(autouse=True)
+def manual_kpis(agreement: Any) -> None:
+    """These tests type KPI values: the template's KPIs are entered by hand here."""
+    from agreements.models import Kpi
+
+    Kpi.objects.filter(agreement=agreement).update(measure=Kpi.Measure.MANUAL)
+
+
 HEADER = "month,leads,mqls,sqls,customers,revenue"
 
 

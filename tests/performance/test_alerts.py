@@ -24,6 +24,15 @@ from performance.services.alerts.tasks import alert_digest_send
 from performance.services.lead_tally import lead_tally_refresh
 from tests.performance.helpers import at, lead, sign
 
+
+@pytest.fixture(autouse=True)
+def manual_kpis(agreement: Any) -> None:
+    """These tests type KPI values: the template's KPIs are entered by hand here."""
+    from agreements.models import Kpi
+
+    Kpi.objects.filter(agreement=agreement).update(measure=Kpi.Measure.MANUAL)
+
+
 NOW = at(2026, 2, 15, 12)
 
 

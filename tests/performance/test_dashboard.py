@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agreements.models import Agreement, Deadline
+from agreements.models import Agreement, Deadline, Kpi
 from agreements.selectors import version_in_force
 from performance.dashboard.agreement import dashboard_for
 from performance.dashboard.deadlines import deadlines_due
@@ -306,7 +306,8 @@ def test_kpi_standing_rule(
 
 
 def test_dashboard_kpis_use_latest_value(signed: Agreement) -> None:
-    """Each KPI reads its latest period's value: MQLs delivered at 40 by 14 February is at risk."""
+    """A KPI entered by hand reads its latest period's value: 40 by 14 February is at risk."""
+    Kpi.objects.filter(agreement=signed, name="MQLs delivered").update(measure=Kpi.Measure.MANUAL)
     KpiActual.objects.bulk_create(
         [
             KpiActual(series_id=signed.series_id, kpi_name="MQLs delivered",

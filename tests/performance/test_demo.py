@@ -131,7 +131,9 @@ def test_seed_demo_has_a_superseded_version_and_one_in_force_with_actuals(db):
     assert second.signatures.filter(voided_at__isnull=True).count() == 2
     series = second.series
     assert series.monthly_actuals.count() == 12
-    assert series.kpi_actuals.exists()
+    # Its KPIs are all computed (the standard template's): nothing is typed in.
+    assert not series.kpi_actuals.exists()
+    assert all(kpi.is_computed for kpi in second.kpis.all())
     assert series.leads.count() == 3000
     assert series.leads.filter(first_touch_at__gt=F("due_at")).exists()
     assert verify_agreement(first).is_intact

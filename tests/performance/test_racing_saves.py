@@ -22,6 +22,15 @@ from performance.services import actuals
 from performance.services.actuals import ERROR_CONFLICT
 from tests.performance.test_views_actuals import sign, url
 
+
+@pytest.fixture(autouse=True)
+def manual_kpis(agreement: Any) -> None:
+    """These tests type KPI values: the template's KPIs are entered by hand here."""
+    from agreements.models import Kpi
+
+    Kpi.objects.filter(agreement=agreement).update(measure=Kpi.Measure.MANUAL)
+
+
 RACERS = 20
 MONTH = dt.date(2026, 1, 1)
 

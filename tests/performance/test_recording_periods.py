@@ -26,6 +26,15 @@ from performance.services.recording import recordable_period
 from tests.performance.helpers import amend
 from tests.performance.test_views_actuals import ACTUALS_HEADER, sign, upload, url
 
+
+@pytest.fixture(autouse=True)
+def manual_kpis(agreement: Any) -> None:
+    """These tests type KPI values: the template's KPIs are entered by hand here."""
+    from agreements.models import Kpi
+
+    Kpi.objects.filter(agreement=agreement).update(measure=Kpi.Measure.MANUAL)
+
+
 # The fixture agreement runs from 2026-01-01 to 2026-03-31.
 OUTSIDE_JUNE = "2028-06 is outside the agreement's period, January–March 2026."
 FIGURES: dict[str, Any] = {

@@ -19,25 +19,31 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, Deadline
+from agreements.models import Agreement, Deadline, Kpi
 from agreements.periods import month_start
 from performance.models import Alert, KpiActual, MonthlyActual
 from performance.services import alerts
 from performance.services.alerts import alerts_check
-from tests.performance.helpers import lead, signed_agreement
+from tests.factories import AgreementFactory
+from tests.performance.helpers import lead, sign
 
 
 def in_force(title: str, *, actor: Any, marketing_team: Any, sales_team: Any) -> Agreement:
-    """A signed standard agreement whose period runs around today, without deadlines."""
+    """A signed standard agreement whose period runs around today, without deadlines.
+
+    Its KPIs are entered by hand: these tests store KPI values.
+    """
     today = timezone.localdate()
-    agreement = signed_agreement(
-        actor=actor,
+    draft = AgreementFactory.create(
+        owner=actor,
+        title=title,
         marketing_team=marketing_team,
         sales_team=sales_team,
-        start=month_start(today) - dt.timedelta(days=59),
-        end=today + dt.timedelta(days=120),
-        title=title,
+        start_date=month_start(today) - dt.timedelta(days=59),
+        end_date=today + dt.timedelta(days=120),
     )
+    Kpi.objects.filter(agreement=draft).update(measure=Kpi.Measure.MANUAL)
+    agreement = sign(draft)
     Deadline.objects.filter(agreement=agreement).delete()
     return agreement
 

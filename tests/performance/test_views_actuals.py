@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -22,6 +23,15 @@ from performance.models import (
 )
 from performance.services.pending_uploads import ERROR_UPLOAD_EXPIRED, ERROR_UPLOAD_GONE
 from tests.performance.helpers import sign
+
+
+@pytest.fixture(autouse=True)
+def manual_kpis(agreement: Any) -> None:
+    """These tests type KPI values: the template's KPIs are entered by hand here."""
+    from agreements.models import Kpi
+
+    Kpi.objects.filter(agreement=agreement).update(measure=Kpi.Measure.MANUAL)
+
 
 LEADS_HEADER = "lead_id,lead_type,mql_at,first_touch_at,attempts,outcome"
 ACTUALS_HEADER = "month,leads,mqls,sqls,customers,revenue"

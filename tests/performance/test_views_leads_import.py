@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -17,6 +18,14 @@ from performance.models import LeadColumnMapping, LeadRecord, PendingUpload
 from performance.services.pending_uploads import ERROR_UPLOAD_EXPIRED, ERROR_UPLOAD_GONE
 from tests.performance.helpers import sign
 from tests.performance.test_views_actuals import ACTUALS_HEADER, LEADS_HEADER, upload, url
+
+
+@pytest.fixture(autouse=True)
+def manual_kpis(agreement: Any) -> None:
+    """A test types KPI values: the template's KPIs are entered by hand here."""
+    from agreements.models import Kpi
+
+    Kpi.objects.filter(agreement=agreement).update(measure=Kpi.Measure.MANUAL)
 
 
 @pytest.fixture

@@ -27,6 +27,15 @@ from tests.properties.checks import (
 )
 from tests.properties.strategies import dates, form_posts, near
 
+
+@pytest.fixture(autouse=True)
+def manual_kpis(agreement: Any) -> None:
+    """The KPI form takes only KPIs entered by hand: the template's are made so here."""
+    from agreements.models import Kpi
+
+    Kpi.objects.filter(agreement=agreement).update(measure=Kpi.Measure.MANUAL)
+
+
 MONTH_POST = {
     "month": "2026-02",
     "leads": "500",

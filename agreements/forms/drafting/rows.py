@@ -72,10 +72,11 @@ class RowForm(NormalisedNames, RulesInPython):
 class KpiForm(RowForm):
     columns = (
         ("name", "col-md-2"),
-        ("owner", "col-md-2"),
+        ("measure", "col-md-2"),
+        ("owner", "col-md-1"),
         ("target", "col-md-2"),
         ("unit", "col-md-1"),
-        ("direction", "col-md-2"),
+        ("direction", "col-md-1"),
         ("cadence", "col-md-2"),
     )
 
@@ -83,6 +84,18 @@ class KpiForm(RowForm):
         model = Kpi
         fields = ROW_FIELDS["kpis"]
         error_messages = {"target": range_messages(ERROR_TARGET)}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A row posted without a measure (an older form) is entered by hand.
+        self.fields["measure"].required = False
+
+    def clean_measure(self) -> str:
+        return self.cleaned_data.get("measure") or Kpi.Measure.MANUAL
+
+    def has_changed(self) -> bool:
+        # A blank row whose measure select was left or posted empty is still blank.
+        return bool(set(self.changed_data) - {"measure"})
 
 
 class ResponsibilityForm(RowForm):

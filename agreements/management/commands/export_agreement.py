@@ -1,4 +1,4 @@
-"""Print an agreement as schema slaportal.agreement/1 JSON."""
+"""Print an agreement as slaportal.agreement JSON, in its own content schema."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from agreements.selectors import agreement_load_sections
 
 
 class Command(BaseCommand):
-    help = "Print the agreement with the given id as JSON in schema slaportal.agreement/1."
+    help = "Print the agreement with the given id as JSON (schema slaportal.agreement/2, or /1)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("agreement_id", type=int, metavar="ID", help="The agreement's id.")

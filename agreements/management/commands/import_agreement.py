@@ -1,4 +1,4 @@
-"""Create a new draft from a schema slaportal.agreement/1 JSON file."""
+"""Create a new draft from a schema slaportal.agreement/2 (or /1) JSON file."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from agreements.services.agreements import ContentErrors, agreement_import
 
 class Command(BaseCommand):
     help = (
-        "Create a new draft from a JSON file in schema slaportal.agreement/1 and print its id. "
+        "Create a new draft from a JSON file in schema slaportal.agreement/2 (or /1) and print "
+        "its id. "
         "Every validation error is printed as “path: message”; nothing is created when any "
         "error is found. A file over 2 MB is refused unread."
     )

@@ -18,7 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, Owner
-from performance.dashboard.kpis import KpiReading, kpi_latest_values, kpi_readings
+from performance.dashboard.kpis import KpiReading, kpi_readings, kpi_values
 from performance.dashboard.standing import Standing
 from performance.dashboard.versions import local_today
 from performance.lead_status import BREACHED, lead_status_annotation
@@ -191,15 +191,18 @@ def _kpi_alert(series_id: int, agreement: Agreement, reading: KpiReading) -> Ale
 
 
 def kpi_alerts(agreements: dict[int, Agreement], now: dt.datetime) -> list[Alert]:
-    """The KPIs of the agreements in scope that are at risk or missed in their current period."""
-    latest = kpi_latest_values(agreements)
+    """The KPIs of the agreements in scope that are at risk or missed in their current period.
+
+    Computed KPIs are read as the dashboard reads them (``kpi_values``).
+    """
+    days = {series_id: local_today(agreement, now) for series_id, agreement in agreements.items()}
+    latest = kpi_values(
+        [(agreement, days[series_id]) for series_id, agreement in agreements.items()], as_of=now
+    )
     alerts: list[Alert] = []
     for series_id, agreement in agreements.items():
         readings = kpi_readings(
-            kpis=agreement.kpis.all(),
-            latest=latest,
-            series_id=series_id,
-            today=local_today(agreement, now),
+            kpis=agreement.kpis.all(), latest=latest, series_id=series_id, today=days[series_id]
         )
         alerts.extend(
             _kpi_alert(series_id, agreement, reading)

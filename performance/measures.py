@@ -1,0 +1,344 @@
+"""The KPI measures: each computed from the data the app holds, one definition for every page.
+
+The dashboard, the portfolio and the alerts read computed KPIs through ``kpi_values``
+(performance.dashboard.kpis), which asks ``measure_values`` here. The definitions:
+
+- leads, MQLs, SQLs, customers, revenue won, marketing-sourced revenue: the sum of the monthly
+  actuals of the months in the period (the funnel's actual figures; the funnel starts at
+  marketing's leads, so its revenue is the marketing-sourced revenue);
+- each stage's conversion: the later stage's sum as a percentage of the earlier one's;
+- hand-off compliance: leads met as a percentage of those decided (met + breached) among the
+  leads that became MQLs in the period, as the dashboard's hand-off table counts them;
+- median first response: the median business hours to first touch of the touched leads;
+- contact attempts: of the leads whose attempt window has closed or that reached the agreed
+  attempts of their lead type, the percentage that reached them;
+- rejection rate: rejected leads as a percentage of the leads with an outcome;
+- rejections without a valid reason: the count of leads so flagged.
+
+Percentages are to one decimal (``figures.percent``); a period without data has no value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import models
+from django.db.models import Case, Count, Value, When
+
+from agreements.models import Kpi
+from performance.dashboard.figures import CENT, percent
+from performance.lead_status import ACCEPTED, BREACHED, MET, PENDING, lead_status_annotation
+from performance.models import LeadRecord, MonthlyActual
+
+Measure = Kpi.Measure
+
+# Funnel measures: the monthly actuals' field each sums.
+FUNNEL_FIELDS: dict[str, str] = {
+    Measure.LEADS: "leads",
+    Measure.MQLS: "mqls",
+    Measure.SQLS: "sqls",
+    Measure.CUSTOMERS: "customers",
+    Measure.REVENUE: "revenue",
+    Measure.MARKETING_REVENUE: "revenue",
+}
+# Conversion measures: (later stage, earlier stage) of the monthly actuals.
+RATE_FIELDS: dict[str, tuple[str, str]] = {
+    Measure.LEAD_TO_MQL_RATE: ("mqls", "leads"),
+    Measure.MQL_TO_SQL_RATE: ("sqls", "mqls"),
+    Measure.SQL_TO_CUSTOMER_RATE: ("customers", "sqls"),
+}
+LEAD_MEASURES = frozenset(
+    {
+        Measure.HANDOFF_COMPLIANCE,
+        Measure.MEDIAN_FIRST_RESPONSE,
+        Measure.CONTACT_ATTEMPTS,
+        Measure.REJECTION_RATE,
+        Measure.INVALID_REJECTIONS,
+    }
+)
+# Measures whose value is a level (a rate, a median), not a running total: their value so
+# far is already their pace, so a projection does not scale it.
+LEVEL_MEASURES = frozenset({*RATE_FIELDS, *LEAD_MEASURES} - {Measure.INVALID_REJECTIONS})
+
+ENOUGH = "enough"
+SHORT = "short"
+OPEN = "open"
+TWO = Decimal(2)
+
+
+def is_level(measure: str) -> bool:
+    return measure in LEVEL_MEASURES
+
+
+@dataclass(frozen=True)
+class MeasureRequest:
+    """One measure of one series over the days ``start`` to ``end`` (exclusive).
+
+    ``zone`` places the days' boundaries for lead measures; ``service_levels`` holds each
+    lead type's (minimum attempts, attempt window in days).
+    """
+
+    series_id: int
+    measure: str
+    start: dt.date
+    end: dt.date
+    zone: str = "UTC"
+    service_levels: tuple[tuple[str, int, int], ...] = ()
+
+    def instants(self) -> tuple[dt.datetime, dt.datetime]:
+        zone = ZoneInfo(self.zone)
+        return (
+            dt.datetime.combine(self.start, dt.time(), tzinfo=zone),
+            dt.datetime.combine(self.end, dt.time(), tzinfo=zone),
+        )
+
+
+@dataclass
+class LeadStats:
+    """The lead counts of one span of MQL instants."""
+
+    met: int = 0
+    breached: int = 0
+    pending: int = 0
+    rejected: int = 0
+    with_outcome: int = 0
+    invalid: int = 0
+    enough_attempts: int = 0
+    short_attempts: int = 0
+    responses: Counter[Decimal] = field(default_factory=Counter)
+
+    def add(self, other: LeadStats) -> None:
+        for name in (
+            "met",
+            "breached",
+            "pending",
+            "rejected",
+            "with_outcome",
+            "invalid",
+            "enough_attempts",
+            "short_attempts",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.responses.update(other.responses)
+
+    @property
+    def leads(self) -> int:
+        return self.met + self.breached + self.pending
+
+
+def median(counts: Counter[Decimal]) -> Decimal | None:
+    """The median of values given with their counts; of an even number, the middle two's mean."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    ordered = sorted(counts.items())
+    lower_rank, upper_rank = (total - 1) // 2, total // 2
+    lower = upper = None
+    seen = 0
+    for value, count in ordered:
+        if lower is None and seen + count > lower_rank:
+            lower = value
+        if seen + count > upper_rank:
+            upper = value
+            break
+        seen += count
+    assert lower is not None and upper is not None
+    return ((lower + upper) / TWO).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def lead_value(measure: str, stats: LeadStats) -> Decimal | None:
+    """A lead measure's value from the counts of its period; None without the leads it needs."""
+    if not stats.leads:
+        return None
+    if measure == Measure.HANDOFF_COMPLIANCE:
+        return percent(stats.met, stats.met + stats.breached)
+    if measure == Measure.MEDIAN_FIRST_RESPONSE:
+        return median(stats.responses)
+    if measure == Measure.CONTACT_ATTEMPTS:
+        return percent(stats.enough_attempts, stats.enough_attempts + stats.short_attempts)
+    if measure == Measure.REJECTION_RATE:
+        return percent(stats.rejected, stats.with_outcome)
+    if measure == Measure.INVALID_REJECTIONS:
+        return Decimal(stats.invalid)
+    raise ValueError(f"{measure} is not a lead measure.")
+
+
+def funnel_value(measure: str, months: Sequence[MonthlyActual]) -> Decimal | None:
+    """A funnel measure's value from the monthly actuals of its period; None without any."""
+    if not months:
+        return None
+    if measure in FUNNEL_FIELDS:
+        name = FUNNEL_FIELDS[measure]
+        return sum((Decimal(getattr(row, name)) for row in months), Decimal(0))
+    later, earlier = RATE_FIELDS[measure]
+    return percent(
+        sum(getattr(row, later) for row in months), sum(getattr(row, earlier) for row in months)
+    )
+
+
+def measure_values(
+    requests: Iterable[MeasureRequest], *, as_of: dt.datetime
+) -> dict[MeasureRequest, Decimal | None]:
+    """Every request's value, in at most three queries whatever the number of requests."""
+    requests = list(dict.fromkeys(requests))
+    values: dict[MeasureRequest, Decimal | None] = {}
+    funnel = [r for r in requests if r.measure in FUNNEL_FIELDS or r.measure in RATE_FIELDS]
+    if funnel:
+        months = _months(funnel)
+        for request in funnel:
+            rows = [
+                row
+                for row in months.get(request.series_id, [])
+                if request.start <= row.month < request.end
+            ]
+            values[request] = funnel_value(request.measure, rows)
+    leads = [r for r in requests if r.measure in LEAD_MEASURES]
+    if leads:
+        stats = _lead_stats(leads, as_of=as_of)
+        for request in leads:
+            values[request] = lead_value(request.measure, stats[request])
+    for request in requests:
+        values.setdefault(request, None)
+    return values
+
+
+def _months(requests: Sequence[MeasureRequest]) -> dict[int, list[MonthlyActual]]:
+    rows = MonthlyActual.objects.filter(
+        series_id__in={r.series_id for r in requests},
+        month__gte=min(r.start for r in requests).replace(day=1),
+        month__lt=max(r.end for r in requests),
+    )
+    months: dict[int, list[MonthlyActual]] = defaultdict(list)
+    for row in rows:
+        months[row.series_id].append(row)
+    return months
+
+
+def _cells(
+    requests: Sequence[MeasureRequest],
+) -> tuple[list[tuple[int, dt.datetime, dt.datetime]], dict[MeasureRequest, list[int]]]:
+    """The spans between every series' request boundaries, and which spans make each request."""
+    boundaries: dict[int, set[dt.datetime]] = defaultdict(set)
+    for request in requests:
+        boundaries[request.series_id].update(request.instants())
+    cells: list[tuple[int, dt.datetime, dt.datetime]] = []
+    for series_id, instants in boundaries.items():
+        ordered = sorted(instants)
+        cells += [(series_id, start, end) for start, end in zip(ordered, ordered[1:], strict=False)]
+    covering: dict[MeasureRequest, list[int]] = {}
+    for request in requests:
+        start, end = request.instants()
+        covering[request] = [
+            index
+            for index, (series_id, cell_start, cell_end) in enumerate(cells)
+            if series_id == request.series_id and start <= cell_start and cell_end <= end
+        ]
+    return cells, covering
+
+
+def _attempts_state(requests: Sequence[MeasureRequest], as_of: dt.datetime) -> Case:
+    """SQL: whether a lead reached its type's agreed attempts, fell short once its window
+    closed, or is still open."""
+    whens = []
+    for series_id, levels in {r.series_id: r.service_levels for r in requests}.items():
+        for lead_type, minimum, window_days in levels:
+            whens.append(
+                When(
+                    series_id=series_id,
+                    lead_type=lead_type,
+                    attempts__gte=minimum,
+                    then=Value(ENOUGH),
+                )
+            )
+            whens.append(
+                When(
+                    series_id=series_id,
+                    lead_type=lead_type,
+                    mql_at__lt=as_of - dt.timedelta(days=window_days),
+                    then=Value(SHORT),
+                )
+            )
+    return Case(*whens, default=Value(OPEN), output_field=models.CharField(max_length=8))
+
+
+def _lead_stats(
+    requests: Sequence[MeasureRequest], *, as_of: dt.datetime
+) -> dict[MeasureRequest, LeadStats]:
+    """Each request's lead counts from grouped queries over the spans of all requests: one for
+    the counts, and one for the response times when a median is asked for."""
+    cells, covering = _cells(requests)
+    stats = [LeadStats() for _cell in cells]
+    if cells:
+        cell = Case(
+            *(
+                When(series_id=series_id, mql_at__gte=start, mql_at__lt=end, then=Value(index))
+                for index, (series_id, start, end) in enumerate(cells)
+            ),
+            default=Value(-1),
+            output_field=models.IntegerField(),
+        )
+        leads = LeadRecord.objects.filter(
+            series_id__in={r.series_id for r in requests},
+            mql_at__gte=min(start for _s, start, _e in cells),
+            mql_at__lt=max(end for _s, _start, end in cells),
+        ).annotate(cell=cell)
+        groups = (
+            leads.annotate(
+                handoff_status=lead_status_annotation(as_of),
+                attempts_state=_attempts_state(requests, as_of),
+            )
+            .order_by()
+            .values("cell", "handoff_status", "outcome", "invalid_rejection", "attempts_state")
+            .annotate(leads=Count("pk"))
+        )
+        for group in groups:
+            if group["cell"] < 0:
+                continue
+            _count(stats[group["cell"]], group)
+        medians = any(r.measure == Measure.MEDIAN_FIRST_RESPONSE for r in requests)
+        responses = (
+            leads.filter(response_hours__isnull=False, first_touch_at__isnull=False)
+            .order_by()
+            .values("cell", "response_hours")
+            .annotate(leads=Count("pk"))
+        )
+        for response in responses if medians else ():
+            if response["cell"] >= 0:
+                hours = Decimal(str(response["response_hours"]))
+                stats[response["cell"]].responses[hours] += response["leads"]
+    result: dict[MeasureRequest, LeadStats] = {}
+    for request in requests:
+        total = LeadStats()
+        for index in covering[request]:
+            total.add(stats[index])
+        result[request] = total
+    return result
+
+
+def _count(stats: LeadStats, group: Mapping[str, Any]) -> None:
+    leads = int(group["leads"])
+    status = group["handoff_status"]
+    if status == MET:
+        stats.met += leads
+    elif status == BREACHED:
+        stats.breached += leads
+    elif status == PENDING:
+        stats.pending += leads
+    outcome, invalid = group["outcome"], bool(group["invalid_rejection"])
+    # As the dashboard's rejections count them: any lead flagged invalid is a rejection.
+    if invalid or outcome not in ("", ACCEPTED):
+        stats.rejected += leads
+    if invalid or outcome != "":
+        stats.with_outcome += leads
+    if invalid:
+        stats.invalid += leads
+    if group["attempts_state"] == ENOUGH:
+        stats.enough_attempts += leads
+    elif group["attempts_state"] == SHORT:
+        stats.short_attempts += leads
