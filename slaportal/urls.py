@@ -3,14 +3,20 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from agreements.views.workspace import home
 from slaportal.health import healthz
 from teams.forms import LoginForm
 from teams.reauthentication import reauthenticate
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """The site's icon, looked up at request time: the static manifest exists only then."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
 
 urlpatterns = [
     path(
@@ -28,7 +34,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin's).
     path(
         "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+        login_not_required(favicon),
         name="favicon",
     ),
     path("admin/", admin.site.urls),

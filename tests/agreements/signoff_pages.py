@@ -67,6 +67,6 @@ def kpi_rows(agreement: Agreement) -> list[dict[str, Any]]:
     return [
         dict(row)
         for row in Kpi.objects.filter(agreement=agreement).values(
-            "name", "owner", "target", "unit", "direction", "cadence"
+            "name", "measure", "owner", "target", "unit", "direction", "cadence"
         )
     ]

@@ -12,6 +12,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.tasks import Task
 from django.tasks.backends.dummy import DummyBackend
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from agreements.models import Agreement, Signature
 from agreements.services.reminders import ReviewTerms
@@ -112,7 +113,7 @@ def test_submit_email_names_the_due_date(
             actor=people["marketing_member"],
             terms=ReviewTerms(review_due=due, reminder_days=3),
         )
-    assert f"Please sign by {due.isoformat()}." in mail.outbox[0].body
+    assert f"Please sign by {date_format(due)}." in mail.outbox[0].body
 
 
 def test_nothing_is_sent_before_the_act_commits(

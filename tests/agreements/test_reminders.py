@@ -125,7 +125,7 @@ def test_a_team_that_signed_is_no_longer_reminded(
     (message,) = mail.outbox
     assert message.subject == "Reminder, please sign: Q1 pipeline SLA, version 1"
     assert "Still to sign: Growth Marketing." in message.body
-    assert "since 2026-01-05" in message.body
+    assert "since 5 Jan 2026" in message.body
     assert "You are reminded every 3 days" in message.body
     assert reminder_events(review)[0].details["recipients"] == ["mark@example.com"]
 
@@ -340,7 +340,7 @@ def test_an_overdue_reminder_says_so(
     remind(django_capture_on_commit_callbacks, SUBMITTED + 3 * DAY)
     message = mail.outbox[0]
     assert message.subject == "Overdue, please sign: Q1 pipeline SLA, version 1"
-    assert "The signatures were due by 2026-01-06: the review is overdue." in message.body
+    assert "The signatures were due by 6 Jan 2026: the review is overdue." in message.body
 
 
 @pytest.mark.django_db(transaction=True)
@@ -371,7 +371,15 @@ def test_two_runs_at_the_same_moment_remind_once(
 
     # SQLite's shared-cache test database may refuse the loser outright instead of making it
     # wait (see test_signoff_concurrency); either way exactly one reminder goes out.
-    assert not any(isinstance(outcome, BaseException) for outcome in outcomes), outcomes
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if connection.vendor == "sqlite":
+        # At most the loser, refused with SQLite's table lock; never both runs.
+        assert len(errors) <= 1, outcomes
+        assert all(
+            isinstance(error, OperationalError) and "locked" in str(error) for error in errors
+        ), outcomes
+    else:
+        assert not errors, outcomes
     assert len(reminder_events(submitted)) == 1
     assert sorted(address for message in mail.outbox for address in message.to) == sorted(
         BOTH_SIGNATORIES

@@ -233,11 +233,11 @@ def test_compare_defaults_to_previous_version_and_marks_changes(
     assert "Comparing Version 1 (Signed) (before) with Version 2 (Draft) (after)" in text
     assert "KPIs : 2 KPIs added, 1 removed, 1 changed" in text
     assert "12 added" not in text
-    changed = "MQLs delivered Marketing 100 → changed to 120 MQLs At least → changed to At most"
+    changed = "MQLs delivered MQLs Marketing 100 → changed to 120 MQLs At least → changed to At most"
     assert changed in text
-    assert "Pipeline coverage Sales 3 x At least Monthly Added" in text
-    assert "Won deals Sales 1,200.5 x At least Monthly Added" in text
-    assert f"{removed_name} Shared 40 % At least Monthly Removed" in text
+    assert "Pipeline coverage Entered by hand Sales 3 x At least Monthly Added" in text
+    assert "Won deals Entered by hand Sales 1,200.5 x At least Monthly Added" in text
+    assert f"{removed_name} MQL → SQL conversion (%) Shared 40 % At least Monthly Removed" in text
     assert "at_least" not in text
     assert "Unchanged sections: Parties and period, Goals and funnel plan," in text
     page = response.content.decode()
@@ -267,7 +267,7 @@ def test_compare_two_revisions_by_reference(
     everything = text_of(
         client.get(url("compare", agreement), {"a": "r0", "b": f"r{edited.revision}", "all": "1"})
     )
-    assert "MQLs delivered Marketing 100 MQLs At least Monthly Unchanged" in everything
+    assert "MQLs delivered MQLs Marketing 100 MQLs At least Monthly Unchanged" in everything
     assert "Revenue goal 600,000.00 USD 600,000.00 USD" in everything
 
 

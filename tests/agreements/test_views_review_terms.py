@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from agreements.models import Agreement, AgreementEvent
 from tests.agreements.signoff_pages import fresh, text_of, url
@@ -64,7 +65,7 @@ def test_submitting_with_terms_shows_them_on_the_agreement_page(
         2,
     )
     text = text_of(response)
-    assert f"Signatures due by {due.isoformat()} ." in text
+    assert f"Signatures due by {date_format(due)} ." in text
     assert "Signatories who have not signed are reminded every 2 days." in text
     assert "Signatures were due" not in text
 
@@ -116,7 +117,7 @@ def test_an_overdue_review_says_so(client: Any, in_review: Agreement, sales_memb
     Agreement.objects.filter(pk=in_review.pk).update(review_due=dt.date(2026, 1, 10))
     client.force_login(sales_member)
     text = text_of(client.get(in_review.get_absolute_url()))
-    assert "Overdue Signatures were due by 2026-01-10 ." in text
+    assert "Overdue Signatures were due by 10 Jan 2026 ." in text
 
 
 def test_a_signed_agreement_shows_no_due_date(
@@ -150,7 +151,7 @@ def test_the_terms_page_changes_them_while_in_review(
     assert (fresh(in_review).review_due, fresh(in_review).reminder_days) == (due, 0)
     text = text_of(response)
     assert "No reminders are sent." in text
-    assert f"Signatures due by {due.isoformat()} ." in text
+    assert f"Signatures due by {date_format(due)} ." in text
     assert AgreementEvent.objects.filter(
         agreement=in_review, kind=AgreementEvent.Kind.REVIEW_SCHEDULED
     ).exists()

@@ -34,7 +34,11 @@ def _content(agreement: Agreement) -> dict[str, Any]:
 
 @pytest.fixture
 def imported(marketing_team: Any, sales_team: Any, marketing_member: Any) -> Agreement:
-    return agreement_import(document=FIXED_DOCUMENT, actor=marketing_member)
+    """The fixed document as an agreement made before KPI measures: content schema 1."""
+    agreement = agreement_import(document=FIXED_DOCUMENT, actor=marketing_member)
+    Agreement.objects.filter(pk=agreement.pk).update(content_schema=1)
+    agreement.refresh_from_db()
+    return agreement
 
 
 def test_content_signed_before_keeps_its_keys_and_digest(imported):
