@@ -233,7 +233,9 @@ def test_compare_defaults_to_previous_version_and_marks_changes(
     assert "Comparing Version 1 (Signed) (before) with Version 2 (Draft) (after)" in text
     assert "KPIs : 2 KPIs added, 1 removed, 1 changed" in text
     assert "12 added" not in text
-    changed = "MQLs delivered MQLs Marketing 100 → changed to 120 MQLs At least → changed to At most"
+    changed = (
+        "MQLs delivered MQLs Marketing 100 → changed to 120 MQLs At least → changed to At most"
+    )
     assert changed in text
     assert "Pipeline coverage Entered by hand Sales 3 x At least Monthly Added" in text
     assert "Won deals Entered by hand Sales 1,200.5 x At least Monthly Added" in text

@@ -2,7 +2,8 @@
 
 A new page is one more row of DEMO_PAGES. Paths name the demo agreements by placeholder:
 {draft} (FY2027 H1, a draft), {review} (Q4 2026, in review, marketing signed), {signed} (2026
-pipeline, version 2 signed, with actuals and leads) and {superseded} (its version 1).
+pipeline, version 2 signed, with actuals and leads), {superseded} (its version 1) and {batch}
+(the demo's lead import).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from agreements.models import Agreement
 from agreements.sections import SECTIONS
 from performance.demo.people import DEMO_PASSWORD
 from performance.demo.seed import demo_seed
+from performance.models import ImportBatch
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class DemoPage:
 
 DEMO_PAGES: list[DemoPage] = [
     DemoPage("login", "", "/accounts/login/"),
+    DemoPage("waiting on me (marketing lead)", "maria", "/"),
+    DemoPage("waiting on me (signatory)", "vera", "/"),
     DemoPage("agreement list", "maria", "/agreements/"),
     DemoPage("signed list", "maria", "/agreements/signed/"),
     DemoPage("create", "maria", "/agreements/new/"),
@@ -55,6 +59,9 @@ DEMO_PAGES: list[DemoPage] = [
         for section in SECTIONS
     ),
     DemoPage("draft revisions", "maria", "/agreements/{draft}/revisions/"),
+    DemoPage("draft history", "maria", "/agreements/{draft}/history/"),
+    DemoPage("submit with terms", "maria", "/agreements/{draft}/submit/"),
+    DemoPage("review terms", "maria", "/agreements/{review}/review-terms/"),
     DemoPage("in-review detail", "vera", "/agreements/{review}/"),
     DemoPage("sign", "vera", "/agreements/{review}/sign/"),
     DemoPage("request changes", "vera", "/agreements/{review}/request-changes/"),
@@ -65,12 +72,15 @@ DEMO_PAGES: list[DemoPage] = [
     DemoPage("verify", "maria", "/agreements/{signed}/verify/"),
     DemoPage("compare", "maria", "/agreements/{signed}/compare/"),
     DemoPage("revisions", "maria", "/agreements/{signed}/revisions/"),
+    DemoPage("history", "maria", "/agreements/{signed}/history/"),
     DemoPage("dashboard", "maria", "/agreements/{signed}/dashboard/"),
     DemoPage("actuals", "mike", "/agreements/{signed}/actuals/"),
     DemoPage("actuals month", "mike", "/agreements/{signed}/actuals/month/"),
     DemoPage(
         "actuals month (existing)", "mike", "/agreements/{signed}/actuals/month/?month=2026-01"
     ),
+    DemoPage("delete a month", "mike", "/agreements/{signed}/actuals/month/delete/?month=2026-01"),
+    DemoPage("undo an import", "steve", "/agreements/{signed}/actuals/imports/undo/?batch={batch}"),
     DemoPage("KPI actuals", "steve", "/agreements/{signed}/kpis/actuals/"),
     DemoPage("actuals import", "mike", "/agreements/{signed}/actuals/import/"),
     DemoPage("leads import", "steve", "/agreements/{signed}/leads/import/"),
@@ -92,6 +102,15 @@ DEMO_PAGES: list[DemoPage] = [
         "L1,Unknown type,yesterday,,x,no-such-reason\n",
         upload_button="Import leads",
     ),
+    DemoPage(
+        "leads column mapping",
+        "steve",
+        "/agreements/{signed}/leads/import/",
+        upload_label="CRM export of leads (.csv)",
+        upload_csv="Lead ID,Type,MQL Date,First Contact,Tries,Result\n"
+        "X1,Inbound demo request,2026-03-02T10:00:00+00:00,,1,\n",
+        upload_button="Import leads",
+    ),
 ]
 
 
@@ -103,6 +122,7 @@ def seed_demo_agreements() -> dict[str, int]:
     review = by_title.get(title__startswith="Q4 2026", status=Agreement.Status.IN_REVIEW)
     pipeline = list(by_title.filter(title="2026 pipeline SLA"))
     return {
+        "batch": ImportBatch.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
         "draft": draft.pk,
         "review": review.pk,
         "superseded": pipeline[0].pk,
