@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models.choices import ReviewCadence
@@ -96,7 +97,8 @@ def before_period(
     """
     if day is None or start is None or not EARLIEST_DATE <= day < start:
         return None
-    return ValidationError(message, params={"start": start.isoformat()}, code="before_period")
+    start_text = date_format(start, "DATE_FORMAT")
+    return ValidationError(message, params={"start": start_text}, code="before_period")
 
 
 def default_workdays() -> list[int]:

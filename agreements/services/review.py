@@ -16,6 +16,11 @@ from agreements.exchange import agreement_digest
 from agreements.funnel import inputs_missing, plan_for
 from agreements.lifecycle import Act, ensure_allows
 from agreements.models import Agreement, AgreementEvent, Comment
+from agreements.models.agreement import (
+    ERROR_DEADLINE_BEFORE_PERIOD,
+    ERROR_REVIEW_BEFORE_PERIOD,
+    before_period,
+)
 from agreements.permissions import ensure_party, is_signatory
 from agreements.selectors import agreement_load_sections
 from agreements.services.audit import event_record
@@ -37,6 +42,8 @@ ERROR_INCOMPLETE = gettext_noop("This agreement is not ready for sign-off. Missi
 ERROR_MISSING_FUNNEL_FIELDS = gettext_noop("the funnel plan inputs ({fields})")
 ERROR_MISSING_FUNNEL_PLAN = gettext_noop("a funnel plan that can be computed")
 ERROR_MISSING_KPI = gettext_noop("at least one KPI")
+ERROR_MISSING_REVIEW_IN_PERIOD = gettext_noop("a next review on or after the period's start")
+ERROR_MISSING_DEADLINES_IN_PERIOD = gettext_noop("deadlines on or after the period's start")
 ERROR_MISSING_LEAD_TYPE = gettext_noop("at least one lead type with its service level")
 ERROR_COMMENT_REQUIRED = gettext_noop("Say what needs to change: a comment is required.")
 ERROR_REASON_REQUIRED = gettext_noop("A reason is required.")
@@ -59,6 +66,15 @@ def _missing_for_signoff(agreement: Agreement) -> list[str]:
         missing.append(_(ERROR_MISSING_KPI))
     if not agreement.service_levels.exists():
         missing.append(_(ERROR_MISSING_LEAD_TYPE))
+    # A period moved after the dates were set: the review and deadlines must follow it.
+    start = agreement.start_date
+    if before_period(agreement.next_review, start, ERROR_REVIEW_BEFORE_PERIOD):
+        missing.append(_(ERROR_MISSING_REVIEW_IN_PERIOD))
+    if any(
+        before_period(deadline.due, start, ERROR_DEADLINE_BEFORE_PERIOD)
+        for deadline in agreement.deadlines.all()
+    ):
+        missing.append(_(ERROR_MISSING_DEADLINES_IN_PERIOD))
     return missing
 
 

@@ -9,12 +9,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from agreements.models import Agreement, Deadline
 from agreements.services.agreements import ContentErrors, agreement_import
 from agreements.services.amendments import agreement_amend
+from agreements.services.review import agreement_submit
 from agreements.standard_template import standard_content
 from tests.agreements.drafting import edit_url, section_payload
 from tests.agreements.test_admin import _post_data
@@ -23,8 +25,8 @@ from tests.factories import advance_to
 pytestmark = pytest.mark.django_db
 
 # The fixture agreement runs from 2026-01-01 to 2026-03-31.
-REVIEW_EARLY = "The next review must fall on or after the start of the period, 2026-01-01."
-DEADLINE_EARLY = "A deadline must fall on or after the start of the period, 2026-01-01."
+REVIEW_EARLY = "The next review must fall on or after the start of the period, 1 Jan 2026."
+DEADLINE_EARLY = "A deadline must fall on or after the start of the period, 1 Jan 2026."
 
 
 def test_the_exact_bug_a_next_review_in_2020_is_refused(client: Client, agreement) -> None:
@@ -136,5 +138,26 @@ def test_moving_the_period_past_the_next_review_still_saves_the_header(
     response = client.post(edit_url(agreement, "review"), review)
 
     assert response.context["form"].errors["next_review"] == [
-        "The next review must fall on or after the start of the period, 2027-01-01."
+        "The next review must fall on or after the start of the period, 1 Jan 2027."
     ]
+
+
+def test_a_period_moved_past_the_review_and_deadlines_cannot_be_submitted(
+    agreement: Agreement,
+) -> None:
+    """Moving the period after the dates were set: submitting names both, nothing changes."""
+    Agreement.objects.filter(pk=agreement.pk).update(next_review=dt.date(2026, 2, 1))
+    Deadline.objects.filter(agreement=agreement).update(due=dt.date(2026, 2, 1))
+    Agreement.objects.filter(pk=agreement.pk).update(
+        start_date=dt.date(2026, 4, 1), end_date=dt.date(2026, 6, 30)
+    )
+    agreement.refresh_from_db()
+    assert Deadline.objects.filter(agreement=agreement).exists()
+
+    with pytest.raises(ValidationError) as refused:
+        agreement_submit(agreement=agreement, actor=agreement.owner)
+
+    message = refused.value.messages[0]
+    assert "a next review on or after the period's start" in message
+    assert "deadlines on or after the period's start" in message
+    assert Agreement.objects.get(pk=agreement.pk).status == Agreement.Status.DRAFT
