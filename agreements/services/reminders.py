@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -67,7 +68,8 @@ def review_terms_check(
     if due is not None and due != current_due and due < today:
         errors["review_due"] = [
             ValidationError(
-                _(ERROR_DUE_IN_PAST).format(today=today.isoformat()), code="due_in_past"
+                _(ERROR_DUE_IN_PAST).format(today=date_format(today, "DATE_FORMAT")),
+                code="due_in_past",
             )
         ]
     if not 0 <= terms.reminder_days <= REMINDER_DAYS_MAX:

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.tasks.backends.dummy import DummyBackend
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from agreements.exchange import agreement_digest
 from agreements.models import Agreement, AgreementEvent
@@ -265,7 +266,7 @@ def test_a_due_date_in_the_past_is_refused(agreement: Agreement, marketing_membe
             terms=ReviewTerms(review_due=yesterday, reminder_days=3),
         )
     assert caught.value.message_dict["review_due"] == [
-        ERROR_DUE_IN_PAST.format(today=timezone.localdate().isoformat())
+        ERROR_DUE_IN_PAST.format(today=date_format(timezone.localdate(), "DATE_FORMAT"))
     ]
     assert Agreement.objects.get(pk=agreement.pk).status == Agreement.Status.DRAFT
 
