@@ -23,8 +23,8 @@ from django.utils.translation import gettext, ngettext
 
 from agreements.comparison.labels import FIELD_LABELS, ITEM_KINDS, SILENT_KEYS, ItemKind
 from agreements.comparison.values import EMPTY, value_text
-from agreements.exchange import content_upgrade
-from agreements.sections import SECTIONS
+from agreements.exchange import LATEST_SCHEMA, content_upgrade
+from agreements.sections import SECTIONS, row_fields
 from teams.text import normalise_name
 
 CHANGED = "changed"
@@ -190,6 +190,29 @@ def _item_name(kind: ItemKind, row: Any) -> str:
     return str(row.get(kind.identity_keys[0]) or EMPTY)
 
 
+# The relation whose fields, in the schema's order, give an item group's columns.
+_RELATION_OF_PATH = {
+    "kpis": "kpis",
+    "responsibilities": "responsibilities",
+    "criteria.rules": "criteria_rules",
+    "service_levels.lead_types": "service_levels",
+    "rejection_reasons": "rejection_reasons",
+    "deadlines": "deadlines",
+}
+
+
+def _column_order(kind: ItemKind, columns: list[str]) -> list[str]:
+    """Columns in the schema's field order, as the page shows them; a stored snapshot's keys
+    come back in no reliable order (PostgreSQL's jsonb sorts them its own way)."""
+    relation = _RELATION_OF_PATH.get(kind.path)
+    if relation is None:
+        return columns
+    order = row_fields(relation, LATEST_SCHEMA)
+    return sorted(
+        columns, key=lambda column: order.index(column) if column in order else len(order)
+    )
+
+
 def _group(kind: ItemKind, old: Any, new: Any, currencies: tuple[str, str]) -> ItemGroup:
     old_rows = old if isinstance(old, list) else []
     new_rows = new if isinstance(new, list) else []
@@ -201,6 +224,7 @@ def _group(kind: ItemKind, old: Any, new: Any, currencies: tuple[str, str]) -> I
                 for key in row
                 if key not in columns and (key not in kind.identity_keys or key == "stage")
             ]
+    columns = _column_order(kind, columns)
     items = []
     counts = {ADDED: 0, REMOVED: 0, CHANGED: 0}
     for key, old_row, new_row in _aligned(kind, old_rows, new_rows):

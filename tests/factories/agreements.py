@@ -138,7 +138,29 @@ class AgreementFactory(factory.django.DjangoModelFactory[Agreement]):
                 end_date=fields["end_date"],
                 from_template=from_template,
             )
-        return edit_sections(agreement, owner, fields)
+        agreement = edit_sections(agreement, owner, fields)
+        return _dates_into_period(agreement, owner) if amends is not None else agreement
+
+
+def _dates_into_period(agreement: Agreement, actor: User) -> Agreement:
+    """An amendment moved to a later period takes its review and deadlines along, as its
+    parties must before submitting: none may fall before the period's start."""
+    start = agreement.start_date
+    if agreement.next_review is not None and agreement.next_review < start:
+        agreement = edit_sections(agreement, actor, {"next_review": start})
+    deadlines = list(
+        agreement.deadlines.order_by("position", "pk").values(*ROW_FIELDS["deadlines"])
+    )
+    if any(row["due"] < start for row in deadlines):
+        agreement = agreement_section_update(
+            agreement=agreement,
+            actor=actor,
+            section="deadlines",
+            base_revision=agreement.revision,
+            fields={},
+            rows={"deadlines": [dict(row, due=max(row["due"], start)) for row in deadlines]},
+        )
+    return agreement
 
 
 def edit_sections(agreement: Agreement, actor: User, fields: dict[str, Any]) -> Agreement:

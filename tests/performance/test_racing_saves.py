@@ -154,7 +154,7 @@ def racers(marketing_member: User) -> list[Client]:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_saves_of_a_month_all_succeed(signed, racers):
     """Twenty first saves of one month: all redirect, one row, one event each."""
-    posts = [month_post(index) for index in range(RACERS)]
+    posts = [month_post(index + 1) for index in range(RACERS)]
     statuses = race(racers, url("actuals_month", signed), posts)
     assert statuses == [302] * RACERS
     assert MonthlyActual.objects.count() == 1
