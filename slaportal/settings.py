@@ -267,6 +267,11 @@ LOGGING = {
             app: {"handlers": ["console"], "level": "INFO", "propagate": False}
             for app in ("teams", "agreements", "performance")
         },
+        # The task framework: db_worker raises these to INFO (each task's start and end, once).
+        **{
+            name: {"handlers": ["console"], "level": "WARNING", "propagate": False}
+            for name in ("django.tasks", "django_tasks_db")
+        },
         # One JSON line per request (slaportal.request_log); REQUEST_LOG_LEVEL=WARNING mutes it.
         "slaportal.requests": {
             "handlers": ["console"],
