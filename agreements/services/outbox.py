@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agreements.models import EmailDelivery
@@ -205,7 +205,8 @@ class SweepSummary:
 
 
 def deliveries_sweep(*, now: dt.datetime | None = None) -> SweepSummary:
-    """Mark abandoned sends unknown (never resent on their own); list the rows due a retry."""
+    """Mark abandoned sends unknown (never resent on their own); list the rows due a retry:
+    those that failed before, and those whose own task never tried them."""
     now = now or timezone.now()
     summary = SweepSummary()
     with transaction.atomic():
@@ -229,8 +230,10 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> SweepSummary:
             pk,
         )
     summary.interrupted = len(abandoned)
+    # A row never tried is its own task's to send first, unless that task is long gone.
     summary.due = list(
         EmailDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(attempts__gt=0) | Q(created_at__lt=now - SENDING_TIMEOUT))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)
     )

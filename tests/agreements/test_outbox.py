@@ -178,6 +178,23 @@ def test_a_failed_send_is_retried_then_sent_exactly_once(
     }
 
 
+def test_the_sweep_sends_a_row_whose_task_never_tried_it_only_once_that_task_is_gone(
+    agreement: Agreement,
+) -> None:
+    """A fresh row is left to its own task; one untried for longer than the timeout is sent."""
+    fresh = _one_delivery(agreement, "test:fresh")
+    stale = _one_delivery(agreement, "test:stale")
+    EmailDelivery.objects.filter(pk=stale).update(
+        created_at=timezone.now() - SENDING_TIMEOUT - dt.timedelta(minutes=1)
+    )
+
+    assert outbox_sweep().retried == 1
+
+    assert EmailDelivery.objects.get(pk=stale).status == Status.SENT
+    assert EmailDelivery.objects.get(pk=fresh).status == Status.PENDING
+    assert len(mail.outbox) == 1
+
+
 def test_a_send_that_keeps_failing_is_given_up_and_shown_failed(
     agreement: Agreement, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
