@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import signal
 from collections.abc import Iterator
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -428,3 +429,24 @@ def test_a_task_lost_with_its_worker_is_failed_and_run_again_without_resending(
 
     assert _sent_to() == sorted(SIGNATORIES)
     assert outbox_sweep().lost_tasks == 0
+
+
+def test_check_sla_retries_due_emails_and_reports_interrupted_ones(agreement: Agreement) -> None:
+    """The cron command queues the due retries and names the interrupted sends, once each."""
+    failed_before = _one_delivery(agreement, "test:retry")
+    interrupted = _one_delivery(agreement, "test:interrupted")
+    EmailDelivery.objects.filter(pk=failed_before).update(attempts=1)
+    EmailDelivery.objects.filter(pk=interrupted).update(
+        status=Status.SENDING,
+        attempts=1,
+        claimed_at=timezone.now() - SENDING_TIMEOUT - dt.timedelta(minutes=1),
+    )
+    out, err = StringIO(), StringIO()
+
+    call_command("check_sla", stdout=out, stderr=err)
+    call_command("check_sla", stdout=out, stderr=err)
+
+    assert out.getvalue().count("Queued 1 failed emails again.") == 1
+    assert err.getvalue().count("1 emails were interrupted while sending") == 1
+    assert _sent_to() == ["mia@example.com"]
+    assert EmailDelivery.objects.get(pk=interrupted).status == Status.UNKNOWN
