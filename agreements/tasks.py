@@ -16,6 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -195,42 +196,39 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> OutboxSweep:
 
 
 def tasks_recover_lost(*, now: dt.datetime) -> int:
-    """Fail the database queue's tasks whose worker died mid-run, and queue them again.
+    """Fail the database queue's tasks of this app whose worker died mid-run; queue them again.
 
     django-tasks-db leaves such a task "running" for ever. Every task of this app may run again
-    (its emails go through the outbox, which sends each once), so a task still running after
-    SENDING_TIMEOUT is shown as failed (WorkerLost) and queued afresh; how many.
+    (its emails go through the outbox, which sends each once), so one still running after
+    SENDING_TIMEOUT is shown as failed (WorkerLost) and queued afresh; how many. Tasks of other
+    apps are left alone: they may not be safe to run twice.
     """
     if not apps.is_installed("django_tasks_db"):
         return 0
     from django_tasks_db.models import DBTaskResult
 
-    recovered = 0
+    ours = Q()
+    for module in OWN_TASK_MODULES:
+        ours |= Q(task_path__startswith=module)
     with transaction.atomic():
         lost = list(
-            DBTaskResult.objects.select_for_update(skip_locked=True).filter(
-                status=TaskResultStatus.RUNNING, started_at__lt=now - SENDING_TIMEOUT
-            )
+            DBTaskResult.objects.select_for_update(skip_locked=True)
+            .filter(ours, status=TaskResultStatus.RUNNING, started_at__lt=now - SENDING_TIMEOUT)
+            .order_by("started_at")
         )
         for row in lost:
             row.set_failed(WorkerLost(f"No worker finished this task within {SENDING_TIMEOUT}."))
-            recovered += 1
-            again = row.task_path.startswith(OWN_TASK_MODULES)
             logger.error(
-                "Task %s (%s) was lost with its worker; marked failed%s.",
+                "Task %s (%s) was lost with its worker; marked failed and queued again.",
                 row.pk,
                 row.task_path,
-                " and queued again" if again else "",
             )
-            if not again:
-                continue
-            args_kwargs = row.args_kwargs
             transaction.on_commit(
                 partial(
                     row.task.using(backend=row.backend_name).enqueue,
-                    *args_kwargs["args"],
-                    **args_kwargs["kwargs"],
+                    *row.args_kwargs["args"],
+                    **row.args_kwargs["kwargs"],
                 ),
                 robust=True,
             )
-    return recovered
+    return len(lost)

@@ -450,3 +450,21 @@ def test_check_sla_retries_due_emails_and_reports_interrupted_ones(agreement: Ag
     assert err.getvalue().count("1 emails were interrupted while sending") == 1
     assert _sent_to() == ["mia@example.com"]
     assert EmailDelivery.objects.get(pk=interrupted).status == Status.UNKNOWN
+
+
+def test_a_running_task_of_another_app_is_left_alone(db: None) -> None:
+    """Only this app's tasks are known to be safe to run twice: others stay as they are."""
+    started = timezone.now() - SENDING_TIMEOUT - dt.timedelta(hours=1)
+    other = DBTaskResult.objects.create(
+        task_path="elsewhere.tasks.long_job",
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        status=TaskResultStatus.RUNNING,
+        started_at=started,
+    )
+
+    assert outbox_sweep().lost_tasks == 0
+
+    other.refresh_from_db()
+    assert other.status == TaskResultStatus.RUNNING
+    assert DBTaskResult.objects.count() == 1
