@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
@@ -66,14 +67,19 @@ def with_review_state(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
     return queryset.annotate(changes_requested_by=Subquery(latest))
 
 
-def _with_sections(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
-    """Teams, every section's rows and every signature with its people, in fixed queries."""
+def _with_signatures(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """Teams, owner, series and every signature with its people, in two queries."""
     signatures = Signature.objects.select_related("team", "user", "voided_by")
     return (
         with_review_state(queryset)
         .select_related("marketing_team", "sales_team", "owner", "series")
-        .prefetch_related(*ROW_RELATIONS, Prefetch("signatures", queryset=signatures))
+        .prefetch_related(Prefetch("signatures", queryset=signatures))
     )
+
+
+def _with_sections(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """As _with_signatures, and every section's rows, in fixed queries."""
+    return _with_signatures(queryset).prefetch_related(*ROW_RELATIONS)
 
 
 def agreement_list(
@@ -108,6 +114,20 @@ def agreement_get(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
 def agreement_with_sections(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     """An agreement with every section's rows loaded in a fixed number of queries."""
     return _with_sections(visible_agreements(user)).filter(pk=pk).first()
+
+
+def agreement_for_page(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
+    """An agreement the user may see with its signatures; agreement_load_rows adds its rows.
+
+    The agreement page loads the rows only when its cache holds no rendering of them.
+    """
+    return _with_signatures(visible_agreements(user)).filter(pk=pk).first()
+
+
+def agreement_load_rows(agreement: Agreement) -> Agreement:
+    """Every section's rows onto the agreement, those already loaded left as they are."""
+    prefetch_related_objects([agreement], *ROW_RELATIONS)
+    return agreement
 
 
 def agreement_load_sections(pk: int) -> Agreement:
@@ -261,10 +281,18 @@ class SignoffRecord:
 
 def agreement_signoff_record(*, user: User | AnonymousUser, agreement: Agreement) -> SignoffRecord:
     """The sign-off record of an agreement whose signatures are prefetched, in two queries."""
+    # Of the versions, the record reads their number, status and what each amends: a lean
+    # query, as the page's time goes mostly to building queries, not to running them.
+    versions = (
+        visible_agreements(user)
+        .filter(series_id=agreement.series_id)
+        .only("series_id", "version", "amends_id", "status")
+        .order_by("version")
+    )
     return SignoffRecord(
         agreement=agreement,
         signatures=list(agreement.signatures.all()),
-        versions=agreement_version_chain(user=user, agreement=agreement),
+        versions=list(versions),
         comments=list(agreement_comments(agreement=agreement)),
     )
 
