@@ -70,16 +70,14 @@ def with_review_state(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
 def _with_signatures(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
     """Teams, owner, series and every signature with its people, in two queries."""
     signatures = Signature.objects.select_related("team", "user", "voided_by")
-    return (
-        with_review_state(queryset)
-        .select_related("marketing_team", "sales_team", "owner", "series")
-        .prefetch_related(Prefetch("signatures", queryset=signatures))
-    )
+    return queryset.select_related(
+        "marketing_team", "sales_team", "owner", "series"
+    ).prefetch_related(Prefetch("signatures", queryset=signatures))
 
 
 def _with_sections(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
-    """As _with_signatures, and every section's rows, in fixed queries."""
-    return _with_signatures(queryset).prefetch_related(*ROW_RELATIONS)
+    """As _with_signatures with the review state, and every section's rows, in fixed queries."""
+    return _with_signatures(with_review_state(queryset)).prefetch_related(*ROW_RELATIONS)
 
 
 def agreement_list(
@@ -119,9 +117,21 @@ def agreement_with_sections(*, user: User | AnonymousUser, pk: int) -> Agreement
 def agreement_for_page(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     """An agreement the user may see with its signatures; agreement_load_rows adds its rows.
 
-    The agreement page loads the rows only when its cache holds no rendering of them.
+    The agreement page loads the rows only when its cache holds no rendering of them. Only a
+    draft can be sent back, so only a draft's review state is read (``changes_requested_by``,
+    None for any other): building that subquery costs a signed page more than running it.
     """
-    return _with_signatures(visible_agreements(user)).filter(pk=pk).first()
+    agreement = _with_signatures(visible_agreements(user)).filter(pk=pk).first()
+    if agreement is not None:
+        requester = None
+        if agreement.status == Agreement.Status.DRAFT:
+            requester = (
+                with_review_state(Agreement.objects.filter(pk=pk))
+                .values_list("changes_requested_by", flat=True)
+                .first()
+            )
+        agreement.changes_requested_by = requester  # type: ignore[attr-defined]
+    return agreement
 
 
 def agreement_load_rows(agreement: Agreement) -> Agreement:
