@@ -125,11 +125,9 @@ def agreement_for_page(*, user: User | AnonymousUser, pk: int) -> Agreement | No
     if agreement is not None:
         requester = None
         if agreement.status == Agreement.Status.DRAFT:
-            requester = (
-                with_review_state(Agreement.objects.filter(pk=pk))
-                .values_list("changes_requested_by", flat=True)
-                .first()
-            )
+            state = with_review_state(Agreement.objects.filter(pk=pk))
+            # An annotation the type checker cannot see through with_review_state.
+            requester = state.values_list("changes_requested_by", flat=True).first()  # type: ignore[misc]
         agreement.changes_requested_by = requester  # type: ignore[attr-defined]
     return agreement
 
