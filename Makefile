@@ -3,7 +3,8 @@
 #   make run     set up .venv, migrate, seed demo data, serve http://127.0.0.1:8000
 #   make test    set up .venv, run the whole test suite (PYTEST_ARGS="-k signoff -x" to narrow)
 #   make lint    ruff check, ruff format --check, mypy
-#   make serve   production: migrate, collectstatic, gunicorn (settings from the environment)
+#   make serve   production: migrate, createcachetable (when CACHE_URL is dbcache://),
+#                collectstatic, gunicorn (settings from the environment)
 #   make worker  production: the background worker that sends the emails (TASKS_BACKEND=database)
 #
 # PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
@@ -86,6 +87,7 @@ run: install
 	@$(dev_debug); \
 	set -x; \
 	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py createcachetable; \
 	$(PY) manage.py seed_demo; \
 	exec $(PY) manage.py runserver $(HOST_PORT)
 
@@ -93,6 +95,7 @@ run: install
 # DATABASE_URL come from the environment or .env (see README, "Serving in production").
 serve: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	HOST_PORT=$(HOST_PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py slaportal.wsgi
 

@@ -121,6 +121,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 
+# CACHE_URL: locmemcache:// (default, one process), dbcache://slaportal_cache (one machine, several
+# processes; `manage.py createcachetable` makes the table), redis://host:6379/1 (several
+# machines). The pages cache only what every viewer sees alike: signed content by its digest,
+# a draft's by its revision (agreements.page_cache).
+CACHES = {
+    "default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://slaportal")
+}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # An unreachable Redis costs each request half a second, not a hang: pages then render
+    # without the cache (agreements.page_cache treats a cache error as a miss).
+    for _option in ("socket_connect_timeout", "socket_timeout"):
+        CACHES["default"].setdefault("OPTIONS", {}).setdefault(_option, 0.5)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
