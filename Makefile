@@ -3,7 +3,9 @@
 #   make run     set up .venv, migrate, seed demo data, serve http://127.0.0.1:8000
 #   make test    set up .venv, run the whole test suite (PYTEST_ARGS="-k signoff -x" to narrow)
 #   make lint    ruff check, ruff format --check, mypy
-#   make serve   production: migrate, collectstatic, gunicorn (settings from the environment)
+#   make serve   production: migrate, createcachetable (when CACHE_URL is dbcache://),
+#                collectstatic, gunicorn (settings from the environment)
+#   make worker  production: the background worker that sends the emails (TASKS_BACKEND=database)
 #
 # PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
 
@@ -23,13 +25,14 @@ HOST_PORT ?= 127.0.0.1:8000
 # .env only for variables the environment leaves unset).
 dev_debug = if [ -z "$${DEBUG+set}" ] && ! grep -qsE '^[[:space:]]*(export[[:space:]]+)?DEBUG[[:space:]]*=' .env; then export DEBUG=true; fi
 
-.PHONY: help venv install run serve test lint browsers clean
+.PHONY: help venv install run serve worker test lint browsers clean
 
 help:
 	@echo "make run       set up .venv, migrate, seed demo data, serve http://$(HOST_PORT)"
 	@echo "make test      set up .venv and run the whole test suite (PYTEST_ARGS=...)"
 	@echo "make lint      ruff check, ruff format --check, mypy"
 	@echo "make serve     production server: migrate, collectstatic, gunicorn on http://$(HOST_PORT)"
+	@echo "make worker    background worker: runs the queued tasks (emails) from the database"
 	@echo "make browsers  install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean     remove .venv and tool caches (keeps db.sqlite3)"
 
@@ -84,6 +87,7 @@ run: install
 	@$(dev_debug); \
 	set -x; \
 	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py createcachetable; \
 	$(PY) manage.py seed_demo; \
 	exec $(PY) manage.py runserver $(HOST_PORT)
 
@@ -91,8 +95,18 @@ run: install
 # DATABASE_URL come from the environment or .env (see README, "Serving in production").
 serve: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	HOST_PORT=$(HOST_PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py slaportal.wsgi
+
+# The worker runs the tasks that the app queues in its own database (django-tasks-db): every
+# email. It needs TASKS_BACKEND=database, which it sets unless the environment or .env says
+# otherwise; the app servers must be given the same (see README, "Serving in production").
+# SIGTERM lets the task at hand finish; check_sla recovers a task whose worker was killed.
+worker: install
+	@if [ -z "$${TASKS_BACKEND+set}" ] && ! grep -qsE '^[[:space:]]*(export[[:space:]]+)?TASKS_BACKEND[[:space:]]*=' .env; then export TASKS_BACKEND=database; fi; \
+	set -x; \
+	exec $(PY) manage.py db_worker --no-reload --interval $${WORKER_INTERVAL:-1}
 
 # Uses whatever DATABASE_URL the environment holds (SQLite when unset).
 test: install

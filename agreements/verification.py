@@ -9,19 +9,25 @@ who rewrites content, signatures and events together is still caught.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements import integrity
+from agreements import integrity, page_cache
 from agreements.exchange import agreement_digest
 from agreements.models import Agreement, AgreementEvent, AgreementSeries, Signature
-from agreements.selectors import agreement_load_sections, agreements_load_sections
+from agreements.selectors import (
+    agreement_load_rows,
+    agreement_load_sections,
+    agreements_load_sections,
+)
 
 INTACT = "intact"
 TAMPERED = "tampered"
@@ -224,6 +230,55 @@ def verify_loaded(stored: Agreement) -> VerificationResult:
         )
     events = _series_events([stored.series_id])[stored.series_id]
     return _check(stored, events, _chain_failures(stored.series, events))
+
+
+def _verdict_key(agreement: Agreement) -> str:
+    """What an agreement page's verdict rests on, short of the rows: their signed digest, each
+    valid signature's facts and MAC, the series' MAC'd event head, under every key held now.
+
+    A new signature, a voided one, a new audit event or a changed key each make a new key.
+    """
+    facts = integrity.canonical(
+        {
+            "agreement": agreement.pk,
+            "status": agreement.status,
+            "teams": [agreement.marketing_team_id, agreement.sales_team_id],
+            "signatures": [
+                [signature.pk, signature.team_id, signature.digest]
+                + [signature.mac_key_id, signature.mac]
+                for signature in _valid_signatures(agreement)
+            ],
+            "head": [
+                agreement.series.event_count,
+                agreement.series.event_head,
+                agreement.series.event_head_key_id,
+                agreement.series.event_head_mac,
+            ],
+        }
+    )
+    # A MAC under each key: the key changes when any key does, and shows none of them.
+    macs = "".join(
+        integrity.mac_of({"verdict": facts.hex()}, key_id)[1]
+        for key_id in sorted(settings.AUDIT_SIGNING_KEYS)
+    )
+    return "verdict:" + hashlib.sha256(macs.encode()).hexdigest()
+
+
+def verify_for_page(agreement: Agreement) -> VerificationResult:
+    """The agreement page's verdict: verify_loaded, with an intact verdict kept in the cache.
+
+    The agreement comes with its signatures and series; its rows are loaded only when no
+    verdict is kept for what it rests on (_verdict_key). A tampered verdict is never kept, so
+    it shows on every view. The Verify page and verify_agreements never read the cache.
+    """
+    key = _verdict_key(agreement)
+    digest = page_cache.signed_digest(agreement)
+    if digest is not None and page_cache.cache_get(key) == digest:
+        return VerificationResult(status=INTACT, current_digest=digest, signed_digest=digest)
+    result = verify_loaded(agreement_load_rows(agreement))
+    if result.is_intact and result.current_digest == digest:
+        page_cache.cache_set(key, digest, page_cache.VERDICT_SECONDS)
+    return result
 
 
 def verify_versions(versions: Sequence[Agreement]) -> list[tuple[Agreement, VerificationResult]]:

@@ -9,6 +9,7 @@ only); the figures shown as text keep their exact values.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from agreements import page_cache
 
 Number = int | Decimal
 
@@ -108,7 +111,15 @@ class Chart:
     rows: list[BarRow] = field(default_factory=list)
 
     def svg(self) -> SafeString:
-        return render_to_string(TEMPLATE, {"chart": self})
+        """The markup, a function of the chart's fields alone: a chart drawn before is reused."""
+        drawing = f"{page_cache.templates_fingerprint((TEMPLATE,))}:{self!r}"
+        key = "chart:" + hashlib.sha256(drawing.encode()).hexdigest()
+        markup = page_cache.cache_get(key)
+        if not isinstance(markup, str):
+            markup = render_to_string(TEMPLATE, {"chart": self})
+            page_cache.cache_set(key, str(markup), page_cache.SECTIONS_SECONDS)
+        # Rendered by the template engine, which escaped every text.
+        return mark_safe(markup)  # noqa: S308
 
 
 def number_text(value: Number | None) -> str:

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "pgtrigger",
+    # The task queue's table (django_tasks_db), installed whichever backend runs the tasks.
+    "django_tasks_db",
     "teams",
     "agreements",
     "performance",
@@ -118,6 +120,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+
+# CACHE_URL: locmemcache:// (default, one process), dbcache://slaportal_cache (one machine, several
+# processes; `manage.py createcachetable` makes the table), redis://host:6379/1 (several
+# machines). The pages cache only what every viewer sees alike: signed content by its digest,
+# a draft's by its revision (agreements.page_cache).
+CACHES = {
+    "default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://slaportal")
+}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # An unreachable Redis costs each request half a second, not a hang: pages then render
+    # without the cache (agreements.page_cache treats a cache error as a miss).
+    for _option in ("socket_connect_timeout", "socket_timeout"):
+        CACHES["default"].setdefault("OPTIONS", {}).setdefault(_option, 0.5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -240,10 +255,20 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="slaportal <slaportal
 # Absolute links in emails (the request is not at hand after commit).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
-# Emails are sent by tasks (agreements.tasks, performance.services.alerts.tasks). The immediate
-# backend runs each task in the enqueuing process once the act has committed; a worker backend
-# (database-backed, say) takes its place here without a change to the code that enqueues.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Emails are sent by tasks (agreements.tasks, performance.services.alerts.tasks), each through
+# the outbox (agreements.services.outbox). TASKS_BACKEND=immediate (the default, and always in
+# tests) runs a task in the enqueuing process once the act has committed; =database keeps the
+# queue in the app's own database (django-tasks-db) for `make worker` (manage.py db_worker).
+_TASKS_BACKENDS = {
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_tasks_backend = "immediate" if TESTING else env.str("TASKS_BACKEND", default="immediate")
+if _tasks_backend not in _TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={_tasks_backend!r}: use one of {', '.join(sorted(_TASKS_BACKENDS))}."
+    )
+TASKS = {"default": {"BACKEND": _TASKS_BACKENDS[_tasks_backend]}}
 
 LOGGING = {
     "version": 1,
@@ -254,6 +279,11 @@ LOGGING = {
         **{
             app: {"handlers": ["console"], "level": "INFO", "propagate": False}
             for app in ("teams", "agreements", "performance")
+        },
+        # The task framework: db_worker raises these to INFO (each task's start and end, once).
+        **{
+            name: {"handlers": ["console"], "level": "WARNING", "propagate": False}
+            for name in ("django.tasks", "django_tasks_db")
         },
         # One JSON line per request (slaportal.request_log); REQUEST_LOG_LEVEL=WARNING mutes it.
         "slaportal.requests": {

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.tasks import task_backends
 from django.tasks.backends.dummy import DummyBackend
 
@@ -20,6 +21,12 @@ from tests.factories import (
     UserFactory,
     advance_to,
 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: primary keys come back after a rollback."""
+    cache.clear()
 
 
 @pytest.fixture

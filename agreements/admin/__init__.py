@@ -1,5 +1,5 @@
 """The Django admin of agreements: every model, with writes routed through the services."""
 
-from agreements.admin import agreement, records, sections
+from agreements.admin import agreement, outbox, records, sections
 
-__all__ = ["agreement", "records", "sections"]
+__all__ = ["agreement", "outbox", "records", "sections"]

@@ -1,5 +1,6 @@
 from agreements.models.agreement import Agreement, AgreementSeries
 from agreements.models.choices import Cadence, Owner, ReviewCadence
+from agreements.models.outbox import EmailDelivery
 from agreements.models.sections import (
     Deadline,
     Holiday,
@@ -18,6 +19,7 @@ __all__ = [
     "Cadence",
     "Comment",
     "Deadline",
+    "EmailDelivery",
     "Holiday",
     "Kpi",
     "LeadTypeServiceLevel",

@@ -174,7 +174,11 @@ def review_remind(*, agreement: Agreement, now: dt.datetime) -> int:
                 **review_terms_details(locked),
             },
         )
-        transaction.on_commit(partial(notifications.notify_reminder, agreement=locked), robust=True)
+        # Keyed by the slot: the outbox emails each signatory once for it, and retries a failed
+        # send, so the slot is served by this record even if the mail server is down just now.
+        transaction.on_commit(
+            partial(notifications.notify_reminder, agreement=locked, slot=slot), robust=True
+        )
     return len(addresses)
 
 

@@ -107,7 +107,7 @@ def agreement_submit(
         terms_fields = review_terms_apply(locked, terms)
         fields = ["status", "submitted_at", "last_reminded_at", *terms_fields, "updated_at"]
         locked.save(update_fields=fields)
-        event_record(
+        event = event_record(
             agreement=locked,
             actor=actor,
             kind=AgreementEvent.Kind.SUBMITTED,
@@ -120,7 +120,10 @@ def agreement_submit(
             ip_address=ip_address,
         )
         transaction.on_commit(
-            partial(notifications.notify_submitted, agreement=locked, actor=actor), robust=True
+            partial(
+                notifications.notify_submitted, agreement=locked, actor=actor, event_id=event.pk
+            ),
+            robust=True,
         )
     return locked
 
@@ -139,7 +142,7 @@ def agreement_withdraw(
             ip_address=ip_address,
         )
         _back_to_draft(locked)
-        event_record(
+        event = event_record(
             agreement=locked,
             actor=actor,
             kind=AgreementEvent.Kind.WITHDRAWN,
@@ -147,7 +150,13 @@ def agreement_withdraw(
             ip_address=ip_address,
         )
         transaction.on_commit(
-            partial(notifications.notify_withdrawn, agreement=locked, actor=actor, reason=reason),
+            partial(
+                notifications.notify_withdrawn,
+                agreement=locked,
+                actor=actor,
+                reason=reason,
+                event_id=event.pk,
+            ),
             robust=True,
         )
     return locked
@@ -171,7 +180,7 @@ def agreement_request_changes(
             agreement=locked, actor=actor, reason=comment, ip_address=ip_address
         )
         _back_to_draft(locked)
-        event_record(
+        event = event_record(
             agreement=locked,
             actor=actor,
             kind=AgreementEvent.Kind.CHANGES_REQUESTED,
@@ -184,6 +193,7 @@ def agreement_request_changes(
                 agreement=locked,
                 actor=actor,
                 comment=comment,
+                event_id=event.pk,
             ),
             robust=True,
         )

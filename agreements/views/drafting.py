@@ -24,6 +24,7 @@ from agreements.page_extensions import agreement_page_panels
 from agreements.permissions import can_edit
 from agreements.sections import SECTIONS, SECTIONS_BY_KEY
 from agreements.selectors import (
+    agreement_for_page,
     agreement_get,
     agreement_with_rows,
     agreement_with_sections,
@@ -38,6 +39,7 @@ from agreements.services.agreements import (
 )
 from agreements.services.agreements import agreement_create as create_agreement
 from agreements.views.access import found
+from agreements.views.section_bodies import section_bodies
 from agreements.views.signoff import signoff_panel_context
 
 PAGE_SIZE = 20
@@ -129,16 +131,19 @@ def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def agreement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = found(agreement_with_sections(user=request.user, pk=pk))
+    # The permission check comes first: nothing is read from the cache for a hidden agreement.
+    agreement = found(agreement_for_page(user=request.user, pk=pk))
+    editable = can_edit(request.user, agreement)
     return render(
         request,
         "agreements/agreement_detail.html",
         {
             "agreement": agreement,
             "sections": SECTIONS,
-            "plan": plan_for(agreement),
-            "can_edit": can_edit(request.user, agreement),
-            "today": timezone.localdate(),
+            "section_bodies": section_bodies(
+                agreement, editable=editable, today=timezone.localdate()
+            ),
+            "can_edit": editable,
             "page_panels": agreement_page_panels(request.user, agreement),
             **signoff_panel_context(request.user, agreement),
         },

@@ -46,7 +46,7 @@ from agreements.services.review import (
     agreement_request_changes,
     agreement_withdraw,
 )
-from agreements.verification import verify_agreement, verify_loaded, verify_versions
+from agreements.verification import verify_agreement, verify_for_page, verify_versions
 from agreements.views.access import found
 from agreements.views.waiting import next_step, party_signatories, signatories_text
 
@@ -57,7 +57,7 @@ SIGNED_PAGE_SIZE = 20
 
 
 def signoff_panel_context(user: User | AnonymousUser, agreement: Agreement) -> dict[str, Any]:
-    """The agreement page's sign-off panel and comments, for an agreement loaded with sections."""
+    """The agreement page's sign-off panel and comments, for an agreement with its signatures."""
     record = agreement_signoff_record(user=user, agreement=agreement)
     actions = signoff_actions(
         user,
@@ -82,8 +82,8 @@ def signoff_panel_context(user: User | AnonymousUser, agreement: Agreement) -> d
             (team, users, record.valid_by_team.get(team.pk)) for team, users in parties
         ],
         "next_step": next_step(agreement, record, parties),
-        # The sections just loaded are the content verified: no second load.
-        "verification": verify_loaded(agreement) if signed else None,
+        # Kept while nothing it rests on moves; the rows are loaded only when it is not.
+        "verification": verify_for_page(agreement) if signed else None,
         "can_resolve": can_view(user, agreement),
         "comment_form": (
             CommentForm(action=reverse("agreements:comment_add", args=[agreement.pk]))

@@ -13,8 +13,8 @@ from agreements.selectors import (
     agreement_get,
     agreement_revisions,
     agreement_version_chain,
-    waiting_on_me,
 )
+from agreements.selectors.waiting import waiting_on_me
 from agreements.views.access import found
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from agreements.admin.agreement import CALENDAR_SUMMARY
 from agreements.exchange import agreement_digest
 from agreements.funnel import FUNNEL_INPUTS
-from agreements.models import Agreement, AgreementEvent, Comment, Holiday, Kpi
+from agreements.models import Agreement, AgreementEvent, Comment, EmailDelivery, Holiday, Kpi
 from agreements.sections import CONTENT_FIELDS
 from agreements.selectors import agreement_load_sections
 from agreements.services.agreements import agreement_create
@@ -95,6 +95,14 @@ def full_world(agreement: Agreement, marketing_signatory: Any, sales_member: Any
         kind=Alert.Kind.KPI_AT_RISK,
         occurrence="kpi:MQLs delivered:2026-01",
         message="MQLs delivered is at risk.",
+    )
+    EmailDelivery.objects.create(
+        occurrence="submitted:event=1",
+        recipient="mia@example.com",
+        kind="submitted",
+        agreement=agreement,
+        subject="Please review and sign",
+        body="Open the agreement.",
     )
     return agreement
 

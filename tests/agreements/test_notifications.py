@@ -14,7 +14,7 @@ from django.tasks.backends.dummy import DummyBackend
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from agreements.models import Agreement, Signature
+from agreements.models import Agreement, AgreementEvent, EmailDelivery, Signature
 from agreements.services.reminders import ReviewTerms
 from agreements.services.review import (
     agreement_cancel,
@@ -234,7 +234,8 @@ def test_a_failing_mail_server_never_undoes_the_act(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The act stays done, the request does not fail, and the failure is logged as an error."""
+    """The act stays done, the request does not fail, and each failed send is logged with its
+    error and left in the outbox for a retry."""
     if act != "submit":
         agreement = agreement_submit(agreement=agreement, actor=people["marketing_member"])
 
@@ -249,7 +250,7 @@ def test_a_failing_mail_server_never_undoes_the_act(
         "request_changes": Agreement.Status.DRAFT,
     }[act]
     with (
-        caplog.at_level(logging.ERROR, logger="agreements.notifications"),
+        caplog.at_level(logging.WARNING, logger="agreements.outbox"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         if act == "submit":
@@ -264,14 +265,12 @@ def test_a_failing_mail_server_never_undoes_the_act(
             )
     assert Agreement.objects.get(pk=agreement.pk).status == expected_status
     assert mail.outbox == []
-    errors = [
-        record
-        for record in caplog.records
-        if record.name == "agreements.notifications" and record.levelno == logging.ERROR
-    ]
-    assert len(errors) == 1
-    assert f"agreement {agreement.pk}" in errors[0].getMessage()
-    assert errors[0].exc_info is not None
+    warnings = [record for record in caplog.records if record.name == "agreements.outbox"]
+    waiting = EmailDelivery.objects.filter(agreement=agreement, status="pending", attempts=1)
+    assert len(warnings) == waiting.count() > 0
+    assert all(f"agreement {agreement.pk}" in record.getMessage() for record in warnings)
+    assert all(record.exc_info is not None for record in warnings)
+    assert "retrying at" in warnings[0].getMessage()
 
 
 def test_the_email_is_a_task_given_ids_and_plain_values(
@@ -290,8 +289,10 @@ def test_the_email_is_a_task_given_ids_and_plain_values(
     assert mail.outbox == []
     (queued,) = [r for r in task_queue.results if r.kwargs["notice"] == "changes_requested"]
     assert queued.task.func is agreement_email_send.func
+    event = AgreementEvent.objects.filter(agreement=agreement, kind="changes_requested").get()
     assert queued.kwargs == {
         "notice": "changes_requested",
+        "occurrence": f"changes_requested:event={event.pk}",
         "agreement_id": agreement.pk,
         "actor_id": people["sales_signatory"].pk,
         "signature_id": None,

@@ -162,7 +162,10 @@ def test_a_reminder_queued_before_the_review_closed_is_not_sent(
     """A worker sending the reminder after a withdrawal writes to no one."""
     review_reminders_send(now=SUBMITTED + 3 * DAY)
     agreement_withdraw(agreement=review, actor=marketing_member)
-    assert agreement_email_send.call(notice="reminder", agreement_id=review.pk, actor_id=None) == 0
+    sent = agreement_email_send.call(
+        notice="reminder", occurrence="reminder:late", agreement_id=review.pk, actor_id=None
+    )
+    assert sent == 0
     assert mail.outbox == []
 
 

@@ -15,8 +15,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.tasks import Task
 from django.tasks.backends.dummy import DummyBackend
+from django.utils import timezone
 
-from agreements.models import Agreement, Deadline
+from agreements.models import Agreement, Deadline, EmailDelivery
+from agreements.tasks import outbox_sweep
 from performance.models import Alert, KpiActual, LeadRecord
 from performance.services.alerts import alerts_check
 from performance.services.alerts.finding import deadline_occurrence, kpi_occurrence
@@ -271,29 +273,35 @@ def test_one_digest_per_recipient_combines_kinds(
 def test_failed_email_is_retried_next_run(
     signed: Agreement, django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A digest that fails to send is logged, stays unsent and goes out on the next run, once."""
+    """A digest that fails to send stays in the outbox, is retried once due, and goes out once."""
     breached_lead(signed, "L1")
     with (
         mock.patch(
             "django.core.mail.backends.locmem.EmailBackend.send_messages",
             side_effect=ConnectionRefusedError("SMTP down"),
         ),
-        caplog.at_level(logging.ERROR, logger="performance.alerts"),
+        caplog.at_level(logging.WARNING, logger="agreements.outbox"),
     ):
         failed = run(django_capture_on_commit_callbacks)
 
     assert failed.failed_agreements == [signed.pk]
-    (error,) = [r for r in caplog.records if r.name == "performance.alerts"]
-    assert f"agreement {signed.pk} could not be sent" in error.getMessage()
-    assert error.exc_info is not None
-    assert Alert.objects.get().emailed_at is None
+    warnings = [r for r in caplog.records if r.name == "agreements.outbox"]
+    assert len(warnings) == 3
+    assert f"agreement {signed.pk}" in warnings[0].getMessage()
+    assert warnings[0].exc_info is not None
+    # The alert is the outbox's now: the check does not make a second digest of it.
+    assert Alert.objects.get().emailed_at is not None
     assert mail.outbox == []
+    assert run(django_capture_on_commit_callbacks).digests == 0
 
-    run(django_capture_on_commit_callbacks)
-    run(django_capture_on_commit_callbacks)
+    # The next check_sla once the retry is due sends each email once; later ones nothing.
+    assert outbox_sweep().retried == 0  # Not due yet: the first retry waits a minute.
+    EmailDelivery.objects.update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+    assert outbox_sweep().retried == 3
+    assert outbox_sweep().retried == 0
 
     assert len(mail.outbox) == 3
-    assert Alert.objects.get().emailed_at is not None
+    assert set(EmailDelivery.objects.values_list("status", "attempts")) == {("sent", 2)}
 
 
 def test_a_worker_backend_sends_the_digest_when_it_runs_the_task(

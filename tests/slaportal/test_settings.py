@@ -72,3 +72,16 @@ def test_production_refuses_the_development_audit_key() -> None:
     result = manage("check", **environ)
     assert result.returncode != 0
     assert "AUDIT_SIGNING_KEYS holds the built-in development key" in result.stderr
+
+
+def test_tasks_backend_comes_from_the_environment() -> None:
+    """TASKS_BACKEND=database queues tasks in the database; a wrong value stops with its name."""
+    show = "from django.tasks import task_backends; print(type(task_backends['default']).__name__)"
+    database = manage("shell", "-c", show, DEBUG="true", TASKS_BACKEND="database")
+    default = manage("shell", "-c", show, DEBUG="true")
+    wrong = manage("check", DEBUG="true", TASKS_BACKEND="celery")
+
+    assert database.stdout.split()[-1] == "DatabaseBackend", database.stderr
+    assert default.stdout.split()[-1] == "ImmediateBackend", default.stderr
+    assert wrong.returncode != 0
+    assert "TASKS_BACKEND='celery': use one of database, immediate." in wrong.stderr

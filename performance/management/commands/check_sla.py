@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from agreements.services.reminders import review_reminders_send
+from agreements.tasks import outbox_sweep
 from performance.services.alerts import alerts_check
 
 
@@ -31,8 +32,9 @@ class Command(BaseCommand):
         "Find new hand-off breaches, KPIs at risk or missed and overdue deadlines of the "
         "agreements in force, record each once and email the teams. Safe to run from cron: "
         "a second run sends nothing new. It also reminds the signatories of agreements in review "
-        "whose team has not signed, once per reminder interval of each agreement. Each agreement "
-        "is checked on its own; the command exits with status 1 if the check of any failed."
+        "whose team has not signed, once per reminder interval of each agreement, and queues again "
+        "the emails whose send failed and is due a retry. Each agreement is checked on its own; "
+        "the command exits with status 1 if the check of any failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,6 +48,8 @@ class Command(BaseCommand):
         now = parse_timestamp(options["as_of"]) if options.get("as_of") else None
         summary = alerts_check(now=now)
         reminders = review_reminders_send(now=summary.as_of)
+        # Retries follow the clock, not --as-of: a failed send waits for its real next attempt.
+        sweep = outbox_sweep()
         created = ", ".join(f"{kind}={count}" for kind, count in sorted(summary.created.items()))
         # A worker backend sends the digests later; the immediate backend has sent them by now.
         queued = f", {summary.digests_queued} digests queued" if summary.digests_queued else ""
@@ -59,7 +63,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 "Emails failed for agreements "
                 + ", ".join(str(pk) for pk in summary.failed_agreements)
-                + "; their alerts will be retried on the next run."
+                + "; they will be retried."
             )
         if reminders.reminded:
             self.stdout.write(
@@ -71,6 +75,14 @@ class Command(BaseCommand):
                 "Reminders failed for agreements in review "
                 + ", ".join(str(pk) for pk in reminders.failed)
                 + "; they will be retried on the next run."
+            )
+        if sweep.retried:
+            self.stdout.write(f"Queued {sweep.retried} failed emails again.")
+        if sweep.interrupted or sweep.lost_tasks:
+            self.stderr.write(
+                f"{sweep.interrupted} emails were interrupted while sending and are not resent "
+                f"on their own (see Email deliveries in the admin); {sweep.lost_tasks} tasks "
+                "lost with their worker were marked failed and queued again."
             )
         if summary.failed_checks:
             failed = summary.failed_checks

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case,
-    Exists,
     OuterRef,
     Prefetch,
     Q,
@@ -17,6 +16,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
@@ -24,7 +24,6 @@ from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Revision,
 from agreements.permissions import visible_agreements
 from agreements.sections import ROW_RELATIONS
 from teams.models import Membership, Team
-from teams.selectors import user_team_roles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -66,14 +65,17 @@ def with_review_state(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
     return queryset.annotate(changes_requested_by=Subquery(latest))
 
 
-def _with_sections(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
-    """Teams, every section's rows and every signature with its people, in fixed queries."""
+def _with_signatures(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """Teams, owner, series and every signature with its people, in two queries."""
     signatures = Signature.objects.select_related("team", "user", "voided_by")
-    return (
-        with_review_state(queryset)
-        .select_related("marketing_team", "sales_team", "owner", "series")
-        .prefetch_related(*ROW_RELATIONS, Prefetch("signatures", queryset=signatures))
-    )
+    return queryset.select_related(
+        "marketing_team", "sales_team", "owner", "series"
+    ).prefetch_related(Prefetch("signatures", queryset=signatures))
+
+
+def _with_sections(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """As _with_signatures with the review state, and every section's rows, in fixed queries."""
+    return _with_signatures(with_review_state(queryset)).prefetch_related(*ROW_RELATIONS)
 
 
 def agreement_list(
@@ -108,6 +110,30 @@ def agreement_get(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
 def agreement_with_sections(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     """An agreement with every section's rows loaded in a fixed number of queries."""
     return _with_sections(visible_agreements(user)).filter(pk=pk).first()
+
+
+def agreement_for_page(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
+    """An agreement the user may see with its signatures; agreement_load_rows adds its rows.
+
+    The agreement page loads the rows only when its cache holds no rendering of them. Only a
+    draft can be sent back, so only a draft's review state is read (``changes_requested_by``,
+    None for any other): building that subquery costs a signed page more than running it.
+    """
+    agreement = _with_signatures(visible_agreements(user)).filter(pk=pk).first()
+    if agreement is not None:
+        requester = None
+        if agreement.status == Agreement.Status.DRAFT:
+            state = with_review_state(Agreement.objects.filter(pk=pk))
+            # An annotation the type checker cannot see through with_review_state.
+            requester = state.values_list("changes_requested_by", flat=True).first()  # type: ignore[misc]
+        agreement.changes_requested_by = requester  # type: ignore[attr-defined]
+    return agreement
+
+
+def agreement_load_rows(agreement: Agreement) -> Agreement:
+    """Every section's rows onto the agreement, those already loaded left as they are."""
+    prefetch_related_objects([agreement], *ROW_RELATIONS)
+    return agreement
 
 
 def agreement_load_sections(pk: int) -> Agreement:
@@ -261,10 +287,18 @@ class SignoffRecord:
 
 def agreement_signoff_record(*, user: User | AnonymousUser, agreement: Agreement) -> SignoffRecord:
     """The sign-off record of an agreement whose signatures are prefetched, in two queries."""
+    # Of the versions, the record reads their number, status and what each amends: a lean
+    # query, as the page's time goes mostly to building queries, not to running them.
+    versions = (
+        visible_agreements(user)
+        .filter(series_id=agreement.series_id)
+        .only("series_id", "version", "amends_id", "status")
+        .order_by("version")
+    )
     return SignoffRecord(
         agreement=agreement,
         signatures=list(agreement.signatures.all()),
-        versions=agreement_version_chain(user=user, agreement=agreement),
+        versions=list(versions),
         comments=list(agreement_comments(agreement=agreement)),
     )
 
@@ -334,63 +368,3 @@ def team_signatories(team_ids: Collection[int]) -> dict[int, list[User]]:
     for membership in memberships:
         signatories[membership.team_id].append(membership.user)
     return signatories
-
-
-def _sent_back(agreement: Agreement) -> bool:
-    return bool(getattr(agreement, "changes_requested_by", None))
-
-
-@dataclass(frozen=True)
-class WaitingOnMe:
-    """What waits on a user: reviews to sign, changes asked of their teams, their drafts."""
-
-    to_sign: list[Agreement]
-    changes_asked: list[Agreement]
-    drafts: list[Agreement]
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.to_sign or self.changes_asked or self.drafts)
-
-
-def waiting_on_me(*, user: User) -> WaitingOnMe:
-    """Reviews awaiting the user's signature and the drafts they own or may edit, in 3 queries.
-
-    Only agreements of the user's own teams count (or that they own): staff see every
-    agreement, but not every one waits on them.
-    """
-    roles = user_team_roles(user)
-    teams = list(roles)
-    signing = [team for team, role in roles.items() if role == Membership.Role.SIGNATORY]
-    related = ("marketing_team", "sales_team", "owner")
-    drafts = list(
-        with_review_state(
-            Agreement.objects.filter(status=Agreement.Status.DRAFT).filter(
-                Q(owner=user) | Q(marketing_team_id__in=teams) | Q(sales_team_id__in=teams)
-            )
-        )
-        .select_related(*related)
-        .order_by("-updated_at", "-pk")
-    )
-
-    def unsigned(team_field: str) -> Q:
-        valid = Signature.objects.filter(
-            agreement=OuterRef("pk"), team_id=OuterRef(team_field), voided_at__isnull=True
-        )
-        return Q(**{f"{team_field}__in": signing}) & ~Q(Exists(valid))
-
-    to_sign = (
-        list(
-            Agreement.objects.filter(status=Agreement.Status.IN_REVIEW)
-            .filter(unsigned("marketing_team_id") | unsigned("sales_team_id"))
-            .select_related(*related)
-            .order_by("submitted_at", "pk")
-        )
-        if signing
-        else []
-    )
-    return WaitingOnMe(
-        to_sign=to_sign,
-        changes_asked=[draft for draft in drafts if _sent_back(draft)],
-        drafts=[draft for draft in drafts if not _sent_back(draft)],
-    )

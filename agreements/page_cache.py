@@ -1,0 +1,128 @@
+"""The pages' cache: what every viewer of an agreement sees alike, under keys naming its content.
+
+Signed content never changes, so its rendering is kept under its content digest; a draft's
+under its revision (and its last save). A key never names a user, and nothing is read from the
+cache before the page has checked that the user may see the agreement. Any backend (local
+memory, the database, Redis from ``CACHE_URL``) will do; when it fails, the page is computed
+as if nothing were cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import get_template
+
+from agreements.models import Agreement
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+logger = logging.getLogger(__name__)
+
+# Bounds on how long an entry lives, though a changed content never reads an old one: a day
+# for renderings (their key holds the date), an hour for a verdict of "intact" (a row rewritten
+# outside the app shows as tampered on the agreement page within the hour; the Verify page and
+# verify_agreements never read the cache).
+SECTIONS_SECONDS = 24 * 60 * 60
+VERDICT_SECONDS = 60 * 60
+
+_MISSING = object()
+
+
+def cache_get(key: str) -> Any | None:
+    """The cached value, or None when absent or when the cache cannot be reached."""
+    try:
+        value = cache.get(key, _MISSING)
+    except Exception:  # noqa: BLE001 - any backend's failure: the page computes instead.
+        logger.warning("cache unavailable, reading %s", key, exc_info=True)
+        return None
+    return None if value is _MISSING else value
+
+
+def cache_set(key: str, value: Any, timeout: int) -> None:
+    """Keep a value; a cache that cannot be reached just keeps nothing."""
+    try:
+        cache.set(key, value, timeout)
+    except Exception:  # noqa: BLE001 - as in cache_get.
+        logger.warning("cache unavailable, writing %s", key, exc_info=True)
+
+
+def signed_digest(agreement: Agreement) -> str | None:
+    """The digest a signed agreement's valid signatures agree on, from its prefetched signatures.
+
+    None when the agreement is not signed, or when its signatures do not name one digest
+    (something the Verify page reports): such a page is rendered without the cache.
+    """
+    if agreement.status != Agreement.Status.SIGNED:
+        return None
+    digests = {signature.digest for signature in agreement.signatures.all() if signature.is_valid}
+    return digests.pop() if len(digests) == 1 else None
+
+
+def content_stamp(agreement: Agreement) -> str | None:
+    """What names the agreement's content: its signed digest, else its revision and last save.
+
+    Every edit bumps the revision (services.agreements, services.admin_writes); the time of
+    the last save also tells apart a row deleted and re-created under the same primary key.
+    """
+    if agreement.status == Agreement.Status.SIGNED:
+        digest = signed_digest(agreement)
+        return f"d{digest}" if digest else None
+    return f"r{agreement.revision}.{agreement.updated_at.timestamp():.6f}"
+
+
+def sections_key(
+    agreement: Agreement,
+    *,
+    stamp: str,
+    language: str,
+    time_zone: str,
+    today: dt.date,
+    editable: bool,
+    templates: str,
+) -> str:
+    """The key of an agreement's rendered sections.
+
+    ``editable`` is whether the page offers editing (the "Fill it in" links of empty
+    sections): a rendering shared by everyone who may edit, never one user's. ``templates``
+    is the fingerprint of the templates, so a deployment that changes them reads none of the
+    renderings of the last.
+    """
+    return ":".join(
+        (
+            "sections",
+            str(agreement.pk),
+            stamp,
+            language,
+            time_zone,
+            today.isoformat(),
+            "edit" if editable else "read",
+            templates,
+        )
+    )
+
+
+def _fingerprint(names: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(get_template(name).template.source.encode())  # type: ignore[attr-defined]
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+_deployed_fingerprint = functools.cache(_fingerprint)
+
+
+def templates_fingerprint(names: tuple[str, ...]) -> str:
+    """A short digest of the templates' sources, for keys of what they render.
+
+    A deployment that changes a template reads none of the last one's renderings. Computed
+    once per process, or on every call while DEBUG reloads edited templates.
+    """
+    return _fingerprint(names) if settings.DEBUG else _deployed_fingerprint(names)

@@ -1,0 +1,71 @@
+"""The dashboard's charts come from the cache when their figures are the ones drawn before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.periods import month_start
+from performance.charts import ChartSeries, bar_chart_grouped
+from tests.agreements.test_page_cache import page_of
+from tests.performance.helpers import monthly, signed_agreement
+
+pytestmark = pytest.mark.django_db
+
+
+def chart(actual: int) -> str:
+    return bar_chart_grouped(
+        chart_id="chart-test",
+        title="Leads",
+        description="Leads per month",
+        categories=["2026-01", "2026-02"],
+        series=[ChartSeries("Actual", [actual, 12], "#0b5ed7")],
+    )
+
+
+def chart_keys() -> list[str]:
+    return [key for key in getattr(cache, "_cache", {}) if ":chart:" in key]
+
+
+def test_the_same_figures_draw_the_same_svg_once() -> None:
+    """A chart drawn again with the same figures is the kept markup; other figures, a new one."""
+    first = chart(10)
+    assert len(chart_keys()) == 1
+    assert chart(10) == first
+    assert len(chart_keys()) == 1
+
+    changed = chart(30)
+
+    assert changed != first
+    assert len(chart_keys()) == 2
+
+
+def test_the_dashboard_warm_is_the_dashboard_cold(
+    client: Any, marketing_team: Any, sales_team: Any, marketing_member: Any
+) -> None:
+    """New actuals show at once: the charts are kept by their figures, not by the agreement."""
+    today = timezone.localdate()
+    agreement = signed_agreement(
+        actor=marketing_member,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start=month_start(today) - dt.timedelta(days=59),
+        end=today + dt.timedelta(days=120),
+        title="Current SLA",
+    )
+    client.force_login(marketing_member)
+    address = reverse("performance:dashboard", args=[agreement.pk])
+    cold = page_of(client.get(address))
+    assert page_of(client.get(address)) == cold
+
+    monthly(
+        agreement, month_start(today), leads=777, mqls=70, sqls=7, customers=1, revenue="1000.00"
+    )
+
+    # The bar of this month's leads, named in the chart's own markup.
+    assert f"{today:%Y-%m}, Actual: 777" in page_of(client.get(address))
