@@ -196,8 +196,13 @@ def signing_failure_record(
     """Put a refused signing attempt on the audit trail, in a transaction of its own.
 
     The reason is in plain words (FAILURE_REASONS, REASON_LOCKED_OUT); what was typed never is.
+    The agreement's row is locked before the event is appended, in the order a signature takes
+    them: appending locks the series' chain, then the event's row waits on the agreement's
+    (its foreign key); taken the other way round, a refusal and a signature racing for the
+    same agreement each waited on the other (PostgreSQL's "deadlock detected", a 503).
     """
     with transaction.atomic():
+        agreement_lock(agreement)
         return event_record(
             agreement=agreement,
             actor=actor,
