@@ -46,6 +46,8 @@ def serve(
 
     yield start
     for server in started:
+        server.interrupt()
+    for server in started:
         server.stop()
 
 

@@ -6,8 +6,9 @@ collected static files live in the test run's temporary folder.
 """
 
 import os
+from pathlib import Path
 
 from slaportal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STATIC_ROOT = os.environ["OPS_STATIC_ROOT"]
+STATIC_ROOT = Path(os.environ["OPS_STATIC_ROOT"])

@@ -95,14 +95,18 @@ class Server:
     def request(self, method: str, path: str, **kwargs: Any) -> Response:
         return request(self.port, method, path, **kwargs)
 
-    def stop(self) -> None:
+    def interrupt(self) -> None:
+        """Ask for gunicorn's quick shutdown; ``stop`` waits for it."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+            self.process.send_signal(signal.SIGINT)
+
+    def stop(self) -> None:
+        self.interrupt()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
 
 
 def start_server(
