@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tests.ops.servers import AUDIT_KEY_ID, AUDIT_KEY_SECRET, Server, collect_static, start_server
+from tests.ops.servers import AUDIT_KEY_ID, AUDIT_KEY_SECRET, Server, prepare_servers, start_server
 
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -19,10 +19,13 @@ needs_postgresql = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="session")
-def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Static files collected once, as `make serve` collects them."""
+def static_root(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Static files collected and the test database made ready once, as `make serve` would."""
     root = tmp_path_factory.mktemp("staticfiles")
-    collect_static(root)
+    with django_db_blocker.unblock():
+        prepare_servers(root)
     return root
 
 

@@ -74,14 +74,17 @@ def server_environment(static_root: Path, **extra: str) -> dict[str, str]:
     return environment
 
 
-def collect_static(static_root: Path) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        env=server_environment(static_root),
-        check=True,
-        timeout=120,
-    )
+def prepare_servers(static_root: Path) -> None:
+    """What `make serve` does before gunicorn (the test database is migrated already)."""
+    environment = server_environment(static_root, DATABASE_URL=database_url())
+    for command in (["collectstatic", "--noinput"], ["createcachetable"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command, "--verbosity", "0"],
+            cwd=ROOT,
+            env=environment,
+            check=True,
+            timeout=120,
+        )
 
 
 @dataclass
