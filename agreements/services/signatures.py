@@ -199,10 +199,12 @@ def signing_failure_record(
     The agreement's row is locked before the event is appended, in the order a signature takes
     them: appending locks the series' chain, then the event's row waits on the agreement's
     (its foreign key); taken the other way round, a refusal and a signature racing for the
-    same agreement each waited on the other (PostgreSQL's "deadlock detected", a 503).
+    same agreement each waited on the other (PostgreSQL's "deadlock detected", a 503). The
+    lock is the weaker "no key update": it waits for a signature, not for a lead import,
+    whose rows only refer to the agreement.
     """
     with transaction.atomic():
-        agreement_lock(agreement)
+        Agreement.objects.select_for_update(no_key=True).filter(pk=agreement.pk).exists()
         return event_record(
             agreement=agreement,
             actor=actor,
