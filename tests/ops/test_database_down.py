@@ -18,7 +18,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from agreements.models import Agreement, AgreementEvent, Revision, Signature
+from agreements import integrity
+from agreements.models import Agreement, AgreementEvent, AgreementSeries, Revision, Signature
 from performance.models import ImportBatch, LeadRecord, PendingUpload
 from teams.models import Membership
 from tests.factories import DEFAULT_PASSWORD, AgreementFactory, advance_to, current_digest
@@ -137,6 +138,7 @@ def test_database_cut_off_under_load_answers_503_and_recovers_with_nothing_half_
     assert all(UNAVAILABLE in answer.body for answer in during.values())
     # Back by itself: the same server process answers every page again, and signs.
     assert server.process.poll() is None
+    assert server.log.read_text().count("Booting worker") == 1  # nor a worker restarted
     assert {name: answer.status for name, answer in after.items()} == {
         "list": 200,
         "draft": 200,
@@ -234,5 +236,9 @@ def _assert_nothing_half_written(draft: Agreement, revision_before: int, signed:
     imported = AgreementEvent.objects.filter(kind=AgreementEvent.Kind.LEADS_IMPORTED)
     assert imported.count() == batches.count()
     assert not PendingUpload.objects.exists()
-    # The signatures, their MACs and every series' event chain check out.
+    # Every series' audit chain is whole (each event sealed and linked, the head matching),
+    # drafts' included; and the signed versions verify (content, signatures, their MACs).
+    for series in AgreementSeries.objects.all():
+        events = list(AgreementEvent.objects.filter(agreement__series=series).order_by("pk"))
+        assert integrity.chain_check(series, events).intact, series.pk
     call_command("verify_agreements")
