@@ -126,8 +126,7 @@ def start_server(
     )
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--config", "gunicorn.conf.py"]
-            + ["slaportal.wsgi"],
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "slaportal.wsgi"],
             cwd=ROOT,
             env=environment,
             stdout=output,
