@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("slaportal.requests")
@@ -30,7 +31,6 @@ class RequestLogMiddleware:
         request_id = incoming if INCOMING_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         response = self.get_response(request)
-        user = getattr(request, "user", None)
         logger.info(
             json.dumps(
                 {
@@ -38,7 +38,7 @@ class RequestLogMiddleware:
                     "path": request.path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                    "user_id": _user_id(request),
                     "request_id": request_id,
                 },
                 separators=(",", ":"),
@@ -46,3 +46,16 @@ class RequestLogMiddleware:
         )
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    """The signed-in user's id; None when no one is, or when the database cannot say.
+
+    With the database unreachable the user was never loaded, and loading it here would raise
+    again: the 503 page would then go out without its request id and without this line.
+    """
+    user = getattr(request, "user", None)
+    try:
+        return user.pk if user is not None and user.is_authenticated else None
+    except DatabaseError:
+        return None

@@ -196,8 +196,15 @@ def signing_failure_record(
     """Put a refused signing attempt on the audit trail, in a transaction of its own.
 
     The reason is in plain words (FAILURE_REASONS, REASON_LOCKED_OUT); what was typed never is.
+    The agreement's row is locked before the event is appended, in the order a signature takes
+    them: appending locks the series' chain, then the event's row waits on the agreement's
+    (its foreign key); taken the other way round, a refusal and a signature racing for the
+    same agreement each waited on the other (PostgreSQL's "deadlock detected", a 503). The
+    lock is the weaker "no key update": it waits for a signature, not for a lead import,
+    whose rows only refer to the agreement.
     """
     with transaction.atomic():
+        Agreement.objects.select_for_update(no_key=True).filter(pk=agreement.pk).exists()
         return event_record(
             agreement=agreement,
             actor=actor,
