@@ -36,13 +36,16 @@ def serve(
     """Starts production servers on the test database; stops them before it is flushed."""
     started: list[Server] = []
 
-    def start(*, db_port: int | None = None, workers: int = 1, threads: int = 4) -> Server:
+    def start(
+        *, db_port: int | None = None, workers: int = 1, threads: int = 4, cache_url: str = ""
+    ) -> Server:
         server = start_server(
             static_root=static_root,
             log_dir=tmp_path,
             db_port=db_port,
             workers=workers,
             threads=threads,
+            cache_url=cache_url,
         )
         started.append(server)
         return server

@@ -113,7 +113,13 @@ class Server:
 
 
 def start_server(
-    *, static_root: Path, log_dir: Path, db_port: int | None = None, workers: int, threads: int
+    *,
+    static_root: Path,
+    log_dir: Path,
+    db_port: int | None = None,
+    workers: int,
+    threads: int,
+    cache_url: str = "",
 ) -> Server:
     port = free_port()
     log = log_dir / f"gunicorn-{port}.log"
@@ -123,6 +129,7 @@ def start_server(
         HOST_PORT=f"127.0.0.1:{port}",
         WEB_CONCURRENCY=str(workers),
         GUNICORN_THREADS=str(threads),
+        **({"CACHE_URL": cache_url} if cache_url else {}),
     )
     with log.open("wb") as output:
         process = subprocess.Popen(
