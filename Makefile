@@ -4,6 +4,7 @@
 #   make test    set up .venv, run the whole test suite (PYTEST_ARGS="-k signoff -x" to narrow)
 #   make lint    ruff check, ruff format --check, mypy
 #   make serve   production: migrate, collectstatic, gunicorn (settings from the environment)
+#   make bench   pages under load on PostgreSQL against Django's floor (BENCH_ARGS="--size tiny")
 #
 # PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
 
@@ -16,6 +17,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 HOST_PORT ?= 127.0.0.1:8000
 
 # The development server and the type checker need DEBUG=true to accept the built-in
@@ -23,13 +25,14 @@ HOST_PORT ?= 127.0.0.1:8000
 # .env only for variables the environment leaves unset).
 dev_debug = if [ -z "$${DEBUG+set}" ] && ! grep -qsE '^[[:space:]]*(export[[:space:]]+)?DEBUG[[:space:]]*=' .env; then export DEBUG=true; fi
 
-.PHONY: help venv install run serve test lint browsers clean
+.PHONY: help venv install run serve bench test lint browsers clean
 
 help:
 	@echo "make run       set up .venv, migrate, seed demo data, serve http://$(HOST_PORT)"
 	@echo "make test      set up .venv and run the whole test suite (PYTEST_ARGS=...)"
 	@echo "make lint      ruff check, ruff format --check, mypy"
 	@echo "make serve     production server: migrate, collectstatic, gunicorn on http://$(HOST_PORT)"
+	@echo "make bench     pages under load (wrk, PostgreSQL) against the floor; BENCH_ARGS=..."
 	@echo "make browsers  install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean     remove .venv and tool caches (keeps db.sqlite3)"
 
@@ -93,6 +96,11 @@ serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	HOST_PORT=$(HOST_PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py slaportal.wsgi
+
+# Seeds and serves its own PostgreSQL databases (slaportal_bench_tiny, slaportal_bench_full) at
+# 127.0.0.1:5432 as postgres; --database-prefix in BENCH_ARGS points elsewhere.
+bench: install
+	$(PY) benchmarks/pages.py $(BENCH_ARGS)
 
 # Uses whatever DATABASE_URL the environment holds (SQLite when unset).
 test: install

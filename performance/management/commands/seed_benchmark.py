@@ -92,7 +92,7 @@ SIZES = {
         by_services=15,
         leads=200_000,
         target_leads=50_000,
-        member_teams=10,
+        member_teams=4,
     ),
     "tiny": Size(
         teams=4, agreements=10, by_services=10, leads=2_000, target_leads=1_000, member_teams=4
@@ -211,7 +211,9 @@ class Seeder:
             self.owners[team.pk] = owner
             self.team_names[team.pk] = team.name
             self.signers[team.pk] = signer
-        for team in [*self.marketing[: self.size.member_teams // 2], *self.sales[: half // 5 or 1]]:
+        # The member reads the pages: in 2 marketing and 2 sales teams in either size.
+        shown = self.size.member_teams // 2
+        for team in [*self.marketing[:shown], *self.sales[:shown]]:
             Membership.objects.create(user=member, team=team, role=Membership.Role.MEMBER)
         self.log(f"{self.size.teams} teams, {len(self.owners) * 2 + 2} users")
 
