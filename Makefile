@@ -6,6 +6,7 @@
 #   make serve   production: migrate, createcachetable (when CACHE_URL is dbcache://),
 #                collectstatic, gunicorn (settings from the environment)
 #   make worker  production: the background worker that sends the emails (TASKS_BACKEND=database)
+#   make bench   pages under load on PostgreSQL against Django's floor (BENCH_ARGS="--size tiny")
 #
 # PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
 
@@ -18,6 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 HOST_PORT ?= 127.0.0.1:8000
 
 # The development server and the type checker need DEBUG=true to accept the built-in
@@ -25,7 +27,7 @@ HOST_PORT ?= 127.0.0.1:8000
 # .env only for variables the environment leaves unset).
 dev_debug = if [ -z "$${DEBUG+set}" ] && ! grep -qsE '^[[:space:]]*(export[[:space:]]+)?DEBUG[[:space:]]*=' .env; then export DEBUG=true; fi
 
-.PHONY: help venv install run serve worker test lint browsers clean
+.PHONY: help venv install run serve worker bench test lint browsers clean
 
 help:
 	@echo "make run       set up .venv, migrate, seed demo data, serve http://$(HOST_PORT)"
@@ -33,6 +35,7 @@ help:
 	@echo "make lint      ruff check, ruff format --check, mypy"
 	@echo "make serve     production server: migrate, collectstatic, gunicorn on http://$(HOST_PORT)"
 	@echo "make worker    background worker: runs the queued tasks (emails) from the database"
+	@echo "make bench     pages under load (wrk, PostgreSQL) against the floor; BENCH_ARGS=..."
 	@echo "make browsers  install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean     remove .venv and tool caches (keeps db.sqlite3)"
 
@@ -107,6 +110,11 @@ worker: install
 	@if [ -z "$${TASKS_BACKEND+set}" ] && ! grep -qsE '^[[:space:]]*(export[[:space:]]+)?TASKS_BACKEND[[:space:]]*=' .env; then export TASKS_BACKEND=database; fi; \
 	set -x; \
 	exec $(PY) manage.py db_worker --no-reload --interval $${WORKER_INTERVAL:-1}
+
+# Seeds and serves its own PostgreSQL databases (slaportal_bench_tiny, slaportal_bench_full) at
+# 127.0.0.1:5432 as postgres; --database-prefix in BENCH_ARGS points elsewhere.
+bench: install
+	$(PY) benchmarks/pages.py $(BENCH_ARGS)
 
 # Uses whatever DATABASE_URL the environment holds (SQLite when unset).
 test: install
