@@ -172,7 +172,7 @@ def inspect_main(args: argparse.Namespace) -> None:
 
     from agreements.models import Agreement
     from benchmarks.floor import FLOOR_PATH
-    from performance.management.commands import seed_benchmark as seed
+    from performance.benchmark_seed import plan as seed
 
     signed = Agreement.objects.filter(
         title=seed.TARGET_TITLE, status=Agreement.Status.SIGNED

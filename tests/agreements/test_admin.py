@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.admin.agreement import CALENDAR_SUMMARY
+from agreements.admin.agreement_forms import CALENDAR_SUMMARY
 from agreements.exchange import agreement_digest
 from agreements.funnel import FUNNEL_INPUTS
 from agreements.models import Agreement, AgreementEvent, Comment, EmailDelivery, Holiday, Kpi

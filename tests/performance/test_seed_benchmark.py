@@ -11,7 +11,7 @@ from django.test import Client
 
 from agreements.models import Agreement, AgreementEvent, Kpi, Signature
 from agreements.verification import verify_agreement
-from performance.management.commands.seed_benchmark import (
+from performance.benchmark_seed.plan import (
     ACTUAL_MONTHS,
     ADMIN_USERNAME,
     MEMBER_USERNAME,

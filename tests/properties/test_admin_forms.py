@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agreements.admin.agreement import AgreementAddForm
+from agreements.admin.agreement_forms import AgreementAddForm
 from agreements.models import Agreement
 from tests.properties.checks import (
     Visitor,
