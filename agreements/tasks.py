@@ -33,6 +33,7 @@ from agreements.services.outbox import (
     deliveries_sweep,
 )
 from teams.models import Team
+from teams.text import person_name
 
 logger = logging.getLogger("agreements.notifications")
 
@@ -43,7 +44,7 @@ OWN_TASK_MODULES = ("agreements.", "performance.")
 def _person(user: User | None) -> str:
     if user is None:
         return _("Someone")
-    return str(user.get_full_name() or user.get_username())
+    return person_name(user)
 
 
 def _context(

@@ -33,3 +33,8 @@ def read_normalised(form_field: forms.Field) -> None:
         return normalise_name(text) if isinstance(text, str) else text
 
     form_field.to_python = to_python  # type: ignore[method-assign]
+
+
+def person_name(user: Any) -> str:
+    """How a person is named on pages and in emails: the full name, else the username."""
+    return str(user.get_full_name() or user.get_username())

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
 from agreements.selectors import team_signatories
+from teams.text import person_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -18,10 +19,6 @@ if TYPE_CHECKING:
     from teams.models import Team
 
 PartySignatories = list[tuple["Team", list["User"]]]
-
-
-def person(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def party_signatories(agreement: Agreement) -> PartySignatories:
@@ -37,7 +34,7 @@ def _signers_of(team: Team, users: list[User]) -> str:
             "team": team.name
         }
     return _("%(names)s for %(team)s") % {
-        "names": get_text_list([person(user) for user in users], _("or")),
+        "names": get_text_list([person_name(user) for user in users], _("or")),
         "team": team.name,
     }
 
@@ -46,7 +43,7 @@ def _to_sign(team: Team, users: list[User]) -> str:
     if not users:
         return _signers_of(team, users) + _(" to sign")
     return _("%(names)s to sign for %(team)s") % {
-        "names": get_text_list([person(user) for user in users], _("or")),
+        "names": get_text_list([person_name(user) for user in users], _("or")),
         "team": team.name,
     }
 
