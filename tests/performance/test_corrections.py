@@ -361,3 +361,14 @@ def test_mapping_page_preselects_suggestions_and_shows_sample_values(member_clie
     assert samples["Notes"] == ["call back", "x"]
     assert "not shown" not in page
     assert 'id="column-samples"' in page
+
+
+@pytest.mark.parametrize(
+    ("name", "queries"), [("actuals_template_csv", 3), ("leads_template_csv", 4)]
+)
+def test_template_downloads_take_fixed_queries(
+    member_client, signed, name, queries, django_assert_num_queries
+):
+    """The session, the user and the agreement (and, for leads, its first lead type)."""
+    with django_assert_num_queries(queries):
+        assert member_client.get(url(name, signed)).status_code == 200
