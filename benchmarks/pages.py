@@ -53,6 +53,8 @@ BENCH_ENV = {
 # (key, label, share of the floor's throughput required)
 PAGES = [
     ("floor", "Floor view", None),
+    # The floor's view behind the site's middleware, signed in: what every app page pays first.
+    ("signed_in_floor", "Signed-in floor", None),
     ("admin", "Admin change page", None),
     ("list", "Agreement list", 0.40),
     ("draft", "Draft agreement", 0.40),
@@ -171,7 +173,7 @@ def inspect_main(args: argparse.Namespace) -> None:
     from django.urls import reverse
 
     from agreements.models import Agreement
-    from benchmarks.floor import FLOOR_PATH
+    from benchmarks.floor import FLOOR_PATH, SIGNED_IN_FLOOR_PATH
     from performance.benchmark_seed import plan as seed
 
     signed = Agreement.objects.filter(
@@ -183,6 +185,7 @@ def inspect_main(args: argparse.Namespace) -> None:
     draft = Agreement.objects.get(amends=signed, status=Agreement.Status.DRAFT)
     urls = {
         "floor": FLOOR_PATH,
+        "signed_in_floor": SIGNED_IN_FLOOR_PATH,
         "admin": reverse("admin:agreements_agreement_change", args=[signed.pk]),
         "list": reverse("agreements:list"),
         "draft": reverse("agreements:detail", args=[draft.pk]),
