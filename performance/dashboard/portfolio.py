@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -41,6 +42,7 @@ PORTFOLIO_COLUMNS = (
     ("deadlines", gettext_lazy("Deadlines")),
 )
 PORTFOLIO_SORTS = tuple(key for key, _label in PORTFOLIO_COLUMNS)
+PORTFOLIO_PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,15 @@ class SortHeader:
 
 @dataclass(frozen=True)
 class Portfolio:
-    rows: list[PortfolioRow]
+    """One page of rows (``page.object_list``), the headings and the sort."""
+
+    page: Page[PortfolioRow]
     headers: list[SortHeader]
     sort: str
+
+    @property
+    def rows(self) -> list[PortfolioRow]:
+        return list(self.page.object_list)
 
 
 @dataclass(frozen=True)
@@ -129,14 +137,41 @@ def agreements_in_force(
 
 
 def portfolio_for(
-    *, user: User | AnonymousUser, sort: str, now: dt.datetime | None = None
+    *,
+    user: User | AnonymousUser,
+    sort: str,
+    page: str | int | None = None,
+    now: dt.datetime | None = None,
 ) -> Portfolio:
-    """The portfolio page's rows sorted by ``sort`` (title when unknown), and its headings."""
+    """One page of the portfolio sorted by ``sort`` (title when unknown), and its headings.
+
+    Sorted by title, only the page's agreements are loaded and lit, so a page costs the same
+    however many agreements are in force; sorted by a light, every row is lit to be ordered.
+    """
     if sort.lstrip("-") not in PORTFOLIO_SORTS:
         sort = "title"
-    return Portfolio(
-        rows=portfolio_rows(user=user, now=now, sort=sort), headers=sort_headers(sort), sort=sort
+    now = now or timezone.now()
+    in_force = agreements_in_force(now=now, queryset=visible_agreements(user))
+    if sort.lstrip("-") != "title":
+        rows = portfolio_sort(_rows_of(list(in_force), now=now), sort)
+        return Portfolio(
+            page=Paginator(rows, PORTFOLIO_PAGE_SIZE).get_page(page),
+            headers=sort_headers(sort),
+            sort=sort,
+        )
+    titles = in_force.select_related(None).prefetch_related(None).values_list("pk", "title")
+    ordered = sorted(titles, key=lambda entry: (entry[1].casefold(), entry[0]))
+    if sort.startswith("-"):
+        ordered.reverse()
+    page_of_titles = Paginator(ordered, PORTFOLIO_PAGE_SIZE).get_page(page)
+    agreements = list(in_force.filter(pk__in=[pk for pk, _title in page_of_titles]))
+    # The same page of the same paginator (numbers, count, links), holding the rows.
+    page_of_rows: Page[PortfolioRow] = Page(
+        portfolio_sort(_rows_of(agreements, now=now), sort),
+        page_of_titles.number,
+        page_of_titles.paginator,  # type: ignore[arg-type]
     )
+    return Portfolio(page=page_of_rows, headers=sort_headers(sort), sort=sort)
 
 
 def sort_headers(sort: str) -> list[SortHeader]:
@@ -163,17 +198,21 @@ def portfolio_rows(
     """One row per agreement in force, each commitment as a traffic light; fixed query count."""
     now = now or timezone.now()
     agreements = list(agreements_in_force(now=now, queryset=visible_agreements(user)))
+    return portfolio_sort(_rows_of(agreements, now=now), sort)
+
+
+def _rows_of(agreements: list[Agreement], *, now: dt.datetime) -> list[PortfolioRow]:
+    """The agreements' rows, unsorted; their figures in a fixed number of queries."""
     local_days = {a.pk: local_today(a, now) for a in agreements}
     figures = _series_figures(
         versions=[(a, local_days[a.pk]) for a in agreements],
         months={month_start(day) for day in local_days.values()},
         now=now,
     )
-    rows = [
+    return [
         _portfolio_row(agreement, figures=figures, today=local_days[agreement.pk])
         for agreement in agreements
     ]
-    return portfolio_sort(rows, sort)
 
 
 def _series_figures(

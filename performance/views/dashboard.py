@@ -43,7 +43,11 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         request,
         "performance/portfolio.html",
         {
-            "portfolio": portfolio_for(user=request.user, sort=request.GET.get("sort", "title")),
+            "portfolio": portfolio_for(
+                user=request.user,
+                sort=request.GET.get("sort", "title"),
+                page=request.GET.get("page"),
+            ),
             "today": timezone.localdate(),
         },
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agreements.models import Agreement, Deadline, Kpi
 from agreements.periods import month_start
+from performance.dashboard import portfolio as portfolio_module
 from performance.models import Alert, KpiActual, LeadRecord
 from performance.services.lead_tally import lead_tally_refresh
 from tests.factories import AgreementFactory
@@ -31,7 +32,7 @@ DASHBOARD_QUERIES = 16
 # actuals, the hand-off counts per series, the latest KPI values.
 # +5: service levels, the series' signed versions (the month's plan) and the computed KPIs'
 # three queries.
-PORTFOLIO_QUERIES = 13
+PORTFOLIO_QUERIES = 14
 
 
 def login(client: Client, user: Any) -> Client:
@@ -355,6 +356,54 @@ def test_portfolio_query_count_is_constant(
         response = client.get(url)
 
     assert response.content.decode().count('data-agreement="') == 5
+
+
+def test_portfolio_pages_keep_the_sort_and_cost_the_same_queries(
+    client: Client,
+    marketing_team: Any,
+    sales_team: Any,
+    marketing_member: Any,
+    today: dt.date,
+    django_assert_num_queries: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages of two: by title, each page lights only its own agreements, at a fixed cost."""
+    monkeypatch.setattr(portfolio_module, "PORTFOLIO_PAGE_SIZE", 2)
+    login(client, marketing_member)
+    url = reverse("performance:portfolio")
+    make_portfolio(
+        5, marketing_team=marketing_team, sales_team=sales_team, actor=marketing_member, today=today
+    )
+
+    def titles(response: Any) -> list[str]:
+        return re.findall(
+            r'<a href="/agreements/\d+/dashboard/">([^<]+)</a>', response.content.decode()
+        )
+
+    with django_assert_num_queries(PORTFOLIO_QUERIES):
+        first = client.get(url)
+    assert titles(first) == ["SLA 0", "SLA 1"]
+    html = first.content.decode()
+    assert "5 agreements in force" in html
+    assert "Page 1 of 3" in html
+    assert 'rel="next" href="?page=2"' in html
+    with django_assert_num_queries(PORTFOLIO_QUERIES):
+        last = client.get(url, {"page": "3"})
+    assert titles(last) == ["SLA 4"]
+    # Past the end, or not a number: the nearest page, never an error.
+    assert titles(client.get(url, {"page": "99"})) == ["SLA 4"]
+    assert titles(client.get(url, {"page": "x"})) == ["SLA 0", "SLA 1"]
+    # Reversed, and by a light: the pages follow the sort and their links keep it.
+    assert titles(client.get(url, {"sort": "-title"})) == ["SLA 4", "SLA 3"]
+    by_kpis = client.get(url, {"sort": "-kpis", "page": "2"})
+    assert len(titles(by_kpis)) == 2
+    assert 'href="?sort=-kpis&amp;page=3"' in by_kpis.content.decode()
+    every = [
+        title
+        for page in ("1", "2", "3")
+        for title in titles(client.get(url, {"sort": "kpis", "page": page}))
+    ]
+    assert sorted(every) == [f"SLA {index}" for index in range(5)]
 
 
 def test_portfolio_lists_only_agreements_in_force_the_user_may_see(
