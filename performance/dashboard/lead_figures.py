@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.periods import months_between
+from agreements.periods import month_start
 from performance.dashboard.compliance import (
     ComplianceRow,
     breached_of,
@@ -58,41 +59,54 @@ def lead_figures(
     are those of the tally's time zone; ``zone`` None takes it as it is, and a different zone
     falls back to counting every lead (``lead_figures_scan``).
     """
-    tallies = list(LeadTally.objects.filter(series_id=series_id))
-    if zone is not None and any(tally.zone != zone for tally in tallies):
+    # Plain tuples: a long-running series has a thousand tally rows, and making a model
+    # instance of each cost more than the query.
+    tallies = list(
+        LeadTally.objects.filter(series_id=series_id).values_list(
+            "zone",
+            "lead_type",
+            "month",
+            "outcome",
+            "invalid_rejection",
+            "touched_met",
+            "touched_breached",
+            "untouched",
+        )
+    )
+    if zone is not None and any(tally[0] != zone for tally in tallies):
         return lead_figures_scan(
             series_id=series_id, as_of=as_of, zone=zone, lead_types=lead_types, labels=labels
         )
     counts = _LeadCounts(lead_types)
-    for tally in tallies:
+    for _zone, lead_type, month, outcome, invalid, met, breached, untouched in tallies:
         # Untouched leads count as breached here; _count_pending moves the pending ones back.
-        untouched_breached = tally.touched_breached + tally.untouched
-        counts.add(tally.lead_type, tally.month, tally.touched_met, untouched_breached, 0)
-        counts.add_rejection(
-            tally.outcome, tally.invalid_rejection, tally.touched_met + untouched_breached
-        )
+        counts.add(lead_type, month, met, breached + untouched, 0)
+        counts.add_rejection(outcome, invalid, met + breached + untouched)
     if tallies:
-        _count_pending(counts, series_id=series_id, as_of=as_of, zone=ZoneInfo(tallies[0].zone))
+        _count_pending(counts, series_id=series_id, as_of=as_of, zone=ZoneInfo(tallies[0][0]))
     return counts.figures(lead_types, labels or {})
 
 
 def _count_pending(
     counts: _LeadCounts, *, series_id: int, as_of: dt.datetime, zone: ZoneInfo
 ) -> None:
-    """Move the untouched leads not yet due at ``as_of`` from breached to pending."""
-    months = months_between(min(counts.by_month), max(counts.by_month))
-    waiting = (
-        LeadRecord.objects.filter(
-            series_id=series_id, first_touch_at__isnull=True, due_at__gte=as_of
-        )
-        .annotate(month_index=month_bucket(months, zone))
-        .order_by()
-        .values("lead_type", "month_index")
-        .annotate(pending=Count("pk"))
-    )
-    for group in waiting:
-        pending = group["pending"]
-        counts.add(group["lead_type"], months[group["month_index"]], 0, -pending, pending)
+    """Move the untouched leads not yet due at ``as_of`` from breached to pending.
+
+    Only leads whose limit has not yet run out are read, off the partial index of untouched
+    leads by due instant, and each is put in its MQL month here: few rows, where building a
+    CASE over every month of the series in SQL cost more than running the whole query.
+    """
+    first, last = min(counts.by_month), max(counts.by_month)
+    waiting = LeadRecord.objects.filter(
+        series_id=series_id, first_touch_at__isnull=True, due_at__gte=as_of
+    ).values_list("lead_type", "mql_at")
+    pending: Counter[tuple[str, dt.date]] = Counter()
+    for lead_type, mql_at in waiting:
+        month = month_start(timezone.localtime(mql_at, zone).date())
+        # As the tally's months bound them (every lead is tallied, so this only guards).
+        pending[lead_type, min(max(month, first), last)] += 1
+    for (lead_type, month), count in pending.items():
+        counts.add(lead_type, month, 0, -count, count)
 
 
 def lead_figures_scan(
