@@ -22,19 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from django.db import models
-from django.db.models import Case, Count, Value, When
 
 from agreements.models import Kpi
 from performance.dashboard.figures import CENT, percent
-from performance.lead_status import ACCEPTED, BREACHED, MET, PENDING, lead_status_annotation
-from performance.models import LeadRecord, MonthlyActual
+from performance.lead_cells import ENOUGH, SHORT, Cell, LeadGroup, lead_groups, lead_responses
+from performance.lead_status import ACCEPTED, BREACHED, MET, PENDING
+from performance.models import MonthlyActual
 
 Measure = Kpi.Measure
 
@@ -66,9 +63,6 @@ LEAD_MEASURES = frozenset(
 # far is already their pace, so a projection does not scale it.
 LEVEL_MEASURES = frozenset({*RATE_FIELDS, *LEAD_MEASURES} - {Measure.INVALID_REJECTIONS})
 
-ENOUGH = "enough"
-SHORT = "short"
-OPEN = "open"
 TWO = Decimal(2)
 
 
@@ -185,7 +179,8 @@ def funnel_value(measure: str, months: Sequence[MonthlyActual]) -> Decimal | Non
 def measure_values(
     requests: Iterable[MeasureRequest], *, as_of: dt.datetime
 ) -> dict[MeasureRequest, Decimal | None]:
-    """Every request's value, in at most three queries whatever the number of requests."""
+    """Every request's value, in at most three queries whatever the number of requests (a few
+    more only past ``lead_cells.CELLS_PER_STATEMENT`` spans of lead measures)."""
     requests = list(dict.fromkeys(requests))
     values: dict[MeasureRequest, Decimal | None] = {}
     funnel = [r for r in requests if r.measure in FUNNEL_FIELDS or r.measure in RATE_FIELDS]
@@ -222,96 +217,44 @@ def _months(requests: Sequence[MeasureRequest]) -> dict[int, list[MonthlyActual]
 
 def _cells(
     requests: Sequence[MeasureRequest],
-) -> tuple[list[tuple[int, dt.datetime, dt.datetime]], dict[MeasureRequest, list[int]]]:
+) -> tuple[list[Cell], dict[MeasureRequest, list[int]]]:
     """The spans between every series' request boundaries, and which spans make each request."""
     boundaries: dict[int, set[dt.datetime]] = defaultdict(set)
     for request in requests:
         boundaries[request.series_id].update(request.instants())
-    cells: list[tuple[int, dt.datetime, dt.datetime]] = []
+    cells: list[Cell] = []
+    of_series: dict[int, list[int]] = {}
     for series_id, instants in boundaries.items():
         ordered = sorted(instants)
-        cells += [(series_id, start, end) for start, end in zip(ordered, ordered[1:], strict=False)]
+        spans = list(zip(ordered, ordered[1:], strict=False))
+        of_series[series_id] = list(range(len(cells), len(cells) + len(spans)))
+        cells += [(series_id, start, end) for start, end in spans]
     covering: dict[MeasureRequest, list[int]] = {}
     for request in requests:
         start, end = request.instants()
         covering[request] = [
             index
-            for index, (series_id, cell_start, cell_end) in enumerate(cells)
-            if series_id == request.series_id and start <= cell_start and cell_end <= end
+            for index in of_series[request.series_id]
+            if start <= cells[index][1] and cells[index][2] <= end
         ]
     return cells, covering
-
-
-def _attempts_state(requests: Sequence[MeasureRequest], as_of: dt.datetime) -> Case:
-    """SQL: whether a lead reached its type's agreed attempts, fell short once its window
-    closed, or is still open."""
-    whens = []
-    for series_id, levels in {r.series_id: r.service_levels for r in requests}.items():
-        for lead_type, minimum, window_days in levels:
-            whens.append(
-                When(
-                    series_id=series_id,
-                    lead_type=lead_type,
-                    attempts__gte=minimum,
-                    then=Value(ENOUGH),
-                )
-            )
-            whens.append(
-                When(
-                    series_id=series_id,
-                    lead_type=lead_type,
-                    mql_at__lt=as_of - dt.timedelta(days=window_days),
-                    then=Value(SHORT),
-                )
-            )
-    return Case(*whens, default=Value(OPEN), output_field=models.CharField(max_length=8))
 
 
 def _lead_stats(
     requests: Sequence[MeasureRequest], *, as_of: dt.datetime
 ) -> dict[MeasureRequest, LeadStats]:
     """Each request's lead counts from grouped queries over the spans of all requests: one for
-    the counts, and one for the response times when a median is asked for."""
+    the counts, and one for the response times when a median is asked for (more only past
+    ``lead_cells.CELLS_PER_STATEMENT`` spans)."""
     cells, covering = _cells(requests)
     stats = [LeadStats() for _cell in cells]
     if cells:
-        cell = Case(
-            *(
-                When(series_id=series_id, mql_at__gte=start, mql_at__lt=end, then=Value(index))
-                for index, (series_id, start, end) in enumerate(cells)
-            ),
-            default=Value(-1),
-            output_field=models.IntegerField(),
-        )
-        leads = LeadRecord.objects.filter(
-            series_id__in={r.series_id for r in requests},
-            mql_at__gte=min(start for _s, start, _e in cells),
-            mql_at__lt=max(end for _s, _start, end in cells),
-        ).annotate(cell=cell)
-        groups = (
-            leads.annotate(
-                handoff_status=lead_status_annotation(as_of),
-                attempts_state=_attempts_state(requests, as_of),
-            )
-            .order_by()
-            .values("cell", "handoff_status", "outcome", "invalid_rejection", "attempts_state")
-            .annotate(leads=Count("pk"))
-        )
-        for group in groups:
-            if group["cell"] < 0:
-                continue
-            _count(stats[group["cell"]], group)
-        medians = any(r.measure == Measure.MEDIAN_FIRST_RESPONSE for r in requests)
-        responses = (
-            leads.filter(response_hours__isnull=False, first_touch_at__isnull=False)
-            .order_by()
-            .values("cell", "response_hours")
-            .annotate(leads=Count("pk"))
-        )
-        for response in responses if medians else ():
-            if response["cell"] >= 0:
-                hours = Decimal(str(response["response_hours"]))
-                stats[response["cell"]].responses[hours] += response["leads"]
+        levels = {r.series_id: r.service_levels for r in requests}
+        for group in lead_groups(cells, levels, as_of=as_of):
+            _count(stats[group.cell], group)
+        if any(r.measure == Measure.MEDIAN_FIRST_RESPONSE for r in requests):
+            for cell, hours, leads in lead_responses(cells):
+                stats[cell].responses[hours] += leads
     result: dict[MeasureRequest, LeadStats] = {}
     for request in requests:
         total = LeadStats()
@@ -321,16 +264,16 @@ def _lead_stats(
     return result
 
 
-def _count(stats: LeadStats, group: Mapping[str, Any]) -> None:
-    leads = int(group["leads"])
-    status = group["handoff_status"]
+def _count(stats: LeadStats, group: LeadGroup) -> None:
+    leads = group.leads
+    status = group.handoff_status
     if status == MET:
         stats.met += leads
     elif status == BREACHED:
         stats.breached += leads
     elif status == PENDING:
         stats.pending += leads
-    outcome, invalid = group["outcome"], bool(group["invalid_rejection"])
+    outcome, invalid = group.outcome, group.invalid_rejection
     # As the dashboard's rejections count them: any lead flagged invalid is a rejection.
     if invalid or outcome not in ("", ACCEPTED):
         stats.rejected += leads
@@ -338,7 +281,7 @@ def _count(stats: LeadStats, group: Mapping[str, Any]) -> None:
         stats.with_outcome += leads
     if invalid:
         stats.invalid += leads
-    if group["attempts_state"] == ENOUGH:
+    if group.attempts_state == ENOUGH:
         stats.enough_attempts += leads
-    elif group["attempts_state"] == SHORT:
+    elif group.attempts_state == SHORT:
         stats.short_attempts += leads
