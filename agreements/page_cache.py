@@ -185,7 +185,7 @@ def filter_form_html(form: forms.Form) -> SafeString:
     """
     if form.is_bound or form.initial:
         return render_crispy_form(form)
-    key = filter_form_key(form, language=get_language())
+    key = filter_form_key(form, language=get_language() or settings.LANGUAGE_CODE)
     html = cache_get(key)
     if not isinstance(html, str):
         html = str(render_crispy_form(form))
