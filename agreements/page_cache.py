@@ -2,26 +2,36 @@
 
 Signed content never changes, so its rendering is kept under its content digest; a draft's
 under its revision (and its last save). A key never names a user, and nothing is read from the
-cache before the page has checked that the user may see the agreement. Any backend (local
-memory, the database, Redis from ``CACHE_URL``) will do; when it fails, the page is computed
-as if nothing were cached.
+cache before the page has checked that the user may see the agreement. The lists' filter forms,
+empty, are kept under a digest of the choices they offer, which is all they hold of a user's
+data. Any backend (local memory, the database, Redis from ``CACHE_URL``) will do; when it fails,
+the page is computed as if nothing were cached.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
+import inspect
 import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
+import django
+from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from agreements.models import Agreement
 
 if TYPE_CHECKING:
     import datetime as dt
+
+    from django import forms
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +41,8 @@ logger = logging.getLogger(__name__)
 # verify_agreements never read the cache).
 SECTIONS_SECONDS = 24 * 60 * 60
 VERDICT_SECONDS = 60 * 60
+# A filter form's key names its choices and its code, so a day bounds only an unused entry.
+FILTER_FORM_SECONDS = 24 * 60 * 60
 
 _MISSING = object()
 
@@ -126,3 +138,57 @@ def templates_fingerprint(names: tuple[str, ...]) -> str:
     once per process, or on every call while DEBUG reloads edited templates.
     """
     return _fingerprint(names) if settings.DEBUG else _deployed_fingerprint(names)
+
+
+def _form_code(form_class: type) -> str:
+    # What renders a form besides its choices: its module, Django's widgets, crispy's layout
+    # and its Bootstrap templates. A deployment that changes any of them reads no old entry.
+    digest = hashlib.sha256(inspect.getsource(sys.modules[form_class.__module__]).encode())
+    for package in ("django-crispy-forms", "crispy-bootstrap5"):
+        digest.update(importlib.metadata.version(package).encode())
+    digest.update(django.get_version().encode())
+    return digest.hexdigest()[:16]
+
+
+_deployed_form_code = functools.cache(_form_code)
+
+
+def filter_form_key(form: forms.Form, *, language: str) -> str:
+    """The key of an unbound filter form's rendering: its class, language, choices and code.
+
+    The choices (a user's teams, say) are named by their digest, never by the user: two users
+    offered the same teams share the rendering, which holds nothing else of theirs.
+    """
+    choices = hashlib.sha256()
+    for name, field in form.fields.items():
+        for value, label in getattr(field, "choices", ()):
+            choices.update(f"{name}\0{value}\0{label}\0".encode())
+    form_class = type(form)
+    code = _form_code(form_class) if settings.DEBUG else _deployed_form_code(form_class)
+    return ":".join(
+        (
+            "filter-form",
+            f"{form_class.__module__}.{form_class.__qualname__}",
+            language,
+            choices.hexdigest()[:32],
+            code,
+        )
+    )
+
+
+def filter_form_html(form: forms.Form) -> SafeString:
+    """The crispy rendering of a list's filter form, from the cache when it is unbound.
+
+    Unbound (no filters sent, the common case) the form shows only its choices, so its
+    rendering is shared; a bound form shows what was typed and its errors, and is rendered
+    afresh. The form's choices must be loaded already: the key reads them.
+    """
+    if form.is_bound or form.initial:
+        return render_crispy_form(form)
+    key = filter_form_key(form, language=get_language() or settings.LANGUAGE_CODE)
+    html = cache_get(key)
+    if not isinstance(html, str):
+        html = str(render_crispy_form(form))
+        cache_set(key, html, FILTER_FORM_SECONDS)
+    # The rendering of a form, by crispy's escaping templates, cached as plain text.
+    return mark_safe(html)  # noqa: S308

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from agreements.forms.drafting.listing import offer_loaded_choices
 from agreements.models.agreement import REMINDER_DAYS_DEFAULT, REMINDER_DAYS_MAX
 from agreements.sections import SECTIONS
 from agreements.services.reminders import ReviewTerms, review_terms_check
@@ -239,6 +240,7 @@ class SignedFilterForm(forms.Form):
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = teams
+        offer_loaded_choices(team_field, teams)
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True

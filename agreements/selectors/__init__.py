@@ -8,21 +8,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
-    Case,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from agreements.models import Agreement, AgreementEvent, Comment, Kpi, Revision, Signature
 from agreements.permissions import visible_agreements
 from agreements.sections import ROW_RELATIONS
+from agreements.selectors.review_state import with_review_state
 from teams.models import Membership, Team
 
 if TYPE_CHECKING:
@@ -31,38 +26,6 @@ if TYPE_CHECKING:
 
 # The History tab lists the latest revisions; the revisions page lists them all.
 PANEL_REVISIONS = 10
-
-
-# The events that move an agreement in and out of review; the latest one tells its review state.
-REVIEW_EVENTS = (
-    AgreementEvent.Kind.SUBMITTED,
-    AgreementEvent.Kind.WITHDRAWN,
-    AgreementEvent.Kind.CHANGES_REQUESTED,
-)
-
-
-def with_review_state(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
-    """Annotate ``changes_requested_by``: who sent the agreement back, until it is resubmitted.
-
-    The name of the actor of the agreement's latest review event when that event is a request
-    for changes, else None; one subquery, so a list costs no query per row.
-    """
-    actor_name = Coalesce(
-        NullIf(Trim(Concat("actor__first_name", Value(" "), "actor__last_name")), Value("")),
-        "actor__username",
-    )
-    latest = (
-        AgreementEvent.objects.filter(agreement=OuterRef("pk"), kind__in=REVIEW_EVENTS)
-        .annotate(
-            requester=Case(
-                When(kind=AgreementEvent.Kind.CHANGES_REQUESTED, then=actor_name),
-                default=Value(None),
-            )
-        )
-        .order_by("-created_at", "-pk")
-        .values("requester")[:1]
-    )
-    return queryset.annotate(changes_requested_by=Subquery(latest))
 
 
 def _with_signatures(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:

@@ -26,6 +26,7 @@ from agreements.forms.signoff import (
     WithdrawForm,
 )
 from agreements.models import Agreement, Comment
+from agreements.page_cache import filter_form_html
 from agreements.permissions import can_view, signoff_actions, signoff_refusals
 from agreements.selectors import (
     agreement_events,
@@ -335,5 +336,10 @@ def signed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "agreements/signed_list.html",
-        {"form": form, "page_obj": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "form_html": filter_form_html(form),
+            "page_obj": page,
+            "query": query.urlencode(),
+        },
     )

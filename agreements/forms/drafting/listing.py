@@ -15,6 +15,20 @@ from agreements.models import Agreement
 from teams.models import Team
 
 
+def offer_loaded_choices(field: forms.ModelChoiceField, objects: Iterable[Any]) -> None:
+    """Make a model choice field offer the given objects, loaded now in one query.
+
+    The field's choices then cost no second query, whether the rendering is read from the cache
+    (page_cache.filter_form_html names the choices in its key) or rendered; its queryset still
+    checks a submitted choice, as before.
+    """
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [
+        *empty,
+        *((field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects),
+    ]
+
+
 class AgreementFilterForm(forms.Form):
     """The list page's filters, sent by GET."""
 
@@ -39,6 +53,7 @@ class AgreementFilterForm(forms.Form):
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = teams  # type: ignore[assignment]
+        offer_loaded_choices(team_field, teams)
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_id = "agreement-filters"
