@@ -331,8 +331,6 @@ def signed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
     agreements = signed_agreement_list(user=request.user, **filters)
     page = Paginator(agreements, SIGNED_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "agreements/signed_list.html",
@@ -340,6 +338,5 @@ def signed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "form_html": filter_form_html(form),
             "page_obj": page,
-            "query": query.urlencode(),
         },
     )
