@@ -181,8 +181,12 @@ def filter_form_html(form: forms.Form) -> SafeString:
 
     Unbound (no filters sent, the common case) the form shows only its choices, so its
     rendering is shared; a bound form shows what was typed and its errors, and is rendered
-    afresh. The form's choices must be loaded already: the key reads them.
+    afresh. The form's choices must be loaded already: the key reads them. Only GET forms: a
+    POST form's rendering holds its viewer's CSRF token, which must never be shared.
     """
+    helper = getattr(form, "helper", None)
+    if helper is None or str(helper.form_method).lower() != "get":
+        raise ValueError(f"{type(form).__name__} is not a GET form; its rendering is not shared.")
     if form.is_bound or form.initial:
         return render_crispy_form(form)
     key = filter_form_key(form, language=get_language() or settings.LANGUAGE_CODE)

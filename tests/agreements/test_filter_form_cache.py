@@ -181,3 +181,10 @@ def test_the_signed_list_form_keeps_its_own_key(marketing_member: Any) -> None:
     signed = filter_form_key(SignedFilterForm(teams=teams), language="en")
 
     assert agreements != signed
+
+
+def test_a_post_form_is_refused_since_its_rendering_holds_a_csrf_token() -> None:
+    from agreements.forms.signoff import CommentForm
+
+    with pytest.raises(ValueError, match="not a GET form"):
+        filter_form_html(CommentForm())
