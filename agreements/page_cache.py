@@ -153,8 +153,8 @@ def _form_code(form_class: type) -> str:
 _deployed_form_code = functools.cache(_form_code)
 
 
-def filter_form_key(form: forms.Form, *, language: str) -> str:
-    """The key of an unbound filter form's rendering: its class, language, choices and code.
+def shared_form_key(form: forms.Form, *, language: str) -> str:
+    """The key of an unbound form's shared rendering: its class, language, choices and code.
 
     The choices (a user's teams, say) are named by their digest, never by the user: two users
     offered the same teams share the rendering, which holds nothing else of theirs.
@@ -167,7 +167,7 @@ def filter_form_key(form: forms.Form, *, language: str) -> str:
     code = _form_code(form_class) if settings.DEBUG else _deployed_form_code(form_class)
     return ":".join(
         (
-            "filter-form",
+            "shared-form",
             f"{form_class.__module__}.{form_class.__qualname__}",
             language,
             choices.hexdigest()[:32],
@@ -176,20 +176,24 @@ def filter_form_key(form: forms.Form, *, language: str) -> str:
     )
 
 
-def filter_form_html(form: forms.Form) -> SafeString:
-    """The crispy rendering of a list's filter form, from the cache when it is unbound.
+def shared_form_html(form: forms.Form) -> SafeString:
+    """A form's crispy rendering, from the cache when it is unbound: a list's filters, say.
 
     Unbound (no filters sent, the common case) the form shows only its choices, so its
     rendering is shared; a bound form shows what was typed and its errors, and is rendered
-    afresh. The form's choices must be loaded already: the key reads them. Only GET forms: a
-    POST form's rendering holds its viewer's CSRF token, which must never be shared.
+    afresh. The form's choices must be loaded already: the key reads them. A POST form's
+    rendering would hold its viewer's CSRF token, which must never be shared: only a GET form,
+    or one rendered without its ``<form>`` tag and token (the template writes both around it).
     """
     helper = getattr(form, "helper", None)
-    if helper is None or str(helper.form_method).lower() != "get":
-        raise ValueError(f"{type(form).__name__} is not a GET form; its rendering is not shared.")
+    posted = helper is not None and str(helper.form_method).lower() != "get"
+    if helper is None or (posted and (helper.form_tag or not helper.disable_csrf)):
+        raise ValueError(
+            f"{type(form).__name__} renders a CSRF token or a form tag; it is not shared."
+        )
     if form.is_bound or form.initial:
         return render_crispy_form(form)
-    key = filter_form_key(form, language=get_language() or settings.LANGUAGE_CODE)
+    key = shared_form_key(form, language=get_language() or settings.LANGUAGE_CODE)
     html = cache_get(key)
     if not isinstance(html, str):
         html = str(render_crispy_form(form))

@@ -184,7 +184,9 @@ class CommentForm(forms.Form):
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
     section = forms.ChoiceField(label=_("On section"), required=False)
 
-    def __init__(self, *args: Any, action: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, action: str = "", form_tag: bool = True, **kwargs: Any) -> None:
+        """``form_tag`` False renders the fields and the button only, the same for every viewer
+        (page_cache.shared_form_html): the template writes the form tag and CSRF token."""
         super().__init__(*args, **kwargs)
         section_field = self.fields["section"]
         assert isinstance(section_field, forms.ChoiceField)
@@ -192,6 +194,8 @@ class CommentForm(forms.Form):
             (section.key, section.title) for section in SECTIONS
         ]
         self.helper = _helper(submit=_("Add comment"), action=action, css_class="btn-secondary")
+        self.helper.form_tag = form_tag
+        self.helper.disable_csrf = not form_tag
 
 
 class CompareForm(forms.Form):

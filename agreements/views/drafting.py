@@ -20,7 +20,7 @@ from agreements.forms.drafting.listing import AgreementFilterForm
 from agreements.forms.drafting.parties import ERROR_NOT_YOUR_TEAMS, AgreementCreateForm
 from agreements.funnel import plan_for
 from agreements.models import Agreement
-from agreements.page_cache import filter_form_html
+from agreements.page_cache import shared_form_html
 from agreements.page_extensions import agreement_page_panels
 from agreements.permissions import can_edit
 from agreements.sections import SECTIONS, SECTIONS_BY_KEY
@@ -59,7 +59,7 @@ def agreement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "agreements/agreement_list.html",
         {
             "filter_form": filter_form,
-            "filter_form_html": filter_form_html(filter_form),
+            "filter_form_html": shared_form_html(filter_form),
             "page_obj": page_obj,
             "agreements": page_obj.object_list,
             "filtered": any(filters.values()),

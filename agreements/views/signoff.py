@@ -26,7 +26,7 @@ from agreements.forms.signoff import (
     WithdrawForm,
 )
 from agreements.models import Agreement, Comment
-from agreements.page_cache import filter_form_html
+from agreements.page_cache import shared_form_html
 from agreements.permissions import can_view, signoff_actions, signoff_refusals
 from agreements.selectors import (
     agreement_events,
@@ -86,11 +86,10 @@ def signoff_panel_context(user: User | AnonymousUser, agreement: Agreement) -> d
         # Kept while nothing it rests on moves; the rows are loaded only when it is not.
         "verification": verify_for_page(agreement) if signed else None,
         "can_resolve": can_view(user, agreement),
-        "comment_form": (
-            CommentForm(action=reverse("agreements:comment_add", args=[agreement.pk]))
-            if actions.comment
-            else None
-        ),
+        # The same for every viewer: kept once; the template writes the tag and CSRF token.
+        "comment_form_html": shared_form_html(CommentForm(form_tag=False))
+        if actions.comment
+        else None,
     }
 
 
@@ -336,7 +335,7 @@ def signed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "agreements/signed_list.html",
         {
             "form": form,
-            "form_html": filter_form_html(form),
+            "form_html": shared_form_html(form),
             "page_obj": page,
         },
     )

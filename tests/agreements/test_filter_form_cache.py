@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from agreements.forms.drafting.listing import AgreementFilterForm
 from agreements.forms.signoff import SignedFilterForm
-from agreements.page_cache import filter_form_html, filter_form_key
+from agreements.page_cache import shared_form_html, shared_form_key
 from agreements.selectors import teams_for_user
 from teams.models import Membership, Team
 
@@ -34,7 +34,7 @@ def page_of(response: Any) -> str:
 
 
 def form_keys() -> list[str]:
-    return [key for key in getattr(cache, "_cache", {}) if ":filter-form:" in key]
+    return [key for key in getattr(cache, "_cache", {}) if ":shared-form:" in key]
 
 
 def filter_form(user: Any, data: dict[str, str] | None = None) -> AgreementFilterForm:
@@ -58,8 +58,8 @@ def test_the_cached_rendering_is_crispy_s(marketing_member: Any, sales_team: Tea
     """What the cache holds is the crispy rendering of the unbound form, markup for markup."""
     expected = str(render_crispy_form(filter_form(marketing_member)))
 
-    assert str(filter_form_html(filter_form(marketing_member))) == expected
-    assert str(filter_form_html(filter_form(marketing_member))) == expected
+    assert str(shared_form_html(filter_form(marketing_member))) == expected
+    assert str(shared_form_html(filter_form(marketing_member))) == expected
     assert 'id="agreement-filters"' in expected
     assert 'aria-label="Filter agreements"' in expected
 
@@ -84,12 +84,12 @@ def test_other_teams_or_another_language_read_another_key(
     marketing_member: Any, sales_member: Any
 ) -> None:
     """The key names the choices and the language, so no one reads a form of other teams."""
-    marketing = filter_form_key(filter_form(marketing_member), language="en")
-    sales = filter_form_key(filter_form(sales_member), language="en")
+    marketing = shared_form_key(filter_form(marketing_member), language="en")
+    sales = shared_form_key(filter_form(sales_member), language="en")
 
     assert marketing != sales
-    assert filter_form_key(filter_form(marketing_member), language="de") != marketing
-    assert filter_form_key(filter_form(marketing_member), language="en") == marketing
+    assert shared_form_key(filter_form(marketing_member), language="de") != marketing
+    assert shared_form_key(filter_form(marketing_member), language="en") == marketing
     assert str(marketing_member.pk) not in marketing.split(":")
 
 
@@ -177,14 +177,19 @@ def test_a_failing_cache_renders_the_form(
 def test_the_signed_list_form_keeps_its_own_key(marketing_member: Any) -> None:
     """Two forms offering the same teams keep two renderings: the key names the form."""
     teams = teams_for_user(marketing_member)
-    agreements = filter_form_key(AgreementFilterForm(teams=teams), language="en")
-    signed = filter_form_key(SignedFilterForm(teams=teams), language="en")
+    agreements = shared_form_key(AgreementFilterForm(teams=teams), language="en")
+    signed = shared_form_key(SignedFilterForm(teams=teams), language="en")
 
     assert agreements != signed
 
 
-def test_a_post_form_is_refused_since_its_rendering_holds_a_csrf_token() -> None:
+def test_a_post_form_is_shared_only_without_its_form_tag_and_csrf_token() -> None:
     from agreements.forms.signoff import CommentForm
 
-    with pytest.raises(ValueError, match="not a GET form"):
-        filter_form_html(CommentForm())
+    with pytest.raises(ValueError, match="CSRF token or a form tag"):
+        shared_form_html(CommentForm())
+    fields_only = str(shared_form_html(CommentForm(form_tag=False)))
+    assert "<form" not in fields_only
+    assert "csrfmiddlewaretoken" not in fields_only
+    assert 'name="body"' in fields_only
+    assert 'type="submit"' in fields_only

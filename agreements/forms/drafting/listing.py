@@ -19,7 +19,7 @@ def offer_loaded_choices(field: forms.ModelChoiceField, objects: Iterable[Any]) 
     """Make a model choice field offer the given objects, loaded now in one query.
 
     The field's choices then cost no second query, whether the rendering is read from the cache
-    (page_cache.filter_form_html names the choices in its key) or rendered; its queryset still
+    (page_cache.shared_form_html names the choices in its key) or rendered; its queryset still
     checks a submitted choice, as before.
     """
     empty = [("", field.empty_label)] if field.empty_label is not None else []
