@@ -24,6 +24,15 @@ def text_of(response: Any) -> str:
     return " ".join(body.split())
 
 
+def page_of(response: Any) -> str:
+    """The page's markup without what differs on every request (CSRF token, CSP nonce)."""
+    assert response.status_code == 200
+    body = response.content.decode()
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+    body = re.sub(r'"X-CSRFToken": "[^"]+"', "", body)
+    return re.sub(r'nonce="[^"]+"', "", body)
+
+
 def fresh(agreement: Agreement) -> Agreement:
     return Agreement.objects.get(pk=agreement.pk)
 

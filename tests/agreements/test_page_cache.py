@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import socket
 import uuid
 from collections.abc import Iterator
@@ -14,22 +13,13 @@ from django.core.cache import cache
 
 from agreements.models import Agreement, Kpi
 from agreements.verification import TAMPERED, verify_agreement
-from tests.agreements.signoff_pages import edit_review_section, text_of, url
+from tests.agreements.signoff_pages import edit_review_section, page_of, text_of, url
 from tests.factories import advance_to
 from tests.tampering import database_writer
 
 pytestmark = pytest.mark.django_db
 
 REDIS_URL = "redis://127.0.0.1:6379/1"
-
-
-def page_of(response: Any) -> str:
-    """The page's markup without what differs on every request (CSRF token, CSP nonce)."""
-    assert response.status_code == 200
-    body = response.content.decode()
-    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
-    body = re.sub(r'"X-CSRFToken": "[^"]+"', "", body)
-    return re.sub(r'nonce="[^"]+"', "", body)
 
 
 def section_keys() -> list[str]:
