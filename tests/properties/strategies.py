@@ -236,7 +236,10 @@ def _valid(field: forms.Field) -> st.SearchStrategy[Any] | None:
         try:
             strategy = from_field(stand_in)
             strategy.validate()
-        except (InvalidArgument, ResolutionFailed):
+        # AttributeError: a model choice field offering choices loaded as a list (the filter
+        # forms, forms.drafting.listing.offer_loaded_choices), which hypothesis reads as a
+        # queryset; it is then drawn for as the ChoiceField it also is.
+        except (InvalidArgument, ResolutionFailed, AttributeError):
             continue
         return strategy.map(_posted)
     return None
