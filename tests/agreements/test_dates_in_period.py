@@ -161,3 +161,33 @@ def test_a_period_moved_past_the_review_and_deadlines_cannot_be_submitted(
     assert "a next review on or after the period's start" in message
     assert "deadlines on or after the period's start" in message
     assert Agreement.objects.get(pk=agreement.pk).status == Agreement.Status.DRAFT
+
+
+def test_a_copy_into_a_later_period_keeps_its_review_and_asks_for_a_new_one(
+    client: Client, agreement: Agreement
+) -> None:
+    """Copied into April-June, a review of 2026-02 is kept, shown as out of the period, and
+    holds back the submission; the copy's pages answer (found by the property tests)."""
+    Agreement.objects.filter(pk=agreement.pk).update(next_review=dt.date(2026, 2, 15))
+    client.force_login(agreement.owner)
+    response = client.post(
+        reverse("agreements:create"),
+        {
+            "title": "A copy in Q2",
+            "marketing_team": agreement.marketing_team_id,
+            "sales_team": agreement.sales_team_id,
+            "start_date": "2026-04-01",
+            "end_date": "2026-06-30",
+            "start_from": "copy",
+            "copy_source": agreement.pk,
+        },
+    )
+    assert response.status_code == 302
+    copy = Agreement.objects.get(title="A copy in Q2")
+    assert copy.next_review == dt.date(2026, 2, 15)
+    assert client.get(copy.get_absolute_url()).status_code == 200
+    review_form = client.get(edit_url(copy, "review"))
+    assert review_form.status_code == 200
+    with pytest.raises(ValidationError) as refused:
+        agreement_submit(agreement=copy, actor=copy.owner)
+    assert "a next review on or after the period's start" in refused.value.messages[0]
