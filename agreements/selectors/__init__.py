@@ -79,17 +79,12 @@ def agreement_for_page(*, user: User | AnonymousUser, pk: int) -> Agreement | No
     """An agreement the user may see with its signatures; agreement_load_rows adds its rows.
 
     The agreement page loads the rows only when its cache holds no rendering of them. Only a
-    draft can be sent back, so only a draft's review state is read (``changes_requested_by``,
-    None for any other): building that subquery costs a signed page more than running it.
+    draft can be sent back, so only a draft shows its review state (``changes_requested_by``,
+    None for any other); it is read in the same query, its subquery now cheap to build.
     """
-    agreement = _with_signatures(visible_agreements(user)).filter(pk=pk).first()
-    if agreement is not None:
-        requester = None
-        if agreement.status == Agreement.Status.DRAFT:
-            state = with_review_state(Agreement.objects.filter(pk=pk))
-            # An annotation the type checker cannot see through with_review_state.
-            requester = state.values_list("changes_requested_by", flat=True).first()  # type: ignore[misc]
-        agreement.changes_requested_by = requester  # type: ignore[attr-defined]
+    agreement = with_review_state(_with_signatures(visible_agreements(user))).filter(pk=pk).first()
+    if agreement is not None and agreement.status != Agreement.Status.DRAFT:
+        agreement.changes_requested_by = None  # type: ignore[attr-defined]
     return agreement
 
 

@@ -895,10 +895,10 @@ def test_recompute_shows_the_new_plan_without_saving(client, agreement, marketin
 LIST_QUERIES = 5
 CREATE_QUERIES = 7
 # The detail page reads its seven section relations only when its cache holds no rendering of
-# this revision (agreements.views.section_bodies): 17 then, 10 after (16 on every view before
-# the cache; a draft's review state is now its own query, see test_views_signoff).
-DETAIL_QUERIES = 17
-DETAIL_CACHED_QUERIES = 10
+# this revision (agreements.views.section_bodies): 16 then, 9 after (16 on every view before
+# the cache; a draft's review state is read with the agreement, selectors.agreement_for_page).
+DETAIL_QUERIES = 16
+DETAIL_CACHED_QUERIES = 9
 PREVIEW_QUERIES = 3
 SECTION_QUERIES = {
     "header": 6,
