@@ -73,7 +73,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size", choices=["tiny", "full", "both"], default="both")
     parser.add_argument("--duration", type=int, default=8, help="seconds of load per page")
-    parser.add_argument("--warmup", type=int, default=1, help="seconds of load before each")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of load before each")
     parser.add_argument(
         "--floor-duration",
         type=int,
