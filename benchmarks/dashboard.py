@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -199,21 +198,10 @@ def add_covering_index() -> None:
         cursor.execute(COVERING_INDEX)
 
 
-class QueryCounter:
-    """Counts statements without keeping them."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-    ) -> Any:
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
 def measure(client: Any, url: str, runs: int) -> dict[str, Any]:
     from django.db import connection, reset_queries
+
+    from benchmarks.queries import QueryCounter
 
     warm = client.get(url)
     if warm.status_code != 200:

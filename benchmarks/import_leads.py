@@ -21,7 +21,6 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,8 @@ def setup_django(database_url: str, workdir: Path) -> None:
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'benchmark.sqlite3'}"
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    # Production settings refuse the built-in audit key; a throwaway one signs this run's data.
+    os.environ.setdefault("AUDIT_SIGNING_KEYS", f"bench:{secrets.token_urlsafe(32)}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaportal.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -124,25 +125,6 @@ def write_actuals_csv(path: Path, months: int) -> None:
             handle.write(f"{2025 + year}-{month + 1:02d},500,100,40,10,100000.00\n")
 
 
-class QueryCounter:
-    """Counts and times statements without keeping them (connection.queries would hold every
-    one)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.seconds = 0.0
-
-    def __call__(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-    ) -> Any:
-        self.count += 1
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-
 class CommitTimer:
     """Times the connection's commits, where PostgreSQL runs the deferred foreign-key checks."""
 
@@ -175,6 +157,7 @@ def max_rss_mb() -> float:
 def timed_import(agreement: Any, user: Any, path: Path, trace: bool = False) -> dict[str, Any]:
     from django.db import connection
 
+    from benchmarks.queries import QueryCounter
     from performance.services.leads import leads_import
 
     counter = QueryCounter()
@@ -219,6 +202,7 @@ def main() -> None:
         setup_django(args.database_url, workdir)
         from django.db import connection
 
+        from benchmarks.queries import QueryCounter
         from performance.services.actuals_csv import actuals_import
 
         agreement, user = signed_agreement()

@@ -31,7 +31,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -225,33 +224,10 @@ def inspect_main(args: argparse.Namespace) -> None:
     )
 
 
-class QueryCounter:
-    """Counts statements and the time spent in them, without keeping them."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.seconds = 0.0
-        self.timed: list[tuple[float, str]] = []
-
-    def __call__(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-    ) -> Any:
-        self.count += 1
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            elapsed = time.perf_counter() - started
-            self.seconds += elapsed
-            self.timed.append((elapsed, f"{len(sql):,} chars: {sql[:160]}"))
-
-    def slowest(self, count: int = 3) -> list[str]:
-        ranked = sorted(self.timed, reverse=True)[:count]
-        return [f"{seconds * 1000:8.1f} ms  {sql}" for seconds, sql in ranked]
-
-
 def profile_page(client: Any, url: str, lines: int) -> dict[str, Any]:
     from django.db import connection
+
+    from benchmarks.queries import QueryCounter
 
     for _ in range(2):  # warm: templates compiled, caches filled, connection open
         response = client.get(url, secure=True)
