@@ -13,6 +13,7 @@ from performance.models import (
     ImportBatch,
     KpiActual,
     LeadColumnMapping,
+    LeadMonth,
     LeadRecord,
     LeadTally,
     MonthlyActual,
@@ -81,6 +82,14 @@ class LeadTallyAdmin(ReadOnlyAdmin):
     list_filter = ("lead_type", "invalid_rejection")
     date_hierarchy = "month"
     search_fields = ("lead_type", "outcome", "series__versions__title")
+    list_select_related = ("series",)
+
+
+@admin.register(LeadMonth)
+class LeadMonthAdmin(ReadOnlyAdmin):
+    list_display = ("month", "zone", "last_untouched_due", "series")
+    date_hierarchy = "month"
+    search_fields = ("series__versions__title",)
     list_select_related = ("series",)
 
 

@@ -23,14 +23,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from agreements.models import Kpi
+from agreements.periods import add_months
 from performance.dashboard.figures import CENT, percent
-from performance.lead_cells import ENOUGH, SHORT, Cell, LeadGroup, lead_groups, lead_responses
-from performance.lead_status import ACCEPTED, BREACHED, MET, PENDING
+from performance.lead_cells import Cell, lead_groups, lead_responses
+from performance.lead_stats import LeadStats, SettledMonths, count_group, settled_months
 from performance.models import MonthlyActual
 
 Measure = Kpi.Measure
@@ -93,39 +94,6 @@ class MeasureRequest:
         )
 
 
-@dataclass
-class LeadStats:
-    """The lead counts of one span of MQL instants."""
-
-    met: int = 0
-    breached: int = 0
-    pending: int = 0
-    rejected: int = 0
-    with_outcome: int = 0
-    invalid: int = 0
-    enough_attempts: int = 0
-    short_attempts: int = 0
-    responses: Counter[Decimal] = field(default_factory=Counter)
-
-    def add(self, other: LeadStats) -> None:
-        for name in (
-            "met",
-            "breached",
-            "pending",
-            "rejected",
-            "with_outcome",
-            "invalid",
-            "enough_attempts",
-            "short_attempts",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.responses.update(other.responses)
-
-    @property
-    def leads(self) -> int:
-        return self.met + self.breached + self.pending
-
-
 def median(counts: Counter[Decimal]) -> Decimal | None:
     """The median of values given with their counts; of an even number, the middle two's mean."""
     total = sum(counts.values())
@@ -179,8 +147,9 @@ def funnel_value(measure: str, months: Sequence[MonthlyActual]) -> Decimal | Non
 def measure_values(
     requests: Iterable[MeasureRequest], *, as_of: dt.datetime
 ) -> dict[MeasureRequest, Decimal | None]:
-    """Every request's value, in at most three queries whatever the number of requests (a few
-    more only past ``lead_cells.CELLS_PER_STATEMENT`` spans of lead measures)."""
+    """Every request's value, in at most five queries whatever the number of requests: the
+    monthly actuals; for lead measures the tally's settled months (two) and the leads of the
+    rest (two; a few more only past ``lead_cells.CELLS_PER_STATEMENT`` spans)."""
     requests = list(dict.fromkeys(requests))
     values: dict[MeasureRequest, Decimal | None] = {}
     funnel = [r for r in requests if r.measure in FUNNEL_FIELDS or r.measure in RATE_FIELDS]
@@ -215,73 +184,90 @@ def _months(requests: Sequence[MeasureRequest]) -> dict[int, list[MonthlyActual]
     return months
 
 
-def _cells(
-    requests: Sequence[MeasureRequest],
-) -> tuple[list[Cell], dict[MeasureRequest, list[int]]]:
-    """The spans between every series' request boundaries, and which spans make each request."""
+# A span of one series' MQL instants: (series id, first instant, instant after the last).
+Span = tuple[int, dt.datetime, dt.datetime]
+
+
+def _cells(spans: Sequence[Span]) -> tuple[list[Cell], list[list[int]]]:
+    """The spans between every series' span boundaries, and which of them make each span."""
     boundaries: dict[int, set[dt.datetime]] = defaultdict(set)
-    for request in requests:
-        boundaries[request.series_id].update(request.instants())
+    for series_id, start, end in spans:
+        boundaries[series_id].update((start, end))
     cells: list[Cell] = []
     of_series: dict[int, list[int]] = {}
     for series_id, instants in boundaries.items():
         ordered = sorted(instants)
-        spans = list(zip(ordered, ordered[1:], strict=False))
-        of_series[series_id] = list(range(len(cells), len(cells) + len(spans)))
-        cells += [(series_id, start, end) for start, end in spans]
-    covering: dict[MeasureRequest, list[int]] = {}
-    for request in requests:
-        start, end = request.instants()
-        covering[request] = [
+        pieces = list(zip(ordered, ordered[1:], strict=False))
+        of_series[series_id] = list(range(len(cells), len(cells) + len(pieces)))
+        cells += [(series_id, start, end) for start, end in pieces]
+    covering = [
+        [
             index
-            for index in of_series[request.series_id]
+            for index in of_series[series_id]
             if start <= cells[index][1] and cells[index][2] <= end
         ]
+        for series_id, start, end in spans
+    ]
     return cells, covering
+
+
+def _split(request: MeasureRequest, settled: SettledMonths | None) -> tuple[LeadStats, list[Span]]:
+    """The request's counts from its settled months, and the spans left to read from the leads.
+
+    Only whole months of the request's period count, and only when the tally's months are in
+    the request's zone.
+    """
+    tallied = LeadStats()
+    start, end = request.instants()
+    if settled is None or settled.zone != request.zone:
+        return tallied, [(request.series_id, start, end)]
+    zone = ZoneInfo(request.zone)
+    live: list[Span] = []
+    for month in sorted(settled.months):
+        month_start = dt.datetime.combine(month, dt.time(), tzinfo=zone)
+        month_end = dt.datetime.combine(add_months(month, 1), dt.time(), tzinfo=zone)
+        if start <= month_start and month_end <= end:
+            tallied.add(settled.months[month])
+            if start < month_start:
+                live.append((request.series_id, start, month_start))
+            start = month_end
+    if start < end:
+        live.append((request.series_id, start, end))
+    return tallied, live
 
 
 def _lead_stats(
     requests: Sequence[MeasureRequest], *, as_of: dt.datetime
 ) -> dict[MeasureRequest, LeadStats]:
-    """Each request's lead counts from grouped queries over the spans of all requests: one for
-    the counts, and one for the response times when a median is asked for (more only past
+    """Each request's lead counts: its settled months' from the tally (two queries), the rest
+    from grouped queries over the leads of the spans left: one for the counts, and one for the
+    response times when a median is asked for (more only past
     ``lead_cells.CELLS_PER_STATEMENT`` spans)."""
-    cells, covering = _cells(requests)
+    levels = {r.series_id: r.service_levels for r in requests}
+    wants_median = any(r.measure == Measure.MEDIAN_FIRST_RESPONSE for r in requests)
+    settled = settled_months(
+        levels,
+        first=min(r.start for r in requests),
+        end=max(r.end for r in requests),
+        as_of=as_of,
+        responses=wants_median,
+    )
+    result: dict[MeasureRequest, LeadStats] = {}
+    spans: list[Span] = []
+    owners: list[MeasureRequest] = []
+    for request in requests:
+        result[request], live = _split(request, settled.get(request.series_id))
+        spans += live
+        owners += [request] * len(live)
+    cells, covering = _cells(spans)
     stats = [LeadStats() for _cell in cells]
     if cells:
-        levels = {r.series_id: r.service_levels for r in requests}
         for group in lead_groups(cells, levels, as_of=as_of):
-            _count(stats[group.cell], group)
-        if any(r.measure == Measure.MEDIAN_FIRST_RESPONSE for r in requests):
+            count_group(stats[group.cell], group)
+        if wants_median:
             for cell, hours, leads in lead_responses(cells):
                 stats[cell].responses[hours] += leads
-    result: dict[MeasureRequest, LeadStats] = {}
-    for request in requests:
-        total = LeadStats()
-        for index in covering[request]:
-            total.add(stats[index])
-        result[request] = total
+    for request, indices in zip(owners, covering, strict=True):
+        for index in indices:
+            result[request].add(stats[index])
     return result
-
-
-def _count(stats: LeadStats, group: LeadGroup) -> None:
-    leads = group.leads
-    status = group.handoff_status
-    if status == MET:
-        stats.met += leads
-    elif status == BREACHED:
-        stats.breached += leads
-    elif status == PENDING:
-        stats.pending += leads
-    outcome, invalid = group.outcome, group.invalid_rejection
-    # As the dashboard's rejections count them: any lead flagged invalid is a rejection.
-    if invalid or outcome not in ("", ACCEPTED):
-        stats.rejected += leads
-    if invalid or outcome != "":
-        stats.with_outcome += leads
-    if invalid:
-        stats.invalid += leads
-    if group.attempts_state == ENOUGH:
-        stats.enough_attempts += leads
-    elif group.attempts_state == SHORT:
-        stats.short_attempts += leads

@@ -232,6 +232,43 @@ class LeadTally(models.Model):
         return f"{self.lead_type} {self.month:%Y-%m} {self.outcome or '-'}"
 
 
+class LeadMonth(models.Model):
+    """What the KPI measures need of a series' leads of one MQL month, kept with the tally.
+
+    A month is settled once no untouched lead of it is still before its due instant, and its
+    attempt windows have closed: its measures then follow from these counts and the tally's,
+    without reading its leads (``performance.lead_months``). Rebuilt whole from the leads by
+    ``lead_tally_refresh`` whenever they change; never edited.
+    """
+
+    series = models.ForeignKey(
+        AgreementSeries, on_delete=models.CASCADE, related_name="lead_months"
+    )
+    # The first day of the MQL month in ``zone``, the time zone of the series' calendar.
+    month = models.DateField(_("month"))
+    zone = models.CharField(_("time zone"), max_length=64)
+    # The latest due instant of the month's untouched leads; None when every lead was touched.
+    last_untouched_due = models.DateTimeField(_("last untouched lead due"), null=True, blank=True)
+    # {lead type: {attempts: leads}}: how many leads of each type made each number of attempts.
+    attempts = models.JSONField(_("leads by attempts"), default=dict, blank=True)
+    # {response hours: leads} of the touched leads with a response time, the hours as text
+    # ("12.50"): the month's response-time histogram, from which medians are exact.
+    responses = models.JSONField(_("leads by response time"), default=dict, blank=True)
+
+    class Meta:
+        # Beside the tally it completes (agreements_leadtally keeps its pre-move name).
+        db_table = "performance_leadmonth"
+        ordering = ["series", "month"]
+        verbose_name = _("lead month")
+        verbose_name_plural = _("lead months")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "month"], name="lead_month_unique_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series_id} {self.month:%Y-%m}"
+
+
 class LeadColumnMapping(models.Model):
     """How a CRM export's column names map to the lead fields, remembered per agreement series."""
 

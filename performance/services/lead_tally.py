@@ -1,4 +1,5 @@
-"""Keeping a series' lead tally: its lead counts per type, MQL month, outcome and flag."""
+"""Keeping a series' lead tally: its lead counts per type, MQL month, outcome and flag, and
+per month what the KPI measures need besides (``LeadMonth``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,22 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 
 from agreements.models import Agreement, AgreementSeries
 from performance.dashboard.compliance import local_months, month_bucket
-from performance.models import LeadRecord, LeadTally
+from performance.models import LeadMonth, LeadRecord, LeadTally
 
 
 def _span_and_zone(series_id: int) -> tuple[dt.datetime | None, dt.datetime | None, str]:
@@ -40,13 +52,15 @@ def _span_and_zone(series_id: int) -> tuple[dt.datetime | None, dt.datetime | No
 
 
 def lead_tally_refresh(*, series_id: int) -> list[LeadTally]:
-    """Recount the series' leads in one grouped query and replace its tally rows.
+    """Recount the series' leads and replace its tally rows and lead months: three grouped
+    queries (the tally; attempts by month and type; response times by month).
 
     Runs in the caller's transaction (or its own, when there is none, without a savepoint),
     so the tally changes together with the leads it counts.
     """
     with transaction.atomic(savepoint=False):
         LeadTally.objects.filter(series_id=series_id).delete()
+        LeadMonth.objects.filter(series_id=series_id).delete()
         first, last, zone = _span_and_zone(series_id)
         if first is None or last is None:
             return []
@@ -64,6 +78,7 @@ def lead_tally_refresh(*, series_id: int) -> list[LeadTally]:
                 touched_met=Count("pk", filter=Q(first_touch_at__lte=F("due_at"))),
             )
         )
+        _months_refresh(series_id, months, tz, zone)
         return LeadTally.objects.bulk_create(
             [
                 LeadTally(
@@ -80,3 +95,39 @@ def lead_tally_refresh(*, series_id: int) -> list[LeadTally]:
                 for group in groups
             ]
         )
+
+
+def _months_refresh(series_id: int, months: list[dt.date], tz: ZoneInfo, zone: str) -> None:
+    """The series' lead months: attempts by type, the response-time histogram, the last due."""
+    leads = (
+        LeadRecord.objects.filter(series_id=series_id)
+        .annotate(month_index=month_bucket(months, tz))
+        .order_by()
+    )
+    found: dict[int, LeadMonth] = {}
+
+    def month(index: int) -> LeadMonth:
+        if index not in found:
+            found[index] = LeadMonth(series_id=series_id, month=months[index], zone=zone)
+        return found[index]
+
+    attempts = leads.values("month_index", "lead_type", "attempts").annotate(
+        leads=Count("pk"), last_due=Max("due_at", filter=Q(first_touch_at__isnull=True))
+    )
+    for group in attempts:
+        row = month(group["month_index"])
+        by_type = row.attempts.setdefault(group["lead_type"], {})
+        by_type[str(group["attempts"])] = group["leads"]
+        last_due = group["last_due"]
+        if last_due is not None and (
+            row.last_untouched_due is None or last_due > row.last_untouched_due
+        ):
+            row.last_untouched_due = last_due
+    responses = (
+        leads.filter(first_touch_at__isnull=False, response_hours__isnull=False)
+        .values("month_index", "response_hours")
+        .annotate(leads=Count("pk"))
+    )
+    for times in responses:
+        month(times["month_index"]).responses[f"{times['response_hours']:.2f}"] = times["leads"]
+    LeadMonth.objects.bulk_create(found.values())

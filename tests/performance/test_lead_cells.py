@@ -54,6 +54,10 @@ PERIODS = (
 
 @pytest.fixture
 def series(agreement: Agreement) -> list[Agreement]:
+    return three_series(agreement)
+
+
+def three_series(agreement: Agreement) -> list[Agreement]:
     """Three agreements, each of its own series."""
     others = [
         AgreementFactory.create(
@@ -139,16 +143,18 @@ def _lead(rng: random.Random, version: Agreement, lead_id: str, mql_at: dt.datet
     )
 
 
-def _expected(request: MeasureRequest, rows: Sequence[LeadRecord]) -> Decimal | None:
+def _expected(
+    request: MeasureRequest, rows: Sequence[LeadRecord], as_of: dt.datetime = AS_OF
+) -> Decimal | None:
     """The measure counted from the rows, the rules written out plainly."""
     start, end = request.instants()
     leads = [r for r in rows if r.series_id == request.series_id and start <= r.mql_at < end]
     if not leads:
         return None
-    statuses = [lead_status(r.first_touch_at, r.due_at, AS_OF) for r in leads]
+    statuses = [lead_status(r.first_touch_at, r.due_at, as_of) for r in leads]
     levels: dict[str, tuple[int, dt.datetime]] = {}
     for lead_type, minimum, window in request.service_levels:
-        levels.setdefault(lead_type, (minimum, AS_OF - dt.timedelta(days=window)))
+        levels.setdefault(lead_type, (minimum, as_of - dt.timedelta(days=window)))
     enough = short = 0
     for r in leads:
         if r.lead_type in levels:
@@ -188,9 +194,11 @@ def test_the_measures_agree_with_a_count_of_the_rows(series: list[Agreement], se
     _make_leads(series, seed)
     requests = _requests(series, LEVELS)
     assert any(v is not None for v in measure_values(requests, as_of=AS_OF).values())
-    assert _check(requests) == 2  # the counts and the response times
-    assert _check([r for r in requests if r.measure != Measure.MEDIAN_FIRST_RESPONSE]) == 1
-    assert _check(_requests(series, ((), (), ()))) == 2  # no levels: every lead open
+    # The settled months and their tally (none here: the leads were not tallied), the counts
+    # and the response times.
+    assert _check(requests) == 4
+    assert _check([r for r in requests if r.measure != Measure.MEDIAN_FIRST_RESPONSE]) == 3
+    assert _check(_requests(series, ((), (), ()))) == 4  # no levels: every lead open
 
 
 @pytest.mark.parametrize("per_statement", [1, 2, 5])
@@ -201,11 +209,14 @@ def test_chunks_of_cells_give_the_same_values(
     _make_leads(series, 4)
     requests = _requests(series, LEVELS)
     monkeypatch.setattr(lead_cells, "CELLS_PER_STATEMENT", per_statement)
-    per_series = Counter(series_id for series_id, _start, _end in _cells(requests)[0])
+    per_series = Counter(
+        series_id
+        for series_id, _start, _end in _cells([(r.series_id, *r.instants()) for r in requests])[0]
+    )
     # Each series' cells in statements of their own (none here fills a statement exactly).
     statements = sum(-(-count // per_statement) for count in per_series.values())
     assert statements > 1
-    assert _check(requests) == 2 * statements
+    assert _check(requests) == 2 + 2 * statements
 
 
 def test_every_branch_of_the_status_matches_lead_status(series: list[Agreement]) -> None:
