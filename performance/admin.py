@@ -13,7 +13,7 @@ from performance.models import (
     ImportBatch,
     KpiActual,
     LeadColumnMapping,
-    LeadMonth,
+    LeadDay,
     LeadRecord,
     LeadTally,
     MonthlyActual,
@@ -85,10 +85,10 @@ class LeadTallyAdmin(ReadOnlyAdmin):
     list_select_related = ("series",)
 
 
-@admin.register(LeadMonth)
-class LeadMonthAdmin(ReadOnlyAdmin):
-    list_display = ("month", "zone", "last_untouched_due", "series")
-    date_hierarchy = "month"
+@admin.register(LeadDay)
+class LeadDayAdmin(ReadOnlyAdmin):
+    list_display = ("day", "zone", "touched_met", "touched_breached", "untouched", "series")
+    date_hierarchy = "day"
     search_fields = ("series__versions__title",)
     list_select_related = ("series",)
 

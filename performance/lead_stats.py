@@ -1,27 +1,37 @@
-"""The lead counts the KPI measures take, and those of settled months, read from the tally.
+"""The lead counts the KPI measures take, read from the lead days the import keeps.
 
-A month of a series is *settled* at ``as_of`` when its counts can no longer change with time:
-every untouched lead of it is past its due instant (so breached, as ``lead_status`` has it), and
-every attempt window of the series' service levels has closed on all its leads (so a lead short
-of its type's attempts stays short). Its counts then follow from ``LeadTally`` (statuses,
-outcomes) and ``LeadMonth`` (attempts by lead type, response times), both kept by the import,
-without reading its leads. ``performance.measures`` reads the other months from the leads
-(``performance.lead_cells``); both paths count with ``count_outcome`` and the same rules.
+``LeadDay`` holds, per series and MQL day in its calendar's zone, every count that is final
+once a lead is imported: touched on time or late, untouched, the outcomes, the leads by
+attempts per lead type, the response times. Two things still move with the moment ``as_of``
+the measures are read at, and are corrected from a few lead rows:
+
+- an untouched lead is pending until its due instant, breached after (``lead_status``): the
+  untouched leads not yet due are read off their partial index and moved back to pending;
+- a lead short of its type's attempts is short once its attempt window closed (its MQL instant
+  before ``as_of`` less the window's days), open until then: days before the cutoff's day count
+  as closed, days after it as open, and the leads of the cutoff's day itself are read.
+
+So a request of whole days in the tally's zone costs three queries whatever the number of
+leads. A request in another zone reads its leads (``performance.lead_cells``), which count
+with ``count_group`` and the same rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from agreements.periods import add_months
+from django.utils import timezone
+
 from performance.lead_cells import ENOUGH, SHORT, LeadGroup, Level
 from performance.lead_status import ACCEPTED, BREACHED, MET, PENDING
-from performance.models import LeadMonth, LeadTally
+from performance.models import LeadDay, LeadRecord
 
 _COUNTS = (
     "met",
@@ -86,102 +96,160 @@ def count_group(stats: LeadStats, group: LeadGroup) -> None:
         stats.short_attempts += leads
 
 
-@dataclass(frozen=True)
-class SettledMonths:
-    """A series' settled months (first days, in ``zone``) with their lead counts."""
+class DayRequest(Protocol):
+    """A measure's span: whole days, ``start`` to ``end`` (exclusive), in ``zone``."""
 
-    zone: str
-    months: dict[dt.date, LeadStats]
+    @property
+    def series_id(self) -> int: ...
+    @property
+    def start(self) -> dt.date: ...
+    @property
+    def end(self) -> dt.date: ...
+    @property
+    def zone(self) -> str: ...
+    @property
+    def service_levels(self) -> tuple[Level, ...]: ...
 
 
-def settled_months(
-    series: Mapping[int, Sequence[Level]],
-    *,
-    first: dt.date,
-    end: dt.date,
-    as_of: dt.datetime,
-    responses: bool = True,
-) -> dict[int, SettledMonths]:
-    """The settled months from ``first``'s to before ``end`` of each series (given with its
-    service levels), in two queries whatever the number of series or months. ``responses``
-    False leaves out the response times (only a median needs them).
+@dataclass
+class _Day:
+    """One lead day as read: its counts (untouched as breached), attempts and response times."""
 
-    A series whose lead months are in more than one zone (its calendar moved between imports)
-    has none here: its measures read the leads.
+    stats: LeadStats
+    attempts: dict[str, dict[str, int]]
+    responses: dict[str, int]
+
+    @cached_property
+    def times(self) -> Counter[Decimal]:
+        """The response times as numbers, converted once however many requests sum the day."""
+        return Counter({Decimal(hours): leads for hours, leads in self.responses.items()})
+
+
+def tallied_stats[R: DayRequest](
+    requests: Sequence[R], *, as_of: dt.datetime, responses: Collection[R] = ()
+) -> tuple[dict[R, LeadStats], list[R]]:
+    """The counts of the requests the lead days can answer, and the requests they cannot: those
+    in another zone than their series' days. Three queries whatever the number of requests,
+    series or leads; only the requests in ``responses`` get the response times (a median's).
     """
-    rows = LeadMonth.objects.filter(
-        series_id__in=list(series), month__gte=first.replace(day=1), month__lt=end
-    ).values_list("series_id", "month", "zone", "last_untouched_due", "attempts", "responses")
-    zones: dict[int, set[str]] = {}
-    settled: dict[int, dict[dt.date, LeadStats]] = {}
-    for series_id, month, zone, last_due, attempts, times in rows:
-        zones.setdefault(series_id, set()).add(zone)
-        levels = series[series_id]
-        if not _is_settled(month, ZoneInfo(zone), last_due, levels, as_of):
-            continue
-        stats = settled.setdefault(series_id, {})[month] = LeadStats()
-        _count_attempts(stats, attempts, levels)
-        if responses:
-            stats.responses.update({Decimal(hours): leads for hours, leads in times.items()})
-    _count_tally(settled, series, first=first, end=end)
-    return {
-        series_id: SettledMonths(next(iter(zones[series_id])), months)
-        for series_id, months in settled.items()
-        if len(zones[series_id]) == 1
-    }
-
-
-def _is_settled(
-    month: dt.date,
-    zone: ZoneInfo,
-    last_due: dt.datetime | None,
-    levels: Collection[Level],
-    as_of: dt.datetime,
-) -> bool:
-    if last_due is not None and not last_due < as_of:
-        return False  # an untouched lead is still pending
-    month_end = dt.datetime.combine(add_months(month, 1), dt.time(), tzinfo=zone)
-    # Every lead is before month_end: past every window's cutoff, none is still open.
-    return all(month_end <= as_of - dt.timedelta(days=window) for _type, _min, window in levels)
-
-
-def _count_attempts(
-    stats: LeadStats, attempts: dict[str, dict[str, int]], levels: Sequence[Level]
-) -> None:
-    """Enough or short against each lead type's first level; a type without one is open."""
-    minimum: dict[str, int] = {}
-    for lead_type, least, _window in levels:
-        minimum.setdefault(lead_type, least)
-    for lead_type, counts in attempts.items():
-        if lead_type not in minimum:
-            continue
-        for made, leads in counts.items():
-            if int(made) >= minimum[lead_type]:
-                stats.enough_attempts += leads
-            else:
-                stats.short_attempts += leads
-
-
-def _count_tally(
-    settled: dict[int, dict[dt.date, LeadStats]],
-    series: Collection[int],
-    *,
-    first: dt.date,
-    end: dt.date,
-) -> None:
-    """The settled months' statuses and outcomes from the tally: every untouched lead of a
-    settled month is breached. Asked even when none is settled, so that a page's queries do not
-    depend on the moment it is read at."""
-    tallies = LeadTally.objects.filter(
-        series_id__in=list(series), month__gte=first.replace(day=1), month__lt=end
+    if not requests:
+        return {}, []
+    # Widened by two days: an instant's day in two zones differs by at most that.
+    rows = LeadDay.objects.filter(
+        series_id__in={r.series_id for r in requests},
+        day__gte=min(r.start for r in requests) - dt.timedelta(days=2),
+        day__lt=max(r.end for r in requests) + dt.timedelta(days=2),
     ).values_list(
-        "series_id", "month", "outcome", "invalid_rejection", "touched_met",
-        "touched_breached", "untouched",
+        "series_id", "day", "zone", "touched_met", "touched_breached", "untouched", "rejected",
+        "with_outcome", "invalid_rejections", "attempts", "responses",
     )  # fmt: skip
-    for series_id, month, outcome, invalid, met, breached, untouched in tallies:
-        stats = settled.get(series_id, {}).get(month)
-        if stats is None:
+    days: dict[int, dict[dt.date, _Day]] = {}
+    zones: dict[int, set[str]] = {}
+    for series_id, day, zone, met, late, untouched, rejected, decided, invalid, made, times in rows:
+        zones.setdefault(series_id, set()).add(zone)
+        stats = LeadStats(met=met, breached=late + untouched, rejected=rejected,
+                          with_outcome=decided, invalid=invalid)  # fmt: skip
+        days.setdefault(series_id, {})[day] = _Day(stats, made, times)
+    tallied: list[R] = []
+    left: list[R] = []
+    for request in requests:
+        found = zones.get(request.series_id, {request.zone})
+        (tallied if found == {request.zone} else left).append(request)
+    result = {
+        r: _request_stats(r, days.get(r.series_id, {}), as_of, responses=r in responses)
+        for r in tallied
+    }
+    if tallied:
+        _count_pending(result, as_of=as_of)
+        _count_cutoff_days(result, as_of=as_of)
+    return result, left
+
+
+def _request_stats(
+    request: DayRequest, days: dict[dt.date, _Day], as_of: dt.datetime, *, responses: bool
+) -> LeadStats:
+    """The request's days summed; a lead short of its attempts counted short on days before
+    its window's cutoff day (the cutoff day itself is read from the leads)."""
+    stats = LeadStats()
+    cutoffs = _cutoffs(request, as_of)
+    for day, counted in days.items():
+        if not request.start <= day < request.end:
             continue
-        stats.met += met
-        stats.breached += breached + untouched
-        count_outcome(stats, outcome, invalid, met + breached + untouched)
+        stats.add(counted.stats)
+        if responses:
+            stats.responses.update(counted.times)
+        for lead_type, by_attempts in counted.attempts.items():
+            if lead_type not in cutoffs:
+                continue  # no level: open
+            minimum, _cutoff, cutoff_day = cutoffs[lead_type]
+            for made, leads in by_attempts.items():
+                if int(made) >= minimum:
+                    stats.enough_attempts += leads
+                elif day < cutoff_day:
+                    stats.short_attempts += leads
+    return stats
+
+
+def _cutoffs(
+    request: DayRequest, as_of: dt.datetime
+) -> dict[str, tuple[int, dt.datetime, dt.date]]:
+    """Each lead type's minimum attempts, its window's cutoff and the cutoff's day in the
+    request's zone; a lead type's first level counts."""
+    zone = ZoneInfo(request.zone)
+    cutoffs: dict[str, tuple[int, dt.datetime, dt.date]] = {}
+    for lead_type, minimum, window in request.service_levels:
+        cutoff = as_of - dt.timedelta(days=window)
+        cutoffs.setdefault(lead_type, (minimum, cutoff, timezone.localtime(cutoff, zone).date()))
+    return cutoffs
+
+
+def _by_series[R: DayRequest](requests: Iterable[R]) -> dict[int, list[R]]:
+    found: dict[int, list[R]] = {}
+    for request in requests:
+        found.setdefault(request.series_id, []).append(request)
+    return found
+
+
+def _count_pending[R: DayRequest](result: dict[R, LeadStats], *, as_of: dt.datetime) -> None:
+    """Move the untouched leads not yet due at ``as_of`` from breached to pending: only those
+    are read, off the partial index of untouched leads by due instant."""
+    of_series = _by_series(result)
+    waiting = LeadRecord.objects.filter(
+        series_id__in=list(of_series), first_touch_at__isnull=True, due_at__gte=as_of
+    ).values_list("series_id", "mql_at")
+    for series_id, mql_at in waiting:
+        for request in of_series[series_id]:
+            day = timezone.localtime(mql_at, ZoneInfo(request.zone)).date()
+            if request.start <= day < request.end:
+                result[request].breached -= 1
+                result[request].pending += 1
+
+
+def _count_cutoff_days[R: DayRequest](result: dict[R, LeadStats], *, as_of: dt.datetime) -> None:
+    """Count the leads short of their attempts on their window's cutoff day, before the cutoff.
+
+    One query over the leads from the earliest cutoff day's start to the latest cutoff of the
+    requests' series: a day or a few of leads, whatever the periods' length.
+    """
+    # (series, lead type) -> (request, minimum attempts, cutoff day's start, cutoff)
+    wanted: dict[tuple[int, str], list[tuple[R, int, dt.datetime, dt.datetime]]] = {}
+    for request in result:
+        zone = ZoneInfo(request.zone)
+        for lead_type, (minimum, cutoff, day) in _cutoffs(request, as_of).items():
+            if request.start <= day < request.end:
+                start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+                wanted.setdefault((request.series_id, lead_type), []).append(
+                    (request, minimum, start, cutoff)
+                )
+    if not wanted:
+        return
+    spans = [(start, cutoff) for found in wanted.values() for _r, _m, start, cutoff in found]
+    leads = LeadRecord.objects.filter(
+        series_id__in={series_id for series_id, _type in wanted},
+        mql_at__gte=min(start for start, _cutoff in spans),
+        mql_at__lt=max(cutoff for _start, cutoff in spans),
+    ).values_list("series_id", "lead_type", "attempts", "mql_at")
+    for series_id, lead_type, attempts, mql_at in leads:
+        for request, minimum, start, cutoff in wanted.get((series_id, lead_type), ()):
+            if attempts < minimum and start <= mql_at < cutoff:
+                result[request].short_attempts += 1

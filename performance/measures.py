@@ -23,15 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from agreements.models import Kpi
-from agreements.periods import add_months
 from performance.dashboard.figures import CENT, percent
 from performance.lead_cells import Cell, lead_groups, lead_responses
-from performance.lead_stats import LeadStats, SettledMonths, count_group, settled_months
+from performance.lead_stats import LeadStats, count_group, tallied_stats
 from performance.models import MonthlyActual
 
 Measure = Kpi.Measure
@@ -145,11 +144,13 @@ def funnel_value(measure: str, months: Sequence[MonthlyActual]) -> Decimal | Non
 
 
 def measure_values(
-    requests: Iterable[MeasureRequest], *, as_of: dt.datetime
+    requests: Iterable[MeasureRequest], *, as_of: dt.datetime, from_leads: bool = False
 ) -> dict[MeasureRequest, Decimal | None]:
-    """Every request's value, in at most five queries whatever the number of requests: the
-    monthly actuals; for lead measures the tally's settled months (two) and the leads of the
-    rest (two; a few more only past ``lead_cells.CELLS_PER_STATEMENT`` spans)."""
+    """Every request's value, in at most four queries whatever the number of requests or
+    leads: the monthly actuals, and for lead measures the lead days with their two corrections
+    (``performance.lead_stats``). Requests in another zone than their series' lead days read
+    the leads instead (two more; a few more past ``lead_cells.CELLS_PER_STATEMENT`` spans), as
+    every lead measure does with ``from_leads``."""
     requests = list(dict.fromkeys(requests))
     values: dict[MeasureRequest, Decimal | None] = {}
     funnel = [r for r in requests if r.measure in FUNNEL_FIELDS or r.measure in RATE_FIELDS]
@@ -164,7 +165,7 @@ def measure_values(
             values[request] = funnel_value(request.measure, rows)
     leads = [r for r in requests if r.measure in LEAD_MEASURES]
     if leads:
-        stats = _lead_stats(leads, as_of=as_of)
+        stats = _lead_stats(leads, as_of=as_of, from_leads=from_leads)
         for request in leads:
             values[request] = lead_value(request.measure, stats[request])
     for request in requests:
@@ -211,63 +212,42 @@ def _cells(spans: Sequence[Span]) -> tuple[list[Cell], list[list[int]]]:
     return cells, covering
 
 
-def _split(request: MeasureRequest, settled: SettledMonths | None) -> tuple[LeadStats, list[Span]]:
-    """The request's counts from its settled months, and the spans left to read from the leads.
-
-    Only whole months of the request's period count, and only when the tally's months are in
-    the request's zone.
-    """
-    tallied = LeadStats()
-    start, end = request.instants()
-    if settled is None or settled.zone != request.zone:
-        return tallied, [(request.series_id, start, end)]
-    zone = ZoneInfo(request.zone)
-    live: list[Span] = []
-    for month in sorted(settled.months):
-        month_start = dt.datetime.combine(month, dt.time(), tzinfo=zone)
-        month_end = dt.datetime.combine(add_months(month, 1), dt.time(), tzinfo=zone)
-        if start <= month_start and month_end <= end:
-            tallied.add(settled.months[month])
-            if start < month_start:
-                live.append((request.series_id, start, month_start))
-            start = month_end
-    if start < end:
-        live.append((request.series_id, start, end))
-    return tallied, live
-
-
 def _lead_stats(
-    requests: Sequence[MeasureRequest], *, as_of: dt.datetime
+    requests: Sequence[MeasureRequest], *, as_of: dt.datetime, from_leads: bool
 ) -> dict[MeasureRequest, LeadStats]:
-    """Each request's lead counts: its settled months' from the tally (two queries), the rest
-    from grouped queries over the leads of the spans left: one for the counts, and one for the
-    response times when a median is asked for (more only past
-    ``lead_cells.CELLS_PER_STATEMENT`` spans)."""
-    levels = {r.series_id: r.service_levels for r in requests}
-    wants_median = any(r.measure == Measure.MEDIAN_FIRST_RESPONSE for r in requests)
-    settled = settled_months(
-        levels,
-        first=min(r.start for r in requests),
-        end=max(r.end for r in requests),
-        as_of=as_of,
-        responses=wants_median,
-    )
+    """Each request's lead counts: from the lead days (three queries), and for requests in
+    another zone than their series' days, or all with ``from_leads``, from grouped queries over
+    the leads: one for the counts, and one for the response times when a median is asked for
+    (more only past ``lead_cells.CELLS_PER_STATEMENT`` spans).
+
+    Requests of one span share their counts; only a median's carries the response times.
+    """
+    spans = {request: _span(request) for request in requests}
+    unique = list(dict.fromkeys(spans.values()))
+    medians = {span for span in unique if span.measure == Measure.MEDIAN_FIRST_RESPONSE}
     result: dict[MeasureRequest, LeadStats] = {}
-    spans: list[Span] = []
-    owners: list[MeasureRequest] = []
-    for request in requests:
-        result[request], live = _split(request, settled.get(request.series_id))
-        spans += live
-        owners += [request] * len(live)
-    cells, covering = _cells(spans)
+    left = unique
+    if not from_leads:
+        result, left = tallied_stats(unique, as_of=as_of, responses=medians)
+    cells, covering = _cells([(r.series_id, *r.instants()) for r in left])
     stats = [LeadStats() for _cell in cells]
     if cells:
+        levels = {r.series_id: r.service_levels for r in left}
         for group in lead_groups(cells, levels, as_of=as_of):
             count_group(stats[group.cell], group)
-        if wants_median:
+        if medians.intersection(left):
             for cell, hours, leads in lead_responses(cells):
                 stats[cell].responses[hours] += leads
-    for request, indices in zip(owners, covering, strict=True):
+    for span, indices in zip(left, covering, strict=True):
+        total = result[span] = LeadStats()
         for index in indices:
-            result[request].add(stats[index])
-    return result
+            total.add(stats[index])
+    return {request: result[span] for request, span in spans.items()}
+
+
+def _span(request: MeasureRequest) -> MeasureRequest:
+    """The request as its span's counts need it: a median's keeps its measure (it needs the
+    response times), any other lead measure's is the same as every other's."""
+    if request.measure == Measure.MEDIAN_FIRST_RESPONSE:
+        return request
+    return replace(request, measure="")

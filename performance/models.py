@@ -232,41 +232,45 @@ class LeadTally(models.Model):
         return f"{self.lead_type} {self.month:%Y-%m} {self.outcome or '-'}"
 
 
-class LeadMonth(models.Model):
-    """What the KPI measures need of a series' leads of one MQL month, kept with the tally.
+class LeadDay(models.Model):
+    """What the KPI measures count of a series' leads of one MQL day, kept with the tally.
 
-    A month is settled once no untouched lead of it is still before its due instant, and its
-    attempt windows have closed: its measures then follow from these counts and the tally's,
-    without reading its leads (``performance.lead_months``). Rebuilt whole from the leads by
+    Every count here is final once the leads are imported; what still moves with time, the
+    untouched leads not yet due and the attempt windows still open, the measures correct from
+    a few lead rows (``performance.lead_stats``). Rebuilt whole from the leads by
     ``lead_tally_refresh`` whenever they change; never edited.
     """
 
-    series = models.ForeignKey(
-        AgreementSeries, on_delete=models.CASCADE, related_name="lead_months"
-    )
-    # The first day of the MQL month in ``zone``, the time zone of the series' calendar.
-    month = models.DateField(_("month"))
+    series = models.ForeignKey(AgreementSeries, on_delete=models.CASCADE, related_name="lead_days")
+    # The MQL day in ``zone``, the time zone of the series' calendar.
+    day = models.DateField(_("day"))
     zone = models.CharField(_("time zone"), max_length=64)
-    # The latest due instant of the month's untouched leads; None when every lead was touched.
-    last_untouched_due = models.DateTimeField(_("last untouched lead due"), null=True, blank=True)
+    touched_met = models.PositiveIntegerField(_("touched within the limit"), default=0)
+    touched_breached = models.PositiveIntegerField(_("touched after the limit"), default=0)
+    untouched = models.PositiveIntegerField(_("untouched"), default=0)
+    # As the dashboard's rejections count them (``lead_stats.count_outcome``).
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    with_outcome = models.PositiveIntegerField(_("with an outcome"), default=0)
+    invalid_rejections = models.PositiveIntegerField(
+        _("rejected without a valid reason"), default=0
+    )
     # {lead type: {attempts: leads}}: how many leads of each type made each number of attempts.
     attempts = models.JSONField(_("leads by attempts"), default=dict, blank=True)
     # {response hours: leads} of the touched leads with a response time, the hours as text
-    # ("12.50"): the month's response-time histogram, from which medians are exact.
+    # ("12.50"): the day's response-time histogram, from which medians are exact.
     responses = models.JSONField(_("leads by response time"), default=dict, blank=True)
 
     class Meta:
-        # Beside the tally it completes (agreements_leadtally keeps its pre-move name).
-        db_table = "performance_leadmonth"
-        ordering = ["series", "month"]
-        verbose_name = _("lead month")
-        verbose_name_plural = _("lead months")
+        db_table = "performance_leadday"
+        ordering = ["series", "day"]
+        verbose_name = _("lead day")
+        verbose_name_plural = _("lead days")
         constraints = [
-            models.UniqueConstraint(fields=["series", "month"], name="lead_month_unique_month"),
+            models.UniqueConstraint(fields=["series", "day"], name="lead_day_unique_day"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.series_id} {self.month:%Y-%m}"
+        return f"{self.series_id} {self.day:%Y-%m-%d}"
 
 
 class LeadColumnMapping(models.Model):

@@ -30,11 +30,6 @@ class ComplianceRow:
     breached: int = 0
     pending: int = 0
 
-    @classmethod
-    def from_counts(cls, key: Any, row: Mapping[str, Any]) -> ComplianceRow:
-        """A row from one group of ``compliance_counts``."""
-        return cls(key, row["met"], breached_of(row), row["pending"])
-
     @property
     def label(self) -> str:
         if isinstance(self.key, dt.date):

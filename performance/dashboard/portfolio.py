@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy
 from agreements.models import Agreement, Cadence, Deadline, Kpi
 from agreements.periods import month_start
 from agreements.permissions import visible_agreements
-from performance.dashboard.compliance import ComplianceRow, compliance_counts, leads_with_status
 from performance.dashboard.deadlines import DEADLINE_HORIZON_DAYS, deadlines_due
 from performance.dashboard.figures import planned_month
 from performance.dashboard.kpis import kpi_readings, kpi_standing, kpi_values
 from performance.dashboard.standing import SEVERITY, TONE, Standing, worst_standing
 from performance.dashboard.versions import VersionChain, local_today
-from performance.models import KpiActual, LeadRecord, MonthlyActual
+from performance.measures import MeasureRequest, measure_values
+from performance.models import KpiActual, MonthlyActual
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 HANDOFF_DEFAULT_TARGET = Decimal("90")
 # How far below the hand-off target the portfolio still shows amber rather than red.
 HANDOFF_AMBER_MARGIN = Decimal("10")
+# The hand-off light counts the leads that became MQLs on this many days, today included.
 PORTFOLIO_HANDOFF_DAYS = 30
 # The columns, each a sort key with its heading; "-key" sorts the other way.
 PORTFOLIO_COLUMNS = (
@@ -107,7 +108,8 @@ class _SeriesFigures:
     """What the lights read of every series in the portfolio, each fetched in one query."""
 
     monthly: dict[tuple[int, dt.date], MonthlyActual]
-    handoff: dict[int, ComplianceRow]
+    # Each series' share of decided leads met over the last PORTFOLIO_HANDOFF_DAYS days.
+    handoff: dict[int, Decimal | None]
     latest: dict[tuple[int, str], KpiActual]
     # The signed versions of each series, latest first.
     signed: dict[int, list[Agreement]]
@@ -225,15 +227,21 @@ def _series_figures(
     ).order_by("-version"):
         signed.setdefault(version.series_id, []).append(version)
     monthly = MonthlyActual.objects.filter(series_id__in=series_ids, month__in=months)
-    recent_leads = LeadRecord.objects.filter(
-        series_id__in=series_ids, mql_at__gte=now - dt.timedelta(days=PORTFOLIO_HANDOFF_DAYS)
-    )
-    handoff = compliance_counts(leads_with_status(recent_leads, now).order_by().values("series_id"))
+    # The leads that became MQLs on the last days, today included, in each calendar's zone.
+    recent = {
+        agreement.series_id: MeasureRequest(
+            series_id=agreement.series_id,
+            measure=Kpi.Measure.HANDOFF_COMPLIANCE,
+            start=today - dt.timedelta(days=PORTFOLIO_HANDOFF_DAYS - 1),
+            end=today + dt.timedelta(days=1),
+            zone=agreement.timezone,
+        )
+        for agreement, today in versions
+    }
+    shares = measure_values(recent.values(), as_of=now)
     return _SeriesFigures(
         monthly={(row.series_id, row.month): row for row in monthly},
-        handoff={
-            row["series_id"]: ComplianceRow.from_counts(row["series_id"], row) for row in handoff
-        },
+        handoff={series_id: shares[request] for series_id, request in recent.items()},
         latest=kpi_values(versions, as_of=now),
         signed=signed,
     )
@@ -251,7 +259,7 @@ def _portfolio_row(
             actual=figures.monthly.get((series_id, month_start(today))),
             today=today,
         ),
-        handoff=_handoff_light(agreement=agreement, counts=figures.handoff.get(series_id)),
+        handoff=_handoff_light(agreement=agreement, share=figures.handoff.get(series_id)),
         kpis=_kpi_light(agreement=agreement, latest=figures.latest, today=today),
         deadlines=_deadline_light(agreement=agreement, today=today),
     )
@@ -290,13 +298,12 @@ def _volume_light(
     )
 
 
-def _handoff_light(*, agreement: Agreement, counts: ComplianceRow | None) -> Light:
+def _handoff_light(*, agreement: Agreement, share: Decimal | None) -> Light:
     """Leads met over the last days against the hand-off KPI's target, amber just below it."""
     kpi = next(
         (k for k in agreement.kpis.all() if k.measure == Kpi.Measure.HANDOFF_COMPLIANCE), None
     )
     target = kpi.target if kpi else HANDOFF_DEFAULT_TARGET
-    share = counts.share_met if counts else None
     if share is None:
         return Light(
             Standing.NO_DATA,

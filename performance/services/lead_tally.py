@@ -1,5 +1,5 @@
 """Keeping a series' lead tally: its lead counts per type, MQL month, outcome and flag, and
-per month what the KPI measures need besides (``LeadMonth``)."""
+per MQL day what the KPI measures count (``LeadDay``)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,18 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
     Value,
     When,
 )
+from django.db.models.functions import TruncDate
 
 from agreements.models import Agreement, AgreementSeries
 from performance.dashboard.compliance import local_months, month_bucket
-from performance.models import LeadMonth, LeadRecord, LeadTally
+from performance.lead_stats import LeadStats, count_outcome
+from performance.models import LeadDay, LeadRecord, LeadTally
 
 
 def _span_and_zone(series_id: int) -> tuple[dt.datetime | None, dt.datetime | None, str]:
@@ -52,15 +53,15 @@ def _span_and_zone(series_id: int) -> tuple[dt.datetime | None, dt.datetime | No
 
 
 def lead_tally_refresh(*, series_id: int) -> list[LeadTally]:
-    """Recount the series' leads and replace its tally rows and lead months: three grouped
-    queries (the tally; attempts by month and type; response times by month).
+    """Recount the series' leads and replace its tally rows and lead days: four grouped
+    queries (the tally; by day the statuses and outcomes, the attempts, the response times).
 
     Runs in the caller's transaction (or its own, when there is none, without a savepoint),
     so the tally changes together with the leads it counts.
     """
     with transaction.atomic(savepoint=False):
         LeadTally.objects.filter(series_id=series_id).delete()
-        LeadMonth.objects.filter(series_id=series_id).delete()
+        LeadDay.objects.filter(series_id=series_id).delete()
         first, last, zone = _span_and_zone(series_id)
         if first is None or last is None:
             return []
@@ -78,7 +79,7 @@ def lead_tally_refresh(*, series_id: int) -> list[LeadTally]:
                 touched_met=Count("pk", filter=Q(first_touch_at__lte=F("due_at"))),
             )
         )
-        _months_refresh(series_id, months, tz, zone)
+        _days_refresh(series_id, tz, zone)
         return LeadTally.objects.bulk_create(
             [
                 LeadTally(
@@ -97,37 +98,44 @@ def lead_tally_refresh(*, series_id: int) -> list[LeadTally]:
         )
 
 
-def _months_refresh(series_id: int, months: list[dt.date], tz: ZoneInfo, zone: str) -> None:
-    """The series' lead months: attempts by type, the response-time histogram, the last due."""
+def _days_refresh(series_id: int, tz: ZoneInfo, zone: str) -> None:
+    """The series' lead days: statuses, outcomes, attempts by type and response times."""
     leads = (
         LeadRecord.objects.filter(series_id=series_id)
-        .annotate(month_index=month_bucket(months, tz))
+        .annotate(day=TruncDate("mql_at", tzinfo=tz))
         .order_by()
     )
-    found: dict[int, LeadMonth] = {}
+    found: dict[dt.date, LeadDay] = {}
 
-    def month(index: int) -> LeadMonth:
-        if index not in found:
-            found[index] = LeadMonth(series_id=series_id, month=months[index], zone=zone)
-        return found[index]
+    def day(value: dt.date) -> LeadDay:
+        if value not in found:
+            found[value] = LeadDay(series_id=series_id, day=value, zone=zone)
+        return found[value]
 
-    attempts = leads.values("month_index", "lead_type", "attempts").annotate(
-        leads=Count("pk"), last_due=Max("due_at", filter=Q(first_touch_at__isnull=True))
+    groups = leads.values("day", "outcome", "invalid_rejection").annotate(
+        leads=Count("pk"),
+        touched=Count("first_touch_at"),
+        touched_met=Count("pk", filter=Q(first_touch_at__lte=F("due_at"))),
     )
-    for group in attempts:
-        row = month(group["month_index"])
-        by_type = row.attempts.setdefault(group["lead_type"], {})
-        by_type[str(group["attempts"])] = group["leads"]
-        last_due = group["last_due"]
-        if last_due is not None and (
-            row.last_untouched_due is None or last_due > row.last_untouched_due
-        ):
-            row.last_untouched_due = last_due
+    for group in groups:
+        row = day(group["day"])
+        row.touched_met += group["touched_met"]
+        row.touched_breached += group["touched"] - group["touched_met"]
+        row.untouched += group["leads"] - group["touched"]
+        counted = LeadStats()
+        count_outcome(counted, group["outcome"], group["invalid_rejection"], group["leads"])
+        row.rejected += counted.rejected
+        row.with_outcome += counted.with_outcome
+        row.invalid_rejections += counted.invalid
+    attempts = leads.values("day", "lead_type", "attempts").annotate(leads=Count("pk"))
+    for made in attempts:
+        by_type = day(made["day"]).attempts.setdefault(made["lead_type"], {})
+        by_type[str(made["attempts"])] = made["leads"]
     responses = (
         leads.filter(first_touch_at__isnull=False, response_hours__isnull=False)
-        .values("month_index", "response_hours")
+        .values("day", "response_hours")
         .annotate(leads=Count("pk"))
     )
     for times in responses:
-        month(times["month_index"]).responses[f"{times['response_hours']:.2f}"] = times["leads"]
-    LeadMonth.objects.bulk_create(found.values())
+        day(times["day"]).responses[f"{times['response_hours']:.2f}"] = times["leads"]
+    LeadDay.objects.bulk_create(found.values(), batch_size=1000)

@@ -26,13 +26,13 @@ from tests.performance.helpers import lead, monthly, sign, signed_agreement
 # the series' versions, their KPIs, rejection reasons, deadlines and service levels, the
 # monthly actuals, the latest KPI values, the span of MQL dates, the one grouped count of
 # leads, and the banner's counts (its latest alerts only when there are open ones).
-# +5 for the computed KPIs: the months of their periods, the settled months of their leads
-# and their tally (performance.lead_stats), the other months' lead counts and responses.
-DASHBOARD_QUERIES = 18
-# Session, user, the agreements in force, their KPIs, their open deadlines, this month's
-# actuals, the hand-off counts per series, the latest KPI values.
-# +7: service levels, the series' signed versions (the month's plan) and the computed KPIs'
-# five queries.
+# +4 for the computed KPIs: the months of their periods, the lead days of their periods, the
+# leads still pending and those of the attempt windows' cutoff days (performance.lead_stats).
+DASHBOARD_QUERIES = 17
+# Session, user, the titles (for the page), that page's agreements with their KPIs, service
+# levels and open deadlines, the series' signed versions (the month's plan), the hand-off
+# light's lead days and pending leads, this month's actuals, the latest KPI values, and the
+# computed KPIs' four (their periods' actuals, lead days, pending leads, cutoff days' leads).
 PORTFOLIO_QUERIES = 16
 
 
@@ -492,6 +492,8 @@ def test_portfolio_traffic_lights_and_sorting(
     LeadRecord.objects.filter(series_id=failing.series_id).update(
         first_touch_at=None, due_at=timezone.now() - dt.timedelta(hours=1)
     )
+    for agreement in (healthy, failing):  # as the import does after changing leads
+        lead_tally_refresh(series_id=agreement.series_id)
     KpiActual.objects.filter(series_id=failing.series_id).update(value=Decimal("1"))
     login(client, marketing_member)
 
