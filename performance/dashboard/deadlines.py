@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agreements.models import Deadline
+from agreements.models.choices import Owner, choice_label
 
 DEADLINE_HORIZON_DAYS = 14
 
@@ -16,8 +17,11 @@ class DeadlineDue:
     title: str
     due: dt.date
     owner: str
-    owner_label: str
     days_left: int
+
+    @property
+    def owner_label(self) -> str:
+        return choice_label(Owner, self.owner)
 
     @property
     def overdue(self) -> bool:
@@ -39,7 +43,6 @@ def deadlines_due(
                 title=d.title,
                 due=d.due,
                 owner=d.owner,
-                owner_label=d.get_owner_display(),
                 days_left=(d.due - today).days,
             )
             for d in deadlines

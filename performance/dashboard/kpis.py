@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 
 from agreements.models import Agreement, Kpi
+from agreements.models.choices import Owner, choice_label
 from agreements.periods import FIRST_DAY, LAST_DAY, period_end, period_start
 from performance.dashboard.figures import Phase, period_phase, scaled_to_period
 from performance.dashboard.standing import TONE, Standing
@@ -30,10 +31,8 @@ LEVEL_UNITS = ("%", "percent", "hour", "minute", "day", "rate", "ratio", "score"
 class KpiReading:
     name: str
     owner: str
-    owner_label: str
     unit: str
     direction: str
-    direction_label: str
     cadence: str
     target: Decimal
     value: Decimal | None
@@ -49,6 +48,14 @@ class KpiReading:
     @property
     def is_computed(self) -> bool:
         return self.measure != Kpi.Measure.MANUAL
+
+    @property
+    def owner_label(self) -> str:
+        return choice_label(Owner, self.owner)
+
+    @property
+    def direction_label(self) -> str:
+        return choice_label(Kpi.Direction, self.direction)
 
     @property
     def measure_label(self) -> str:
@@ -219,10 +226,8 @@ def kpi_reading(kpi: Kpi, actual: KpiActual | None, *, today: dt.date) -> KpiRea
     return KpiReading(
         name=kpi.name,
         owner=kpi.owner,
-        owner_label=kpi.get_owner_display(),
         unit=kpi.unit,
         direction=kpi.direction,
-        direction_label=kpi.get_direction_display(),
         cadence=kpi.cadence,
         target=kpi.target,
         value=value,
