@@ -15,6 +15,10 @@ a level has ``enough`` attempts once it reached the minimum, is ``short`` once i
 (``mql_at`` before ``as_of`` less the window's days) and ``open`` until then; a type without a
 level is ``open``.
 
+``performance.measures`` reads the leads this way only where the lead days cannot answer
+(``performance.lead_stats``): a request in another zone than its series' days, or any with
+``from_leads``, which the tests use to hold both ways against each other.
+
 Each statement holds at most ``CELLS_PER_STATEMENT`` cells and stays under the backend's
 ``max_query_params`` (SQLite): cells are packed by series, a series split only when it alone has
 more cells than a statement takes. Runs on SQLite and PostgreSQL.

@@ -1,8 +1,8 @@
 """The performance dashboard: an agreement's figures against its SLA, and the portfolio.
 
 The reads here cost a fixed number of queries however many leads, months or agreements there
-are: lead counts come from the tally the import keeps (``LeadTally``) plus one grouped count of
-the leads still pending, never from rows in Python.
+are: lead counts come from the tally and the lead days the import keeps (``LeadTally``,
+``LeadDay``) plus the few leads still pending, never from every lead row.
 
 - ``standing``: met, on track, at risk, missed or no data, and how bad each is.
 - ``versions``: which signed version's terms stand on a day or in a month.
