@@ -4,9 +4,10 @@ per MQL day what the KPI measures count (``LeadDay``)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import (
     Case,
     Count,
@@ -14,6 +15,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -127,15 +129,31 @@ def _days_refresh(series_id: int, tz: ZoneInfo, zone: str) -> None:
         row.rejected += counted.rejected
         row.with_outcome += counted.with_outcome
         row.invalid_rejections += counted.invalid
-    attempts = leads.values("day", "lead_type", "attempts").annotate(leads=Count("pk"))
-    for made in attempts:
-        by_type = day(made["day"]).attempts.setdefault(made["lead_type"], {})
-        by_type[str(made["attempts"])] = made["leads"]
+    attempts = leads.values_list("day", "lead_type", "attempts").annotate(leads=Count("pk"))
+    for when, lead_type, made, count in _raw_rows(attempts):
+        by_type = day(_as_date(when)).attempts.setdefault(lead_type, {})
+        by_type[str(made)] = count
     responses = (
         leads.filter(first_touch_at__isnull=False, response_hours__isnull=False)
-        .values("day", "response_hours")
+        .values_list("day", "response_hours")
         .annotate(leads=Count("pk"))
     )
-    for times in responses:
-        day(times["day"]).responses[f"{times['response_hours']:.2f}"] = times["leads"]
+    for when, hours, count in _raw_rows(responses):
+        # Decimal on PostgreSQL, a number on SQLite: two places either way.
+        day(_as_date(when)).responses[f"{hours:.2f}"] = count
     LeadDay.objects.bulk_create(found.values(), batch_size=1000)
+
+
+def _raw_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a grouped query as the driver returns them: these two have a row for nearly
+    every lead, and the ORM's converters took most of the recount's time (0.35 of 0.6 s for
+    50,000 leads)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """A day as PostgreSQL returns it, or as SQLite's text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
