@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from performance.lead_cells import ENOUGH, SHORT, LeadGroup, Level
-from performance.lead_status import ACCEPTED, BREACHED, MET, PENDING
+from performance.lead_status import BREACHED, MET, PENDING, is_rejection
 from performance.models import LeadDay, LeadRecord
 
 _COUNTS = (
@@ -72,7 +72,7 @@ class LeadStats:
 def count_outcome(stats: LeadStats, outcome: str, invalid: bool, leads: int) -> None:
     """Count leads by outcome as the dashboard's rejections do: any lead flagged invalid is a
     rejection, and has an outcome."""
-    if invalid or outcome not in ("", ACCEPTED):
+    if is_rejection(outcome, invalid):
         stats.rejected += leads
     if invalid or outcome != "":
         stats.with_outcome += leads
@@ -134,22 +134,23 @@ def tallied_stats[R: DayRequest](
     """
     if not requests:
         return {}, []
+    fields = ["series_id", "day", "zone", "touched_met", "touched_breached", "untouched",
+              "rejected", "with_outcome", "invalid_rejections", "attempts"]  # fmt: skip
+    if responses:  # the histograms are the rows' largest part: read only for a median
+        fields.append("responses")
     # Widened by two days: an instant's day in two zones differs by at most that.
     rows = LeadDay.objects.filter(
         series_id__in={r.series_id for r in requests},
         day__gte=min(r.start for r in requests) - dt.timedelta(days=2),
         day__lt=max(r.end for r in requests) + dt.timedelta(days=2),
-    ).values_list(
-        "series_id", "day", "zone", "touched_met", "touched_breached", "untouched", "rejected",
-        "with_outcome", "invalid_rejections", "attempts", "responses",
-    )  # fmt: skip
+    ).values_list(*fields)
     days: dict[int, dict[dt.date, _Day]] = {}
     zones: dict[int, set[str]] = {}
-    for series_id, day, zone, met, late, untouched, rejected, decided, invalid, made, times in rows:
-        zones.setdefault(series_id, set()).add(zone)
+    for series, day, zone, met, late, untouched, rejected, decided, invalid, made, *times in rows:
+        zones.setdefault(series, set()).add(zone)
         stats = LeadStats(met=met, breached=late + untouched, rejected=rejected,
                           with_outcome=decided, invalid=invalid)  # fmt: skip
-        days.setdefault(series_id, {})[day] = _Day(stats, made, times)
+        days.setdefault(series, {})[day] = _Day(stats, made, times[0] if times else {})
     tallied: list[R] = []
     left: list[R] = []
     for request in requests:

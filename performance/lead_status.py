@@ -38,3 +38,9 @@ def lead_status(first_touch_at: dt.datetime | None, due_at: dt.datetime, as_of: 
     if first_touch_at is not None:
         return MET if first_touch_at <= due_at else BREACHED
     return BREACHED if due_at < as_of else PENDING
+
+
+def is_rejection(outcome: str, invalid: bool) -> bool:
+    """Whether a lead counts as rejected: any outcome but acceptance, or a lead flagged as
+    rejected without a valid reason whatever its outcome."""
+    return invalid or outcome not in ("", ACCEPTED)

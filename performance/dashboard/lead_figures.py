@@ -21,7 +21,7 @@ from performance.dashboard.compliance import (
     local_months,
     month_bucket,
 )
-from performance.lead_status import ACCEPTED
+from performance.lead_status import is_rejection
 from performance.models import LeadRecord, LeadTally
 
 
@@ -163,7 +163,7 @@ class _LeadCounts:
 
     def add_rejection(self, outcome: str, invalid: bool, leads: int) -> None:
         """Count leads rejected with this outcome code; any lead flagged invalid is a rejection."""
-        if invalid or outcome not in ("", ACCEPTED):
+        if is_rejection(outcome, invalid):
             counted = self.rejected.setdefault(outcome, [0, 0])
             counted[0] += leads
             counted[1] += leads if invalid else 0

@@ -105,7 +105,7 @@ class Portfolio:
 
 @dataclass(frozen=True)
 class _SeriesFigures:
-    """What the lights read of every series in the portfolio, each fetched in one query."""
+    """What the lights read of every series in the portfolio, in a fixed number of queries."""
 
     monthly: dict[tuple[int, dt.date], MonthlyActual]
     # Each series' share of decided leads met over the last PORTFOLIO_HANDOFF_DAYS days.
