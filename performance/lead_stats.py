@@ -19,6 +19,7 @@ with ``count_group`` and the same rules.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from functools import cached_property
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from performance.lead_cells import ENOUGH, SHORT, LeadGroup, Level
@@ -113,16 +116,24 @@ class DayRequest(Protocol):
 
 @dataclass
 class _Day:
-    """One lead day as read: its counts (untouched as breached), attempts and response times."""
+    """One lead day as read: its counts (untouched as breached), and its attempts and response
+    times as stored text, decoded only when a request needs them: a day's histogram can hold
+    hundreds of response times, and only a median's days are summed from it."""
 
     stats: LeadStats
-    attempts: dict[str, dict[str, int]]
-    responses: dict[str, int]
+    attempts_text: str
+    responses_text: str
+
+    @cached_property
+    def attempts(self) -> dict[str, dict[str, int]]:
+        found: dict[str, dict[str, int]] = json.loads(self.attempts_text)
+        return found
 
     @cached_property
     def times(self) -> Counter[Decimal]:
         """The response times as numbers, converted once however many requests sum the day."""
-        return Counter({Decimal(hours): leads for hours, leads in self.responses.items()})
+        found: dict[str, int] = json.loads(self.responses_text)
+        return Counter({Decimal(hours): leads for hours, leads in found.items()})
 
 
 def tallied_stats[R: DayRequest](
@@ -135,22 +146,24 @@ def tallied_stats[R: DayRequest](
     if not requests:
         return {}, []
     fields = ["series_id", "day", "zone", "touched_met", "touched_breached", "untouched",
-              "rejected", "with_outcome", "invalid_rejections", "attempts"]  # fmt: skip
+              "rejected", "with_outcome", "invalid_rejections"]  # fmt: skip
+    # As text: decoded per day by the requests that sum it (``_Day``).
+    texts = [Cast("attempts", TextField())]
     if responses:  # the histograms are the rows' largest part: read only for a median
-        fields.append("responses")
+        texts.append(Cast("responses", TextField()))
     # Widened by two days: an instant's day in two zones differs by at most that.
     rows = LeadDay.objects.filter(
         series_id__in={r.series_id for r in requests},
         day__gte=min(r.start for r in requests) - dt.timedelta(days=2),
         day__lt=max(r.end for r in requests) + dt.timedelta(days=2),
-    ).values_list(*fields)
+    ).values_list(*fields, *texts)
     days: dict[int, dict[dt.date, _Day]] = {}
     zones: dict[int, set[str]] = {}
     for series, day, zone, met, late, untouched, rejected, decided, invalid, made, *times in rows:
         zones.setdefault(series, set()).add(zone)
         stats = LeadStats(met=met, breached=late + untouched, rejected=rejected,
                           with_outcome=decided, invalid=invalid)  # fmt: skip
-        days.setdefault(series, {})[day] = _Day(stats, made, times[0] if times else {})
+        days.setdefault(series, {})[day] = _Day(stats, made, times[0] if times else "{}")
     tallied: list[R] = []
     left: list[R] = []
     for request in requests:
@@ -179,6 +192,8 @@ def _request_stats(
         stats.add(counted.stats)
         if responses:
             stats.responses.update(counted.times)
+        if not cutoffs:
+            continue  # no service levels: every lead's attempts are open
         for lead_type, by_attempts in counted.attempts.items():
             if lead_type not in cutoffs:
                 continue  # no level: open
