@@ -150,6 +150,63 @@ def _measure_periods(kpi: Kpi, version: Agreement, today: dt.date) -> list[dt.da
     return [current]
 
 
+@dataclass(frozen=True)
+class KpiValuePlan:
+    """What the KPIs of some versions need: the latest values entered by hand, and each computed
+    KPI's measure requests (its current period, then the one before), per (series, name)."""
+
+    entered: dict[tuple[int, str], KpiActual]
+    wanted: dict[tuple[int, str], list[MeasureRequest]]
+
+    @classmethod
+    def of(cls, versions: Sequence[tuple[Agreement, dt.date]]) -> KpiValuePlan:
+        """The plan of the versions given with their local today; one query (the versions'
+        KPIs and service levels are prefetched)."""
+        entered = kpi_latest_values({version.series_id for version, _today in versions})
+        wanted: dict[tuple[int, str], list[MeasureRequest]] = {}
+        for version, today in versions:
+            levels = tuple(
+                (level.lead_type, level.min_attempts, level.attempt_window_days)
+                for level in version.service_levels.all()
+            )
+            for kpi in version.kpis.all():
+                if not kpi.is_computed:
+                    continue
+                key = (version.series_id, kpi.name)
+                entered.pop(key, None)
+                wanted[key] = [
+                    MeasureRequest(
+                        series_id=version.series_id,
+                        measure=kpi.measure,
+                        start=start,
+                        end=period_end(start, kpi.cadence),
+                        zone=version.timezone,
+                        service_levels=levels,
+                    )
+                    for start in _measure_periods(kpi, version, today)
+                ]
+        return cls(entered=entered, wanted=wanted)
+
+    @property
+    def requests(self) -> list[MeasureRequest]:
+        return [request for requests in self.wanted.values() for request in requests]
+
+    def values(
+        self, measured: dict[MeasureRequest, Decimal | None]
+    ) -> dict[tuple[int, str], KpiActual]:
+        """Each KPI's value from the measures' values (``measure_values`` of ``requests``)."""
+        latest = dict(self.entered)
+        for (series_id, name), requests in self.wanted.items():
+            for request in requests:
+                value = measured[request]
+                if value is not None:
+                    latest[(series_id, name)] = KpiActual(
+                        series_id=series_id, kpi_name=name, period_start=request.start, value=value
+                    )
+                    break
+        return latest
+
+
 def kpi_values(
     versions: Sequence[tuple[Agreement, dt.date]], *, as_of: dt.datetime
 ) -> dict[tuple[int, str], KpiActual]:
@@ -159,43 +216,11 @@ def kpi_values(
     KPI has the value of its measure for its current period, or the period before when the
     current one has no data yet, as an unsaved KpiActual; a value recorded by hand under its
     name is ignored. A fixed number of queries for any number of versions: the versions'
-    KPIs and service levels are prefetched.
+    KPIs and service levels are prefetched. A page that measures more asks ``measure_values``
+    once for both, with ``KpiValuePlan``.
     """
-    latest = kpi_latest_values({version.series_id for version, _today in versions})
-    wanted: dict[tuple[int, str], list[MeasureRequest]] = {}
-    for version, today in versions:
-        levels = tuple(
-            (level.lead_type, level.min_attempts, level.attempt_window_days)
-            for level in version.service_levels.all()
-        )
-        for kpi in version.kpis.all():
-            if not kpi.is_computed:
-                continue
-            key = (version.series_id, kpi.name)
-            latest.pop(key, None)
-            wanted[key] = [
-                MeasureRequest(
-                    series_id=version.series_id,
-                    measure=kpi.measure,
-                    start=start,
-                    end=period_end(start, kpi.cadence),
-                    zone=version.timezone,
-                    service_levels=levels,
-                )
-                for start in _measure_periods(kpi, version, today)
-            ]
-    values = measure_values(
-        (request for requests in wanted.values() for request in requests), as_of=as_of
-    )
-    for (series_id, name), requests in wanted.items():
-        for request in requests:
-            value = values[request]
-            if value is not None:
-                latest[(series_id, name)] = KpiActual(
-                    series_id=series_id, kpi_name=name, period_start=request.start, value=value
-                )
-                break
-    return latest
+    plan = KpiValuePlan.of(versions)
+    return plan.values(measure_values(plan.requests, as_of=as_of))
 
 
 def kpi_readings(

@@ -19,7 +19,7 @@ from agreements.periods import month_start
 from agreements.permissions import visible_agreements
 from performance.dashboard.deadlines import DEADLINE_HORIZON_DAYS, deadlines_due
 from performance.dashboard.figures import planned_month
-from performance.dashboard.kpis import kpi_readings, kpi_standing, kpi_values
+from performance.dashboard.kpis import KpiValuePlan, kpi_readings, kpi_standing
 from performance.dashboard.standing import SEVERITY, TONE, Standing, worst_standing
 from performance.dashboard.versions import VersionChain, local_today
 from performance.measures import MeasureRequest, measure_values
@@ -238,11 +238,13 @@ def _series_figures(
         )
         for agreement, today in versions
     }
-    shares = measure_values(recent.values(), as_of=now)
+    # One measuring for the lights and the KPIs: the lead days are read once.
+    plan = KpiValuePlan.of(versions)
+    measured = measure_values([*plan.requests, *recent.values()], as_of=now)
     return _SeriesFigures(
         monthly={(row.series_id, row.month): row for row in monthly},
-        handoff={series_id: shares[request] for series_id, request in recent.items()},
-        latest=kpi_values(versions, as_of=now),
+        handoff={series_id: measured[request] for series_id, request in recent.items()},
+        latest=plan.values(measured),
         signed=signed,
     )
 
