@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -116,11 +117,12 @@ class DayRequest(Protocol):
 
 @dataclass
 class _Day:
-    """One lead day as read: its counts (untouched as breached), and its attempts and response
-    times as stored text, decoded only when a request needs them: a day's histogram can hold
-    hundreds of response times, and only a median's days are summed from it."""
+    """One lead day as read: its counts (untouched as breached: met, breached, rejected, with an
+    outcome, invalid), and its attempts and response times as stored text, decoded only when a
+    request needs them: a day's histogram can hold hundreds of response times, and only a
+    median's days are summed from it."""
 
-    stats: LeadStats
+    counts: tuple[int, int, int, int, int]
     attempts_text: str
     responses_text: str
 
@@ -152,46 +154,77 @@ def tallied_stats[R: DayRequest](
     if responses:  # the histograms are the rows' largest part: read only for a median
         texts.append(Cast("responses", TextField()))
     # Widened by two days: an instant's day in two zones differs by at most that.
-    rows = LeadDay.objects.filter(
-        series_id__in={r.series_id for r in requests},
-        day__gte=min(r.start for r in requests) - dt.timedelta(days=2),
-        day__lt=max(r.end for r in requests) + dt.timedelta(days=2),
-    ).values_list(*fields, *texts)
-    days: dict[int, dict[dt.date, _Day]] = {}
+    rows = (
+        LeadDay.objects.filter(
+            series_id__in={r.series_id for r in requests},
+            day__gte=min(r.start for r in requests) - dt.timedelta(days=2),
+            day__lt=max(r.end for r in requests) + dt.timedelta(days=2),
+        )
+        .order_by("series_id", "day")
+        .values_list(*fields, *texts)
+    )
+    days: dict[int, _SeriesDays] = {}
     zones: dict[int, set[str]] = {}
     for series, day, zone, met, late, untouched, rejected, decided, invalid, made, *times in rows:
         zones.setdefault(series, set()).add(zone)
-        stats = LeadStats(met=met, breached=late + untouched, rejected=rejected,
-                          with_outcome=decided, invalid=invalid)  # fmt: skip
-        days.setdefault(series, {})[day] = _Day(stats, made, times[0] if times else "{}")
+        counts = (met, late + untouched, rejected, decided, invalid)
+        found = days.setdefault(series, _SeriesDays())
+        found.add(day, _Day(counts, made, times[0] if times else "{}"))
     tallied: list[R] = []
     left: list[R] = []
     for request in requests:
-        found = zones.get(request.series_id, {request.zone})
-        (tallied if found == {request.zone} else left).append(request)
+        found_zones = zones.get(request.series_id, {request.zone})
+        (tallied if found_zones == {request.zone} else left).append(request)
+    cutoffs = _Cutoffs(as_of)
     result = {
-        r: _request_stats(r, days.get(r.series_id, {}), as_of, responses=r in responses)
+        r: _request_stats(
+            r, days.get(r.series_id, _SeriesDays()), cutoffs.of(r), responses=r in responses
+        )
         for r in tallied
     }
     if tallied:
         _count_pending(result, as_of=as_of)
-        _count_cutoff_days(result, as_of=as_of)
+        _count_cutoff_days(result, cutoffs)
     return result, left
 
 
+@dataclass
+class _SeriesDays:
+    """A series' lead days in the order of their dates (the query's), to find a span's by
+    bisection."""
+
+    dates: list[dt.date] = field(default_factory=list)
+    days: list[_Day] = field(default_factory=list)
+
+    def add(self, day: dt.date, counted: _Day) -> None:
+        self.dates.append(day)
+        self.days.append(counted)
+
+    def between(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, _Day]]:
+        first, last = bisect_left(self.dates, start), bisect_left(self.dates, end)
+        return list(zip(self.dates[first:last], self.days[first:last], strict=True))
+
+
+# A lead type's minimum attempts, its window's cutoff, and the cutoff's day in the zone.
+Cutoff = tuple[int, dt.datetime, dt.date]
+
+
 def _request_stats(
-    request: DayRequest, days: dict[dt.date, _Day], as_of: dt.datetime, *, responses: bool
+    request: DayRequest, days: _SeriesDays, cutoffs: dict[str, Cutoff], *, responses: bool
 ) -> LeadStats:
     """The request's days summed; a lead short of its attempts counted short on days before
     its window's cutoff day (the cutoff day itself is read from the leads)."""
-    stats = LeadStats()
-    cutoffs = _cutoffs(request, as_of)
-    for day, counted in days.items():
-        if not request.start <= day < request.end:
-            continue
-        stats.add(counted.stats)
+    met = breached = rejected = decided = invalid = enough = short = 0
+    times: Counter[Decimal] = Counter()
+    for day, counted in days.between(request.start, request.end):
+        day_met, day_breached, day_rejected, day_decided, day_invalid = counted.counts
+        met += day_met
+        breached += day_breached
+        rejected += day_rejected
+        decided += day_decided
+        invalid += day_invalid
         if responses:
-            stats.responses.update(counted.times)
+            times.update(counted.times)
         if not cutoffs:
             continue  # no service levels: every lead's attempts are open
         for lead_type, by_attempts in counted.attempts.items():
@@ -200,19 +233,33 @@ def _request_stats(
             minimum, _cutoff, cutoff_day = cutoffs[lead_type]
             for made, leads in by_attempts.items():
                 if int(made) >= minimum:
-                    stats.enough_attempts += leads
+                    enough += leads
                 elif day < cutoff_day:
-                    stats.short_attempts += leads
-    return stats
+                    short += leads
+    return LeadStats(met=met, breached=breached, rejected=rejected, with_outcome=decided,
+                     invalid=invalid, enough_attempts=enough, short_attempts=short,
+                     responses=times)  # fmt: skip
 
 
-def _cutoffs(
-    request: DayRequest, as_of: dt.datetime
-) -> dict[str, tuple[int, dt.datetime, dt.date]]:
+class _Cutoffs:
+    """Each request's cutoffs at ``as_of``, worked out once per zone and service levels."""
+
+    def __init__(self, as_of: dt.datetime) -> None:
+        self.as_of = as_of
+        self._found: dict[tuple[str, tuple[Level, ...]], dict[str, Cutoff]] = {}
+
+    def of(self, request: DayRequest) -> dict[str, Cutoff]:
+        key = (request.zone, request.service_levels)
+        if key not in self._found:
+            self._found[key] = _cutoffs(request, self.as_of)
+        return self._found[key]
+
+
+def _cutoffs(request: DayRequest, as_of: dt.datetime) -> dict[str, Cutoff]:
     """Each lead type's minimum attempts, its window's cutoff and the cutoff's day in the
     request's zone; a lead type's first level counts."""
     zone = ZoneInfo(request.zone)
-    cutoffs: dict[str, tuple[int, dt.datetime, dt.date]] = {}
+    cutoffs: dict[str, Cutoff] = {}
     for lead_type, minimum, window in request.service_levels:
         cutoff = as_of - dt.timedelta(days=window)
         cutoffs.setdefault(lead_type, (minimum, cutoff, timezone.localtime(cutoff, zone).date()))
@@ -241,7 +288,7 @@ def _count_pending[R: DayRequest](result: dict[R, LeadStats], *, as_of: dt.datet
                 result[request].pending += 1
 
 
-def _count_cutoff_days[R: DayRequest](result: dict[R, LeadStats], *, as_of: dt.datetime) -> None:
+def _count_cutoff_days[R: DayRequest](result: dict[R, LeadStats], cutoffs: _Cutoffs) -> None:
     """Count the leads short of their attempts on their window's cutoff day, before the cutoff.
 
     One query over the leads from the earliest cutoff day's start to the latest cutoff of the
@@ -251,7 +298,7 @@ def _count_cutoff_days[R: DayRequest](result: dict[R, LeadStats], *, as_of: dt.d
     wanted: dict[tuple[int, str], list[tuple[R, int, dt.datetime, dt.datetime]]] = {}
     for request in result:
         zone = ZoneInfo(request.zone)
-        for lead_type, (minimum, cutoff, day) in _cutoffs(request, as_of).items():
+        for lead_type, (minimum, cutoff, day) in cutoffs.of(request).items():
             if request.start <= day < request.end:
                 start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
                 wanted.setdefault((request.series_id, lead_type), []).append(
