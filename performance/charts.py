@@ -4,20 +4,24 @@ Every chart is an ``<svg role="img">`` whose ``<title>`` and ``<desc>`` name it 
 numbers; the page shows the same numbers in a table next to it. The geometry is worked out here
 as data (scales, bar boxes, ticks, labels); the markup lives in the template
 ``performance/charts/bar_chart.html``, which escapes every text. Geometry uses floats (pixels
-only); the figures shown as text keep their exact values.
+only); the figures shown as text keep their exact values. Each chart's markup is kept in the
+page cache under its arguments and language (``drawn``), so a chart drawn before costs a lookup.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agreements import page_cache
@@ -111,15 +115,33 @@ class Chart:
     rows: list[BarRow] = field(default_factory=list)
 
     def svg(self) -> SafeString:
-        """The markup, a function of the chart's fields alone: a chart drawn before is reused."""
-        drawing = f"{page_cache.templates_fingerprint((TEMPLATE,))}:{self!r}"
+        return render_to_string(TEMPLATE, {"chart": self})
+
+
+def drawn[**P](draw: Callable[P, SafeString]) -> Callable[P, SafeString]:
+    """A chart function whose markup is kept in the page cache under its arguments.
+
+    A chart is a function of its arguments and the active language (the numbers' format, the
+    texts' translations) alone, so a chart drawn before with the same figures is reused without
+    working out its geometry or formatting its numbers again; other figures draw a new one.
+    """
+
+    @functools.wraps(draw)
+    def cached(*args: P.args, **kwargs: P.kwargs) -> SafeString:
+        language = get_language() or settings.LANGUAGE_CODE
+        drawing = (
+            f"{page_cache.templates_fingerprint((TEMPLATE,))}:{language}:{draw.__name__}:"
+            f"{args!r}:{sorted(kwargs.items())!r}"
+        )
         key = "chart:" + hashlib.sha256(drawing.encode()).hexdigest()
         markup = page_cache.cache_get(key)
         if not isinstance(markup, str):
-            markup = render_to_string(TEMPLATE, {"chart": self})
-            page_cache.cache_set(key, str(markup), page_cache.SECTIONS_SECONDS)
+            markup = str(draw(*args, **kwargs))
+            page_cache.cache_set(key, markup, page_cache.SECTIONS_SECONDS)
         # Rendered by the template engine, which escaped every text.
         return mark_safe(markup)  # noqa: S308
+
+    return cached
 
 
 def number_text(value: Number | None) -> str:
@@ -245,6 +267,7 @@ def _column_frame(
     )
 
 
+@drawn
 def bar_chart_grouped(
     *,
     chart_id: str,
@@ -286,6 +309,7 @@ def bar_chart_grouped(
     return frame.close(categories, series)
 
 
+@drawn
 def bar_chart_stacked(
     *,
     chart_id: str,
@@ -330,6 +354,7 @@ def bar_chart_stacked(
     return frame.close(categories, series)
 
 
+@drawn
 def bar_chart_horizontal(
     *,
     chart_id: str,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.periods import month_start
 from performance.charts import ChartSeries, bar_chart_grouped
@@ -69,3 +70,21 @@ def test_the_dashboard_warm_is_the_dashboard_cold(
 
     # The bar of this month's leads, named in the chart's own markup.
     assert f"{today:%Y-%m}, Actual: 777" in page_of(client.get(address))
+
+
+def test_a_chart_is_kept_per_language() -> None:
+    """The numbers' format is the language's: a chart kept in one is not shown in another."""
+    drawing = {
+        "chart_id": "chart-test",
+        "title": "Revenue",
+        "description": "Revenue per month",
+        "categories": ["2026-01"],
+        "series": [ChartSeries("Actual", [Decimal("1234.5")], "#0b5ed7")],
+    }
+    english = bar_chart_grouped(**drawing)
+    with translation.override("de"):
+        german = bar_chart_grouped(**drawing)
+
+    assert "2026-01, Actual: 1,234.5" in english
+    assert "2026-01, Actual: 1.234,5" in german
+    assert len(chart_keys()) == 2
