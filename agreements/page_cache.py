@@ -16,6 +16,7 @@ import importlib.metadata
 import inspect
 import logging
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import django
@@ -138,6 +139,27 @@ def templates_fingerprint(names: tuple[str, ...]) -> str:
     once per process, or on every call while DEBUG reloads edited templates.
     """
     return _fingerprint(names) if settings.DEBUG else _deployed_fingerprint(names)
+
+
+def kept_markup(
+    kind: str, *, templates: tuple[str, ...], content: str, make: Callable[[], str]
+) -> SafeString:
+    """Markup that is a function of ``content`` and the active language alone, kept under both.
+
+    ``content`` names everything the markup shows (the repr of the frozen dataclasses it is
+    drawn from, say): the same figures in the same language read the kept markup, other
+    figures make another. ``make`` renders it through ``templates``, whose sources are in the
+    key, and whose engine escaped every text. For a part of a page that every viewer of the
+    same figures sees alike: a chart, a table of numbers.
+    """
+    language = get_language() or settings.LANGUAGE_CODE
+    named = f"{templates_fingerprint(templates)}:{language}:{content}"
+    key = f"{kind}:{hashlib.sha256(named.encode()).hexdigest()}"
+    markup = cache_get(key)
+    if not isinstance(markup, str):
+        markup = str(make())
+        cache_set(key, markup, SECTIONS_SECONDS)
+    return mark_safe(markup)  # noqa: S308 - rendered by the template engine, which escaped
 
 
 def _form_code(form_class: type) -> str:

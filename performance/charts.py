@@ -11,17 +11,14 @@ page cache under its arguments and language (``drawn``), so a chart drawn before
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from agreements import page_cache
@@ -128,18 +125,12 @@ def drawn[**P](draw: Callable[P, SafeString]) -> Callable[P, SafeString]:
 
     @functools.wraps(draw)
     def cached(*args: P.args, **kwargs: P.kwargs) -> SafeString:
-        language = get_language() or settings.LANGUAGE_CODE
-        drawing = (
-            f"{page_cache.templates_fingerprint((TEMPLATE,))}:{language}:{draw.__name__}:"
-            f"{args!r}:{sorted(kwargs.items())!r}"
+        return page_cache.kept_markup(
+            "chart",
+            templates=(TEMPLATE,),
+            content=f"{draw.__name__}:{args!r}:{sorted(kwargs.items())!r}",
+            make=lambda: draw(*args, **kwargs),
         )
-        key = "chart:" + hashlib.sha256(drawing.encode()).hexdigest()
-        markup = page_cache.cache_get(key)
-        if not isinstance(markup, str):
-            markup = str(draw(*args, **kwargs))
-            page_cache.cache_set(key, markup, page_cache.SECTIONS_SECONDS)
-        # Rendered by the template engine, which escaped every text.
-        return mark_safe(markup)  # noqa: S308
 
     return cached
 

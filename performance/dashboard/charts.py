@@ -1,4 +1,5 @@
-"""The dashboard's charts, built from its rows, each with a description that sums it up."""
+"""The dashboard's charts, built from its rows, each with a description that sums it up, and
+its table of months: the parts of the page drawn from figures alone, kept under them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agreements import page_cache
 from performance.charts import (
     ChartSeries,
     bar_chart_grouped,
@@ -36,6 +39,7 @@ COLOR_PENDING = "#997404"
 CHARTED_STAGES = ("leads", "mqls", "sqls", "customers")
 HANDOFF_TITLE = gettext_lazy("Hand-off compliance by month")
 REJECTION_TITLE = gettext_lazy("Rejected leads by reason")
+FUNNEL_MONTHS_TEMPLATE = "performance/_funnel_months.html"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class DashboardCharts:
     funnel: list[TitledChart]
     handoff: TitledChart
     rejections: TitledChart
+    # The table of planned and actual figures per month.
+    funnel_months: SafeString
 
 
 def dashboard_charts(dashboard: Dashboard) -> DashboardCharts:
@@ -59,6 +65,17 @@ def dashboard_charts(dashboard: Dashboard) -> DashboardCharts:
         funnel=[_funnel_stage(dashboard.funnel.months, stage) for stage in CHARTED_STAGES],
         handoff=TitledChart(str(HANDOFF_TITLE), handoff_chart(months=dashboard.by_month)),
         rejections=TitledChart(str(REJECTION_TITLE), rejection_chart(rows=dashboard.rejections)),
+        funnel_months=funnel_months_table(dashboard.funnel.months),
+    )
+
+
+def funnel_months_table(months: Sequence[FunnelMonth]) -> SafeString:
+    """The table of months, kept under their figures: some 240 numbers formatted once."""
+    return page_cache.kept_markup(
+        "funnel-months",
+        templates=(FUNNEL_MONTHS_TEMPLATE,),
+        content=repr(list(months)),
+        make=lambda: render_to_string(FUNNEL_MONTHS_TEMPLATE, {"months": months}),
     )
 
 

@@ -68,8 +68,14 @@ def test_the_dashboard_warm_is_the_dashboard_cold(
         agreement, month_start(today), leads=777, mqls=70, sqls=7, customers=1, revenue="1000.00"
     )
 
+    page = page_of(client.get(address))
     # The bar of this month's leads, named in the chart's own markup.
-    assert f"{today:%Y-%m}, Actual: 777" in page_of(client.get(address))
+    assert f"{today:%Y-%m}, Actual: 777" in page
+    # And the month's row in the table of months, kept the same way.
+    table = page[page.index('id="funnel-months"') :]
+    row = table[table.index(f"{today:%Y-%m}</th>") :]
+    assert row[row.index("<td") : row.index("</tr>")].count(">777<") == 1
+    assert [key for key in getattr(cache, "_cache", {}) if ":funnel-months:" in key]
 
 
 def test_a_chart_is_kept_per_language() -> None:
