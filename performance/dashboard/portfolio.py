@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agreements import page_cache
 from agreements.models import Agreement, Cadence, Deadline, Kpi
 from agreements.periods import month_start
 from agreements.permissions import visible_agreements
@@ -44,6 +47,7 @@ PORTFOLIO_COLUMNS = (
 )
 PORTFOLIO_SORTS = tuple(key for key, _label in PORTFOLIO_COLUMNS)
 PORTFOLIO_PAGE_SIZE = 25
+ROWS_TEMPLATE = "performance/_portfolio_rows.html"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,20 @@ class PortfolioRow:
     def lights(self) -> tuple[Light, Light, Light, Light]:
         return (self.volume, self.handoff, self.kpis, self.deadlines)
 
+    @property
+    def shown(self) -> tuple[object, ...]:
+        """Everything the row's markup shows: the agreement's link, title, teams and version,
+        and the lights."""
+        agreement = self.agreement
+        return (
+            agreement.pk,
+            agreement.title,
+            agreement.marketing_team.name,
+            agreement.sales_team.name,
+            agreement.version,
+            self.lights,
+        )
+
 
 @dataclass(frozen=True)
 class SortHeader:
@@ -101,6 +119,17 @@ class Portfolio:
     @property
     def rows(self) -> list[PortfolioRow]:
         return list(self.page.object_list)
+
+    @property
+    def rows_markup(self) -> SafeString:
+        """The rows' markup, kept under what they show (``PortfolioRow.shown``)."""
+        rows = self.rows
+        return page_cache.kept_markup(
+            "portfolio-rows",
+            templates=(ROWS_TEMPLATE,),
+            content=repr([row.shown for row in rows]),
+            make=lambda: render_to_string(ROWS_TEMPLATE, {"rows": rows}),
+        )
 
 
 @dataclass(frozen=True)

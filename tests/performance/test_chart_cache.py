@@ -94,3 +94,33 @@ def test_a_chart_is_kept_per_language() -> None:
     assert "2026-01, Actual: 1,234.5" in english
     assert "2026-01, Actual: 1.234,5" in german
     assert len(chart_keys()) == 2
+
+
+def test_the_portfolio_rows_show_new_figures_at_once(
+    client: Any, marketing_team: Any, sales_team: Any, marketing_member: Any
+) -> None:
+    """The portfolio's rows are kept under what they show: a new month's MQLs change the
+    volume light's text on the next view."""
+    today = timezone.localdate()
+    agreement = signed_agreement(
+        actor=marketing_member,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start=month_start(today) - dt.timedelta(days=59),
+        end=today + dt.timedelta(days=120),
+        title="Current SLA",
+    )
+    client.force_login(marketing_member)
+    address = reverse("performance:portfolio")
+    cold = page_of(client.get(address))
+    assert "No MQLs reported this month" in cold
+    assert page_of(client.get(address)) == cold
+    assert [key for key in getattr(cache, "_cache", {}) if ":portfolio-rows:" in key]
+
+    monthly(
+        agreement, month_start(today), leads=777, mqls=70, sqls=7, customers=1, revenue="1000.00"
+    )
+
+    warm = page_of(client.get(address))
+    assert "No MQLs reported this month" not in warm
+    assert "70 of " in warm
