@@ -19,6 +19,7 @@ from agreements.forms.drafting.funnel import FunnelForm
 from agreements.forms.drafting.listing import AgreementFilterForm
 from agreements.forms.drafting.parties import ERROR_NOT_YOUR_TEAMS, AgreementCreateForm
 from agreements.funnel import plan_for
+from agreements.list_rows import agreement_rows
 from agreements.models import Agreement
 from agreements.page_cache import shared_form_html
 from agreements.page_extensions import agreement_page_panels
@@ -62,6 +63,7 @@ def agreement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filter_form_html": shared_form_html(filter_form),
             "page_obj": page_obj,
             "agreements": page_obj.object_list,
+            "rows": agreement_rows(page_obj.object_list),
             "filtered": any(filters.values()),
         },
     )

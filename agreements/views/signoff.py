@@ -25,6 +25,7 @@ from agreements.forms.signoff import (
     SignedFilterForm,
     WithdrawForm,
 )
+from agreements.list_rows import signed_rows
 from agreements.models import Agreement, Comment
 from agreements.page_cache import shared_form_html
 from agreements.permissions import can_view, signoff_actions, signoff_refusals
@@ -337,5 +338,6 @@ def signed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "form_html": shared_form_html(form),
             "page_obj": page,
+            "rows": signed_rows(page.object_list),
         },
     )
