@@ -1,5 +1,6 @@
-"""The dashboard's charts, built from its rows, each with a description that sums it up, and
-its table of months: the parts of the page drawn from figures alone, kept under them."""
+"""The dashboard's body: its charts, built from its rows, each with a description that sums it
+up, its tables, and the sections around them, drawn from its figures alone and kept under them.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from agreements import page_cache
 from performance.charts import (
+    TEMPLATE,
     ChartSeries,
     bar_chart_grouped,
     bar_chart_horizontal,
@@ -26,7 +28,9 @@ from performance.dashboard.figures import STAGE_LABELS
 if TYPE_CHECKING:
     from performance.dashboard.agreement import Dashboard
     from performance.dashboard.compliance import ComplianceRow
-    from performance.dashboard.figures import FunnelMonth
+    from performance.dashboard.deadlines import DeadlineDue
+    from performance.dashboard.figures import Funnel, FunnelMonth
+    from performance.dashboard.kpis import KpiReading
     from performance.dashboard.lead_figures import RejectionRow
 
 # Colours that keep a 3:1 contrast against white; the legend names every one in text.
@@ -40,6 +44,7 @@ CHARTED_STAGES = ("leads", "mqls", "sqls", "customers")
 HANDOFF_TITLE = gettext_lazy("Hand-off compliance by month")
 REJECTION_TITLE = gettext_lazy("Rejected leads by reason")
 FUNNEL_MONTHS_TEMPLATE = "performance/_funnel_months.html"
+BODY_TEMPLATE = "performance/_dashboard_body.html"
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,50 @@ class DashboardCharts:
     funnel_months: SafeString
 
 
-def dashboard_charts(dashboard: Dashboard) -> DashboardCharts:
+@dataclass(frozen=True)
+class DashboardBody:
+    """Everything the dashboard's body shows, and nothing else: its template sees only these
+    figures, and their repr is its key in the cache."""
+
+    funnel: Funnel
+    kpis: tuple[KpiReading, ...]
+    by_type: tuple[ComplianceRow, ...]
+    by_month: tuple[ComplianceRow, ...]
+    handoff_total: ComplianceRow
+    rejections: tuple[RejectionRow, ...]
+    invalid_rejections: int
+    deadlines: tuple[DeadlineDue, ...]
+
+    @classmethod
+    def of(cls, dashboard: Dashboard) -> DashboardBody:
+        return cls(
+            funnel=dashboard.funnel,
+            kpis=tuple(dashboard.kpis),
+            by_type=tuple(dashboard.by_type),
+            by_month=tuple(dashboard.by_month),
+            handoff_total=dashboard.handoff_total,
+            rejections=tuple(dashboard.rejections),
+            invalid_rejections=dashboard.invalid_rejections,
+            deadlines=tuple(dashboard.deadlines),
+        )
+
+
+def dashboard_body(dashboard: Dashboard) -> SafeString:
+    """The sections under the header (funnel, KPIs, hand-off, rejections, deadlines), kept under
+    their figures: the same figures in the same language read the kept markup, any change in
+    them renders it afresh, and the charts are drawn only then."""
+    body = DashboardBody.of(dashboard)
+    return page_cache.kept_markup(
+        "dashboard-body",
+        templates=(BODY_TEMPLATE, FUNNEL_MONTHS_TEMPLATE, TEMPLATE),
+        content=repr(body),
+        make=lambda: render_to_string(
+            BODY_TEMPLATE, {"dashboard": body, "charts": dashboard_charts(body)}
+        ),
+    )
+
+
+def dashboard_charts(dashboard: DashboardBody) -> DashboardCharts:
     """The dashboard's charts: each funnel stage per month, hand-off per month, rejections."""
     return DashboardCharts(
         funnel=[_funnel_stage(dashboard.funnel.months, stage) for stage in CHARTED_STAGES],

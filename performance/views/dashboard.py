@@ -15,7 +15,7 @@ from agreements.models import Agreement
 from agreements.selectors import agreement_get
 from agreements.views.access import found_for_series
 from performance.dashboard.agreement import dashboard_for
-from performance.dashboard.charts import dashboard_charts
+from performance.dashboard.charts import dashboard_body
 from performance.dashboard.exports import ACTUALS_COLUMNS, LEADS_COLUMNS, actuals_rows, lead_rows
 from performance.dashboard.portfolio import portfolio_for
 from performance.selectors import open_alerts_for
@@ -32,7 +32,7 @@ def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "agreement": agreement,
             "alerts": open_alerts_for(agreement),
             "dashboard": dashboard,
-            "charts": dashboard_charts(dashboard),
+            "body": dashboard_body(dashboard),
         },
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +14,11 @@ from django.utils import timezone, translation
 
 from agreements.periods import month_start
 from performance.charts import ChartSeries, bar_chart_grouped
+from performance.dashboard.agreement import dashboard_for
+from performance.dashboard.charts import dashboard_body
+from performance.services.lead_tally import lead_tally_refresh
 from tests.agreements.test_page_cache import page_of
-from tests.performance.helpers import monthly, signed_agreement
+from tests.performance.helpers import lead, monthly, signed_agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +128,38 @@ def test_the_portfolio_rows_show_new_figures_at_once(
     warm = page_of(client.get(address))
     assert "No MQLs reported this month" not in warm
     assert "70 of " in warm
+
+
+def test_the_dashboard_body_moves_with_the_clock(
+    marketing_team: Any, sales_team: Any, marketing_member: Any
+) -> None:
+    """Nothing in the data changes, only the time: a lead untouched past its due instant turns
+    from pending to breached in the kept body's hand-off table."""
+    today = timezone.localdate()
+    agreement = signed_agreement(
+        actor=marketing_member,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start=month_start(today) - dt.timedelta(days=59),
+        end=today + dt.timedelta(days=120),
+        title="Current SLA",
+    )
+    now = timezone.now()
+    lead(agreement, "L-1", mql_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(hours=2))
+    lead_tally_refresh(series_id=agreement.series_id)
+
+    def total_row(moment: dt.datetime) -> str:
+        body = str(dashboard_body(dashboard_for(agreement=agreement, now=moment)))
+        footer = body[body.index('id="handoff-by-type"') :]
+        footer = footer[footer.index("<tfoot>") : footer.index("</tfoot>")]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", footer)).strip()
+
+    assert total_row(now) == total_row(now) == "All leads 0 0 1 —"
+    assert len(kept("dashboard-body")) == 1
+
+    assert total_row(now + dt.timedelta(hours=3)) == "All leads 0 1 0 0.0%"
+    assert len(kept("dashboard-body")) == 2
+
+
+def kept(kind: str) -> list[str]:
+    return [key for key in getattr(cache, "_cache", {}) if f":{kind}:" in key]
