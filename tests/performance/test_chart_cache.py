@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from agreements.models import Agreement
 from agreements.periods import month_start
 from performance.charts import ChartSeries, bar_chart_grouped
 from performance.dashboard.agreement import dashboard_for
@@ -30,6 +31,19 @@ def chart(actual: int) -> str:
         description="Leads per month",
         categories=["2026-01", "2026-02"],
         series=[ChartSeries("Actual", [actual, 12], "#0b5ed7")],
+    )
+
+
+def current_agreement(marketing_team: Any, sales_team: Any, actor: Any) -> Agreement:
+    """A signed agreement in force since the month before last, for four months more."""
+    today = timezone.localdate()
+    return signed_agreement(
+        actor=actor,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start=month_start(today) - dt.timedelta(days=59),
+        end=today + dt.timedelta(days=120),
+        title="Current SLA",
     )
 
 
@@ -55,14 +69,7 @@ def test_the_dashboard_warm_is_the_dashboard_cold(
 ) -> None:
     """New actuals show at once: the charts are kept by their figures, not by the agreement."""
     today = timezone.localdate()
-    agreement = signed_agreement(
-        actor=marketing_member,
-        marketing_team=marketing_team,
-        sales_team=sales_team,
-        start=month_start(today) - dt.timedelta(days=59),
-        end=today + dt.timedelta(days=120),
-        title="Current SLA",
-    )
+    agreement = current_agreement(marketing_team, sales_team, marketing_member)
     client.force_login(marketing_member)
     address = reverse("performance:dashboard", args=[agreement.pk])
     cold = page_of(client.get(address))
@@ -84,7 +91,7 @@ def test_the_dashboard_warm_is_the_dashboard_cold(
 
 def test_a_chart_is_kept_per_language() -> None:
     """The numbers' format is the language's: a chart kept in one is not shown in another."""
-    drawing = {
+    drawing: dict[str, Any] = {
         "chart_id": "chart-test",
         "title": "Revenue",
         "description": "Revenue per month",
@@ -106,14 +113,7 @@ def test_the_portfolio_rows_show_new_figures_at_once(
     """The portfolio's rows are kept under what they show: a new month's MQLs change the
     volume light's text on the next view."""
     today = timezone.localdate()
-    agreement = signed_agreement(
-        actor=marketing_member,
-        marketing_team=marketing_team,
-        sales_team=sales_team,
-        start=month_start(today) - dt.timedelta(days=59),
-        end=today + dt.timedelta(days=120),
-        title="Current SLA",
-    )
+    agreement = current_agreement(marketing_team, sales_team, marketing_member)
     client.force_login(marketing_member)
     address = reverse("performance:portfolio")
     cold = page_of(client.get(address))
@@ -135,15 +135,7 @@ def test_the_dashboard_body_moves_with_the_clock(
 ) -> None:
     """Nothing in the data changes, only the time: a lead untouched past its due instant turns
     from pending to breached in the kept body's hand-off table."""
-    today = timezone.localdate()
-    agreement = signed_agreement(
-        actor=marketing_member,
-        marketing_team=marketing_team,
-        sales_team=sales_team,
-        start=month_start(today) - dt.timedelta(days=59),
-        end=today + dt.timedelta(days=120),
-        title="Current SLA",
-    )
+    agreement = current_agreement(marketing_team, sales_team, marketing_member)
     now = timezone.now()
     lead(agreement, "L-1", mql_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(hours=2))
     lead_tally_refresh(series_id=agreement.series_id)
