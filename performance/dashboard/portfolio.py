@@ -1,4 +1,8 @@
-"""The portfolio: every agreement in force as a row of traffic lights, one per commitment."""
+"""The portfolio: every agreement in force as a row of traffic lights, one per commitment.
+
+The figures of every row are read at once (``_series_figures``); each light is worked out from
+them in ``performance.dashboard.lights``.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +15,29 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements import page_cache
-from agreements.models import Agreement, Cadence, Deadline, Kpi
+from agreements.models import Agreement, Deadline, Kpi
 from agreements.periods import month_start
 from agreements.permissions import visible_agreements
-from performance.dashboard.deadlines import DEADLINE_HORIZON_DAYS, deadlines_due
-from performance.dashboard.figures import planned_month
-from performance.dashboard.kpis import KpiValuePlan, kpi_readings, kpi_standing
-from performance.dashboard.standing import SEVERITY, TONE, Standing, worst_standing
-from performance.dashboard.versions import VersionChain, local_today
+from performance.dashboard.kpis import KpiValuePlan
+from performance.dashboard.lights import (
+    HANDOFF_DAYS,
+    Light,
+    deadline_light,
+    handoff_light,
+    kpi_light,
+    volume_light,
+)
+from performance.dashboard.versions import local_today
 from performance.measures import MeasureRequest, measure_values
 from performance.models import KpiActual, MonthlyActual
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-# The hand-off target when the agreement has no KPI measuring hand-off compliance.
-HANDOFF_DEFAULT_TARGET = Decimal("90")
-# How far below the hand-off target the portfolio still shows amber rather than red.
-HANDOFF_AMBER_MARGIN = Decimal("10")
-# The hand-off light counts the leads that became MQLs on this many days, today included.
-PORTFOLIO_HANDOFF_DAYS = 30
 # The columns, each a sort key with its heading; "-key" sorts the other way.
 PORTFOLIO_COLUMNS = (
     ("title", gettext_lazy("Agreement")),
@@ -48,26 +49,6 @@ PORTFOLIO_COLUMNS = (
 PORTFOLIO_SORTS = tuple(key for key, _label in PORTFOLIO_COLUMNS)
 PORTFOLIO_PAGE_SIZE = 25
 ROWS_TEMPLATE = "performance/_portfolio_rows.html"
-
-
-@dataclass(frozen=True)
-class Light:
-    """One traffic light: a standing, its text and a detail line."""
-
-    standing: Standing
-    detail: str
-
-    @property
-    def tone(self) -> str:
-        return TONE[self.standing]
-
-    @property
-    def label(self) -> str:
-        return str(self.standing.label)
-
-    @property
-    def severity(self) -> int:
-        return SEVERITY[self.standing]
 
 
 @dataclass(frozen=True)
@@ -137,7 +118,7 @@ class _SeriesFigures:
     """What the lights read of every series in the portfolio, in a fixed number of queries."""
 
     monthly: dict[tuple[int, dt.date], MonthlyActual]
-    # Each series' share of decided leads met over the last PORTFOLIO_HANDOFF_DAYS days.
+    # Each series' share of decided leads met over the last HANDOFF_DAYS days.
     handoff: dict[int, Decimal | None]
     latest: dict[tuple[int, str], KpiActual]
     # The signed versions of each series, latest first.
@@ -261,7 +242,7 @@ def _series_figures(
         agreement.series_id: MeasureRequest(
             series_id=agreement.series_id,
             measure=Kpi.Measure.HANDOFF_COMPLIANCE,
-            start=today - dt.timedelta(days=PORTFOLIO_HANDOFF_DAYS - 1),
+            start=today - dt.timedelta(days=HANDOFF_DAYS - 1),
             end=today + dt.timedelta(days=1),
             zone=agreement.timezone,
         )
@@ -284,103 +265,16 @@ def _portfolio_row(
     series_id = agreement.series_id
     return PortfolioRow(
         agreement=agreement,
-        volume=_volume_light(
+        volume=volume_light(
             agreement=agreement,
             signed=figures.signed.get(series_id, []),
             actual=figures.monthly.get((series_id, month_start(today))),
             today=today,
         ),
-        handoff=_handoff_light(agreement=agreement, share=figures.handoff.get(series_id)),
-        kpis=_kpi_light(agreement=agreement, latest=figures.latest, today=today),
-        deadlines=_deadline_light(agreement=agreement, today=today),
+        handoff=handoff_light(agreement=agreement, share=figures.handoff.get(series_id)),
+        kpis=kpi_light(agreement=agreement, latest=figures.latest, today=today),
+        deadlines=deadline_light(agreement=agreement, today=today),
     )
-
-
-def _volume_light(
-    *,
-    agreement: Agreement,
-    signed: list[Agreement],
-    actual: MonthlyActual | None,
-    today: dt.date,
-) -> Light:
-    """This month's MQLs against the month's plan, judged like an at-least KPI of the month.
-
-    The month's plan is the dashboard's: that of the version standing for the month.
-    """
-    chain = VersionChain(viewed=agreement, signed=signed, current=agreement)
-    planned = planned_month(chain.for_month(month_start(today)))
-    if planned is None:
-        return Light(Standing.NO_DATA, _("No funnel plan"))
-    target = Decimal(planned.mqls)
-    if actual is None:
-        return Light(Standing.NO_DATA, _("No MQLs reported this month"))
-    standing, _projected, _current = kpi_standing(
-        direction=Kpi.Direction.AT_LEAST,
-        target=target,
-        value=Decimal(actual.mqls),
-        period_start=month_start(today),
-        cadence=Cadence.MONTHLY,
-        unit="MQLs",
-        today=today,
-    )
-    return Light(
-        standing,
-        _("%(actual)s of %(plan)s MQLs this month") % {"actual": actual.mqls, "plan": target},
-    )
-
-
-def _handoff_light(*, agreement: Agreement, share: Decimal | None) -> Light:
-    """Leads met over the last days against the hand-off KPI's target, amber just below it."""
-    kpi = next(
-        (k for k in agreement.kpis.all() if k.measure == Kpi.Measure.HANDOFF_COMPLIANCE), None
-    )
-    target = kpi.target if kpi else HANDOFF_DEFAULT_TARGET
-    if share is None:
-        return Light(
-            Standing.NO_DATA,
-            _("No decided leads in %(days)s days") % {"days": PORTFOLIO_HANDOFF_DAYS},
-        )
-    if share >= target:
-        standing = Standing.MET
-    elif share >= target - HANDOFF_AMBER_MARGIN:
-        standing = Standing.AT_RISK
-    else:
-        standing = Standing.MISSED
-    return Light(
-        standing,
-        _("%(share)s%% met (target %(target)s%%)")
-        % {"share": share, "target": number_format(target.normalize(), force_grouping=True)},
-    )
-
-
-def _kpi_light(
-    *, agreement: Agreement, latest: dict[tuple[int, str], KpiActual], today: dt.date
-) -> Light:
-    """The worst standing of the agreement's KPIs."""
-    readings = kpi_readings(
-        kpis=agreement.kpis.all(), latest=latest, series_id=agreement.series_id, today=today
-    )
-    failing = sum(1 for r in readings if r.standing in (Standing.AT_RISK, Standing.MISSED))
-    return Light(
-        worst_standing(r.standing for r in readings),
-        _("%(failing)s of %(count)s at risk or missed")
-        % {"failing": failing, "count": len(readings)},
-    )
-
-
-def _deadline_light(*, agreement: Agreement, today: dt.date) -> Light:
-    """Red when a deadline is overdue, amber when one is due soon."""
-    due = deadlines_due(agreement.deadlines.all(), today=today)
-    overdue = sum(1 for d in due if d.overdue)
-    if overdue:
-        return Light(Standing.MISSED, _("%(count)s overdue") % {"count": overdue})
-    if due:
-        return Light(
-            Standing.AT_RISK,
-            _("%(count)s due within %(days)s days")
-            % {"count": len(due), "days": DEADLINE_HORIZON_DAYS},
-        )
-    return Light(Standing.MET, _("None due"))
 
 
 def portfolio_sort(rows: list[PortfolioRow], sort: str) -> list[PortfolioRow]:
