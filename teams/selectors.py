@@ -19,10 +19,18 @@ def user_team_ids(user: User | AnonymousUser) -> set[int]:
         return set()
     cached = getattr(user, CACHE_ATTRIBUTE, None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
+        cached = dict(
+            Membership.objects.filter(user=user).order_by().values_list("team_id", "role")
+        )
         # Cached on the user object: a request's checks then cost one query in all.
         setattr(user, CACHE_ATTRIBUTE, cached)
     return set(cached)
+
+
+def known_team_ids(user: User | AnonymousUser) -> set[int] | None:
+    """The ids of the user's teams when this user object has read them already, else None."""
+    cached = getattr(user, CACHE_ATTRIBUTE, None)
+    return None if cached is None else set(cached)
 
 
 def user_team_roles(user: User | AnonymousUser) -> dict[int, str]:

@@ -49,7 +49,9 @@ def agreement_list(
     search: str = "",
 ) -> QuerySet[Agreement]:
     queryset = with_review_state(
-        visible_agreements(user).select_related("marketing_team", "sales_team", "owner")
+        visible_agreements(user, by_value=True).select_related(
+            "marketing_team", "sales_team", "owner"
+        )
     )
     if status:
         queryset = queryset.filter(status=status)
@@ -126,7 +128,7 @@ def signed_agreement_list(
 ) -> QuerySet[Agreement]:
     """Signed agreements the user may see; a period keeps those whose dates overlap it."""
     queryset = (
-        visible_agreements(user)
+        visible_agreements(user, by_value=True)
         .filter(status=Agreement.Status.SIGNED)
         .select_related("marketing_team", "sales_team")
     )
@@ -141,7 +143,7 @@ def signed_agreement_list(
 
 def signed_agreement_teams(*, user: User | AnonymousUser) -> QuerySet[Team]:
     """The teams that are a party to some signed agreement the user may see."""
-    signed = visible_agreements(user).filter(status=Agreement.Status.SIGNED)
+    signed = visible_agreements(user, by_value=True).filter(status=Agreement.Status.SIGNED)
     return Team.objects.filter(
         Q(pk__in=signed.values("marketing_team_id")) | Q(pk__in=signed.values("sales_team_id"))
     ).order_by("name")

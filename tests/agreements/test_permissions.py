@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementEvent
-from agreements.permissions import can_edit, can_view
+from agreements.permissions import can_edit, can_view, visible_agreements
 from agreements.sections import SECTIONS
 from teams.models import Side, Team
 from tests.agreements.drafting import (
@@ -15,7 +15,7 @@ from tests.agreements.drafting import (
     preview_url,
     section_payload,
 )
-from tests.factories import advance_to
+from tests.factories import AgreementFactory, advance_to
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +215,32 @@ def test_header_edit_cannot_hand_the_agreement_to_teams_the_user_is_not_in(
     assert "choose your own marketing or sales team" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.marketing_team_id != other_marketing.pk
+
+
+# Which agreements a user sees: the team ids by value or by subquery -------------------------
+
+
+@pytest.mark.parametrize("by_value", [False, True])
+def test_visible_agreements_are_the_same_by_value_or_by_subquery(
+    agreement, marketing_member, outsider, sales_team, by_value
+):
+    """Both forms select the agreements of the user's teams, and none for a user without one."""
+    AgreementFactory(from_template=False)
+    theirs = AgreementFactory(from_template=False, sales_team=sales_team)
+    marketing_member.memberships.create(team=sales_team)
+
+    seen = set(visible_agreements(marketing_member, by_value=by_value))
+
+    assert seen == {agreement, theirs}
+    assert not visible_agreements(outsider, by_value=by_value).exists()
+
+
+def test_visible_agreements_name_the_teams_by_value_once_they_are_read(marketing_member):
+    """A list reads the ids first and names them; before they are read, a subquery costs none."""
+    before = str(visible_agreements(marketing_member).query)
+    listed = str(visible_agreements(marketing_member, by_value=True).query)
+    after = str(visible_agreements(marketing_member).query)
+
+    assert "membership" in before.lower()
+    assert "membership" not in listed.lower()
+    assert after == listed

@@ -27,8 +27,10 @@ TAB_LABELS = ["Agreement", "Actuals", "Dashboard", "History", "Evidence"]
 HISTORY_QUERIES = 5
 # Session, user, roles, drafts, reviews to sign and the open alerts of the user's teams.
 HOME_QUERIES = 6
-# Session, user, count, page of agreements (the review state a subquery), and the filter's teams.
-LIST_QUERIES = 5
+# Session, user, the user's team ids (so the list reads only their agreements through the team
+# indexes: agreements.permissions.visible_agreements), count, page of agreements (the review
+# state a subquery), and the filter's teams.
+LIST_QUERIES = 6
 
 
 def tabs_of(page: str) -> list[tuple[str, str]]:
