@@ -142,11 +142,14 @@ def signed_agreement_list(
 
 
 def signed_agreement_teams(*, user: User | AnonymousUser) -> QuerySet[Team]:
-    """The teams that are a party to some signed agreement the user may see."""
+    """The teams that are a party to some signed agreement the user may see.
+
+    One subquery, a union of the two sides: PostgreSQL reads each through the team indexes,
+    where two subqueries joined by OR had it scan every agreement twice.
+    """
     signed = visible_agreements(user, by_value=True).filter(status=Agreement.Status.SIGNED)
-    return Team.objects.filter(
-        Q(pk__in=signed.values("marketing_team_id")) | Q(pk__in=signed.values("sales_team_id"))
-    ).order_by("name")
+    sides = signed.values("marketing_team_id").union(signed.values("sales_team_id"))
+    return Team.objects.filter(pk__in=sides).order_by("name")
 
 
 def agreement_version_chain(*, user: User | AnonymousUser, agreement: Agreement) -> list[Agreement]:

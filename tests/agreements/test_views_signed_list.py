@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement
+from agreements.selectors import signed_agreement_teams
 from teams.models import Team
 from tests.agreements.signoff_pages import (
     text_of,
@@ -251,3 +252,23 @@ def test_signed_list_row_opens_a_read_only_page(
     assert "Integrity: intact" in text
     assert url("evidence", signed) in page.content.decode()
     assert url("section_edit", signed, "kpis") not in page.content.decode()
+
+
+def test_the_team_filter_offers_both_sides_of_the_signed_agreements_the_user_sees(
+    marketing_team: Team, sales_team: Team, marketing_member: Any
+) -> None:
+    """Each party of a visible signed agreement, once; not a draft's, not another user's."""
+    partner = Team.objects.create(name="Partner Sales", side="sales")
+    drafting = Team.objects.create(name="Drafting Sales", side="sales")
+    year = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    make_agreement(marketing_team, sales_team, marketing_member, title="A", start=year[0],
+                   end=year[1], from_template=False)  # fmt: skip
+    make_agreement(marketing_team, partner, marketing_member, title="B", start=year[0],
+                   end=year[1], from_template=False)  # fmt: skip
+    AgreementFactory.create(marketing_team=marketing_team, sales_team=drafting,
+                            from_template=False)  # fmt: skip
+    AgreementFactory.create(signed=True)  # signed by two other teams
+
+    teams = list(signed_agreement_teams(user=marketing_member))
+
+    assert teams == sorted([marketing_team, sales_team, partner], key=lambda team: team.name)
