@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -144,18 +144,24 @@ def funnel_value(measure: str, months: Sequence[MonthlyActual]) -> Decimal | Non
 
 
 def measure_values(
-    requests: Iterable[MeasureRequest], *, as_of: dt.datetime, from_leads: bool = False
+    requests: Iterable[MeasureRequest],
+    *,
+    as_of: dt.datetime,
+    from_leads: bool = False,
+    months: Mapping[int, Sequence[MonthlyActual]] | None = None,
 ) -> dict[MeasureRequest, Decimal | None]:
     """Every request's value, in at most four queries whatever the number of requests or
     leads: the monthly actuals, and for lead measures the lead days with their two corrections
     (``performance.lead_stats``). Requests in another zone than their series' lead days read
     the leads instead (two more; a few more past ``lead_cells.CELLS_PER_STATEMENT`` spans), as
-    every lead measure does with ``from_leads``."""
+    every lead measure does with ``from_leads``. A page that has read every monthly actual of
+    the requests' series already gives them as ``months`` (by series), saving their query."""
     requests = list(dict.fromkeys(requests))
     values: dict[MeasureRequest, Decimal | None] = {}
     funnel = [r for r in requests if r.measure in FUNNEL_FIELDS or r.measure in RATE_FIELDS]
     if funnel:
-        months = _months(funnel)
+        if months is None:
+            months = _months(funnel)
         for request in funnel:
             rows = [
                 row

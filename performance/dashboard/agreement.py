@@ -53,7 +53,8 @@ def dashboard_for(*, agreement: Agreement, now: dt.datetime | None = None) -> Da
             series_id=series_id, month__range=(FIRST_DAY, LAST_DAY)
         ).order_by("month")
     )
-    latest = kpi_values([(current, today)], as_of=now)
+    # Every month of the series: the funnel's, and those the computed KPIs' periods need.
+    latest = kpi_values([(current, today)], as_of=now, months={series_id: actuals})
     leads = lead_figures(
         series_id=series_id,
         as_of=now,

@@ -8,7 +8,7 @@ by hand takes its latest recorded value.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ from agreements.periods import FIRST_DAY, LAST_DAY, period_end, period_start
 from performance.dashboard.figures import Phase, period_phase, scaled_to_period
 from performance.dashboard.standing import TONE, Standing
 from performance.measures import MeasureRequest, is_level, measure_values
-from performance.models import KpiActual
+from performance.models import KpiActual, MonthlyActual
 
 # KPIs measured in these units are levels (a rate, a median time), not running totals:
 # their value so far is already the pace, so it is not scaled up by the elapsed fraction.
@@ -208,7 +208,10 @@ class KpiValuePlan:
 
 
 def kpi_values(
-    versions: Sequence[tuple[Agreement, dt.date]], *, as_of: dt.datetime
+    versions: Sequence[tuple[Agreement, dt.date]],
+    *,
+    as_of: dt.datetime,
+    months: Mapping[int, Sequence[MonthlyActual]] | None = None,
 ) -> dict[tuple[int, str], KpiActual]:
     """Each KPI's value per series for the versions given with their local today.
 
@@ -217,10 +220,11 @@ def kpi_values(
     current one has no data yet, as an unsaved KpiActual; a value recorded by hand under its
     name is ignored. A fixed number of queries for any number of versions: the versions'
     KPIs and service levels are prefetched. A page that measures more asks ``measure_values``
-    once for both, with ``KpiValuePlan``.
+    once for both, with ``KpiValuePlan``; one that has read the series' monthly actuals
+    gives them as ``months`` (``measure_values``).
     """
     plan = KpiValuePlan.of(versions)
-    return plan.values(measure_values(plan.requests, as_of=as_of))
+    return plan.values(measure_values(plan.requests, as_of=as_of, months=months))
 
 
 def kpi_readings(

@@ -26,9 +26,10 @@ from tests.performance.helpers import lead, monthly, sign, signed_agreement
 # the series' versions, their KPIs, rejection reasons, deadlines and service levels, the
 # monthly actuals, the latest KPI values, the span of MQL dates, the one grouped count of
 # leads, and the banner's counts (its latest alerts only when there are open ones).
-# +4 for the computed KPIs: the months of their periods, the lead days of their periods, the
-# leads still pending and those of the attempt windows' cutoff days (performance.lead_stats).
-DASHBOARD_QUERIES = 17
+# +3 for the computed KPIs: the lead days of their periods, the leads still pending and those
+# of the attempt windows' cutoff days (performance.lead_stats); the months of their periods
+# are the funnel's monthly actuals, read once.
+DASHBOARD_QUERIES = 16
 # Session, user, the titles (for the page), that page's agreements with their KPIs, service
 # levels and open deadlines, the series' signed versions (the month's plan), this month's
 # actuals, the latest KPI values, and the four measuring both the computed KPIs and the
