@@ -83,8 +83,17 @@ def agreement_for_page(*, user: User | AnonymousUser, pk: int) -> Agreement | No
     The agreement page loads the rows only when its cache holds no rendering of them. Only a
     draft can be sent back, so only a draft shows its review state (``changes_requested_by``,
     None for any other); it is read in the same query, its subquery now cheap to build.
+
+    Leaner than the other loaders, as this is the most viewed page: without the signers'
+    accounts (the page shows their typed names) and without an ordering for one row.
     """
-    agreement = with_review_state(_with_signatures(visible_agreements(user))).filter(pk=pk).first()
+    signatures = Signature.objects.select_related("team", "voided_by")
+    found = with_review_state(
+        visible_agreements(user)
+        .select_related("marketing_team", "sales_team", "owner", "series")
+        .prefetch_related(Prefetch("signatures", queryset=signatures))
+    ).filter(pk=pk)
+    agreement = next(iter(found.order_by()[:1]), None)
     if agreement is not None and agreement.status != Agreement.Status.DRAFT:
         agreement.changes_requested_by = None  # type: ignore[attr-defined]
     return agreement
