@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -154,14 +154,15 @@ def measure_values(
     leads: the monthly actuals, and for lead measures the lead days with their two corrections
     (``performance.lead_stats``). Requests in another zone than their series' lead days read
     the leads instead (two more; a few more past ``lead_cells.CELLS_PER_STATEMENT`` spans), as
-    every lead measure does with ``from_leads``. A page that has read every monthly actual of
-    the requests' series already gives them as ``months`` (by series), saving their query."""
+    every lead measure does with ``from_leads``. A page that has read the monthly actuals of
+    the requests' series over at least their periods (``monthly_actuals``, or every month of
+    the series) gives them as ``months``, by series, saving their query."""
     requests = list(dict.fromkeys(requests))
     values: dict[MeasureRequest, Decimal | None] = {}
     funnel = [r for r in requests if r.measure in FUNNEL_FIELDS or r.measure in RATE_FIELDS]
     if funnel:
         if months is None:
-            months = _months(funnel)
+            months = monthly_actuals(funnel)
         for request in funnel:
             rows = [
                 row
@@ -179,11 +180,21 @@ def measure_values(
     return values
 
 
-def _months(requests: Sequence[MeasureRequest]) -> dict[int, list[MonthlyActual]]:
+def monthly_actuals(
+    requests: Sequence[MeasureRequest], *, also: Collection[dt.date] = ()
+) -> dict[int, list[MonthlyActual]]:
+    """The monthly actuals of the requests' series from the first month of their periods and
+    of the months ``also`` names to the last, by series, in one query: what ``measure_values``
+    reads for its funnel measures, for a page that needs some of the same months itself and
+    gives them back as ``months``."""
+    starts = [r.start.replace(day=1) for r in requests] + list(also)
+    ends = [r.end for r in requests] + [month + dt.timedelta(days=1) for month in also]
+    if not starts:
+        return {}
     rows = MonthlyActual.objects.filter(
         series_id__in={r.series_id for r in requests},
-        month__gte=min(r.start for r in requests).replace(day=1),
-        month__lt=max(r.end for r in requests),
+        month__gte=min(starts),
+        month__lt=max(ends),
     )
     months: dict[int, list[MonthlyActual]] = defaultdict(list)
     for row in rows:

@@ -32,7 +32,7 @@ from performance.dashboard.lights import (
     volume_light,
 )
 from performance.dashboard.versions import local_today
-from performance.measures import MeasureRequest, measure_values
+from performance.measures import MeasureRequest, measure_values, monthly_actuals
 from performance.models import KpiActual, MonthlyActual
 
 if TYPE_CHECKING:
@@ -236,7 +236,6 @@ def _series_figures(
         series_id__in=series_ids, status=Agreement.Status.SIGNED
     ).order_by("-version"):
         signed.setdefault(version.series_id, []).append(version)
-    monthly = MonthlyActual.objects.filter(series_id__in=series_ids, month__in=months)
     # The leads that became MQLs on the last days, today included, in each calendar's zone.
     recent = {
         agreement.series_id: MeasureRequest(
@@ -248,11 +247,14 @@ def _series_figures(
         )
         for agreement, today in versions
     }
-    # One measuring for the lights and the KPIs: the lead days are read once.
+    # One measuring for the lights and the KPIs: the lead days are read once, and the monthly
+    # actuals once, this month's (the volume light) with those of the KPIs' periods.
     plan = KpiValuePlan.of(versions)
-    measured = measure_values([*plan.requests, *recent.values()], as_of=now)
+    requests = [*plan.requests, *recent.values()]
+    actuals = monthly_actuals(requests, also=months)
+    measured = measure_values(requests, as_of=now, months=actuals)
     return _SeriesFigures(
-        monthly={(row.series_id, row.month): row for row in monthly},
+        monthly={(row.series_id, row.month): row for rows in actuals.values() for row in rows},
         handoff={series_id: measured[request] for series_id, request in recent.items()},
         latest=plan.values(measured),
         signed=signed,

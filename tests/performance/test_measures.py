@@ -11,7 +11,8 @@ import pytest
 from agreements.models import Agreement, Kpi
 from performance.dashboard.agreement import dashboard_for
 from performance.dashboard.portfolio import portfolio_rows
-from performance.measures import MeasureRequest, measure_values, median
+from performance.dashboard.standing import Standing
+from performance.measures import MeasureRequest, measure_values, median, monthly_actuals
 from performance.models import KpiActual, LeadRecord
 from performance.services.alerts.finding import kpi_alerts
 from performance.services.lead_tally import lead_tally_refresh
@@ -268,3 +269,33 @@ def test_the_service_refuses_a_value_for_a_computed_kpi(
         kpi_actuals_save(agreement=signed, actor=marketing_member, day=dt.date(2026, 1, 14),
                          values={"MQLs delivered": Decimal("107")})  # fmt: skip
     assert not KpiActual.objects.exists()
+
+
+def test_the_portfolio_lights_the_kpis_from_the_figures_the_dashboard_reads(
+    figures: Agreement,
+) -> None:
+    """The portfolio reads its monthly actuals once for its volume light and its computed KPIs:
+    its KPI light counts the readings the dashboard shows, MQLs from the actuals included."""
+    dashboard = dashboard_for(agreement=figures, now=NOW)
+    readings = {reading.name: reading for reading in dashboard.kpis}
+    failing = [r for r in dashboard.kpis if r.standing in (Standing.AT_RISK, Standing.MISSED)]
+    (row,) = portfolio_rows(user=figures.owner, now=NOW)
+
+    assert readings["MQLs delivered"].value == Decimal("50")
+    assert readings["MQLs delivered"] in failing
+    assert row.kpis.detail == f"{len(failing)} of {len(readings)} at risk or missed"
+    assert row.volume.detail == "50 of 100 MQLs this month"
+
+
+def test_monthly_actuals_cover_the_periods_and_the_months_asked_for(signed: Agreement) -> None:
+    """From the first month of the requests' periods and the months named besides to the last:
+    January's request and February named read those two, not March or June."""
+    for month in (1, 2, 3, 6):
+        monthly(signed, dt.date(2026, month, 1), leads=month, mqls=0, sqls=0, customers=0,
+                revenue="0")  # fmt: skip
+    request = MeasureRequest(signed.series_id, Measure.MQLS, *JANUARY, zone="UTC")
+
+    found = monthly_actuals([request], also={dt.date(2026, 2, 1)})
+
+    assert [row.month.month for row in found[signed.series_id]] == [1, 2]
+    assert monthly_actuals([]) == {}
