@@ -23,21 +23,35 @@ import json
 import os
 import pstats
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: benchmarks/pages.py
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.page_load import (  # noqa: E402
+    Server,
+    check_page,
+    drain,
+    free_port,
+    headers_for,
+    wrk,
+)
+from benchmarks.page_report import (  # noqa: E402
+    CHECKED,
+    PAGES,
+    print_profiles,
+    report,
+    scale_report,
+)
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-LUA = Path(__file__).resolve().parent / "wrk_report.lua"
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 # Fixed, public values: the benchmark databases hold nothing secret, and the signatures seeded
 # under this audit key must verify when the server reads them.
@@ -49,23 +63,6 @@ BENCH_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "LOG_LEVEL": "ERROR",
 }
-# (key, label, share of the floor's throughput required)
-PAGES = [
-    ("floor", "Floor view", None),
-    # The floor's view behind the site's middleware, signed in: what every app page pays first.
-    ("signed_in_floor", "Signed-in floor", None),
-    ("admin", "Admin change page", None),
-    ("list", "Agreement list", 0.40),
-    ("draft", "Draft agreement", 0.40),
-    ("signed", "Signed agreement", 0.60),
-    ("dashboard", "Dashboard", 0.25),
-    ("portfolio", "Portfolio", 0.25),
-    ("signed_list", "Signed SLAs list", 0.40),
-]
-ADMIN_MULTIPLE = 5.0
-TAIL_RATIO = 5.0
-SCALE_RATIO = 1.25
-CHECKED = [0]  # targets checked in this run, for the summary
 
 
 def parse_args() -> argparse.Namespace:
@@ -272,121 +269,6 @@ def profile_page(client: Any, url: str, lines: int) -> dict[str, Any]:
 # Load -------------------------------------------------------------------------------------
 
 
-class Server:
-    """gunicorn with the project's gunicorn.conf.py, as `make serve` starts it."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [str(GUNICORN), "--config", "gunicorn.conf.py", "benchmarks.wsgi"],
-            cwd=ROOT,
-            env={**env, "HOST_PORT": f"127.0.0.1:{port}"},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {self.log.name}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit("gunicorn did not answer /healthz within 60 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def headers_for(key: str, inspected: dict[str, Any]) -> dict[str, str]:
-    # Behind the TLS proxy production expects (SECURE_PROXY_SSL_HEADER).
-    headers = {"X-Forwarded-Proto": "https"}
-    if key != "floor":
-        role = "admin" if key == "admin" else "member"
-        headers["Cookie"] = f"{inspected['cookie_name']}={inspected['cookies'][role]}"
-    return headers
-
-
-def check_page(url: str, headers: dict[str, str]) -> None:
-    """The page answers 200 itself (not a redirect to the login or to HTTPS)."""
-    opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with opener.open(request, timeout=30) as response:
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    if status != 200:
-        raise SystemExit(f"{url} answered {status} before the load; nothing measured.")
-
-
-def wrk(
-    url: str, headers: dict[str, str], args: argparse.Namespace, seconds: int
-) -> dict[str, Any]:
-    command = [
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{seconds}s",
-        f"--timeout={args.timeout}s",
-        "-s",
-        str(LUA),
-    ]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command + [url], check=True, text=True, capture_output=True).stdout
-    line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
-    result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    result["errors"] = (
-        result["non2xx"] + result["connect"] + result["read"] + result["write"] + result["timeout"]
-    )
-    if not result["requests"]:
-        # Not one answer within the run (nor a timeout, if --timeout is longer): every
-        # connection's request went unanswered.
-        result["errors"] = max(result["errors"], args.connections)
-    return result
-
-
-def drain(server: Server, seconds: float = 120) -> float:
-    """Wait until requests left over from the last page (gunicorn finishes what wrk gave up
-    on) no longer hold the workers: the floor answers in under 50 ms. Returns the wait."""
-    started = time.monotonic()
-    request = urllib.request.Request(
-        server.url + "/benchmark-floor/", headers={"X-Forwarded-Proto": "https"}
-    )
-    while time.monotonic() - started < seconds:
-        asked = time.monotonic()
-        with urllib.request.urlopen(request, timeout=seconds) as response:
-            response.read()
-        if time.monotonic() - asked < 0.05:
-            break
-        time.sleep(0.2)
-    return time.monotonic() - started
-
-
 def load(
     args: argparse.Namespace, sizes: list[str], inspected: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
@@ -418,7 +300,14 @@ def load(
                     floor_rps = wrk(floor_url, floor_headers, args, args.floor_duration)["rps"]
                 if args.warmup:
                     wrk(url, headers, args, args.warmup)
+                spent = server.worker_cpu_seconds()
                 result = wrk(url, headers, args, args.duration)
+                now_spent = server.worker_cpu_seconds()
+                result["cpu_ms"] = (
+                    (now_spent - spent) * 1000 / result["requests"]
+                    if spent is not None and now_spent is not None and result["requests"]
+                    else None
+                )
                 result["floor_before"] = floor_rps
                 result["drain_s"] = drain(server)
                 waited = result["drain_s"]
@@ -438,110 +327,6 @@ def load(
         results[size]["load"] = os.getloadavg()
     shutil.rmtree(logdir, ignore_errors=True)
     return results
-
-
-# Report -----------------------------------------------------------------------------------
-
-
-def report(size: str, results: dict[str, Any], inspected: dict[str, Any]) -> list[str]:
-    floor = results["floor_rps"]
-    admin = results["admin"]["rps"]
-    print(
-        f"\n{size} data set ({inspected['agreements']:,} agreements); floor "
-        f"{results['floor']['rps']:.0f} then {results['floor_again']['rps']:.0f} req/s; "
-        f"load average {results['load'][0]:.1f} on {os.cpu_count()} CPUs"
-    )
-    print(
-        "| Page | req/s | p50 ms | p95 ms | p99 ms | errors | floor req/s before "
-        "| share of floor | × admin | in-process ms | queries |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    misses = []
-    profiles = inspected.get("profiles", {})
-    for key, label, share_target in PAGES:
-        result = results[key]
-        share = result["rps"] / (result.get("floor_before") or floor)
-        multiple = result["rps"] / admin if admin else float("inf")
-        profile = profiles.get(key, {})
-        in_process = f"{profile['median_ms']:.1f}" if profile else ""
-        queries = str(profile.get("queries", "1" if key == "floor" else ""))
-        print(
-            f"| {label} | {result['rps']:.1f} | {result['p50_us'] / 1000:.1f} | "
-            f"{result['p95_us'] / 1000:.1f} | {result['p99_us'] / 1000:.1f} | {result['errors']} | "
-            f"{result.get('floor_before') or floor:.0f} | {share:.1%} | {multiple:.1f}× | "
-            f"{in_process} | {queries} |"
-        )
-        CHECKED[0] += 2 + (2 if share_target is not None else 0)
-        if result["errors"]:
-            misses.append(f"{size}: {label} had {result['errors']} errors")
-        if result["requests"] and result["p99_us"] > TAIL_RATIO * result["p50_us"]:
-            misses.append(
-                f"{size}: {label} p99 {result['p99_us'] / 1000:.1f} ms > {TAIL_RATIO:g}× p50 "
-                f"{result['p50_us'] / 1000:.1f} ms"
-            )
-        if share_target is not None:
-            if share < share_target:
-                misses.append(
-                    f"{size}: {label} at {share:.1%} of the floor (target ≥ {share_target:.0%})"
-                )
-            if multiple < ADMIN_MULTIPLE:
-                misses.append(
-                    f"{size}: {label} at {multiple:.1f}× the admin page "
-                    f"(target ≥ {ADMIN_MULTIPLE:g}×)"
-                )
-    return misses
-
-
-def time_ratio(small: float, large: float) -> float:
-    """Time per request at the large size over the small, from two throughputs."""
-    return small / large if large else float("inf")
-
-
-def scale_report(
-    all_results: dict[str, dict[str, Any]], inspected: dict[str, dict[str, Any]]
-) -> list[str]:
-    """Each page's time per request, full against tiny. Under load (the check): measured side
-    by side, one right after the other; relative to each server's floor; and in process."""
-    tiny, full = all_results["tiny"], all_results["full"]
-    print(f"\nFull against tiny (time per request; target ≤ {SCALE_RATIO:g}×):")
-    print("| Page | under load | under load, floor-relative | in process | queries |")
-    print("| --- | --- | --- | --- | --- |")
-    misses = []
-    for key, label, _share in PAGES:
-        if key == "floor":
-            continue
-        CHECKED[0] += 2
-        raw = time_ratio(tiny[key]["rps"], full[key]["rps"])
-        relative = raw * full["floor_rps"] / tiny["floor_rps"]
-        small = inspected["tiny"].get("profiles", {}).get(key)
-        large = inspected["full"].get("profiles", {}).get(key)
-        in_process = queries = ""
-        if small and large:
-            in_process = f"{large['median_ms'] / small['median_ms']:.2f}×"
-            queries = f"{small['queries']} / {large['queries']}"
-            if small["queries"] != large["queries"]:
-                misses.append(f"scale: {label} makes {queries} queries (tiny / full)")
-        print(f"| {label} | {raw:.2f}× | {relative:.2f}× | {in_process} | {queries} |")
-        if raw > SCALE_RATIO:
-            misses.append(f"scale: {label} {raw:.2f}× slower with the full data set")
-    return misses
-
-
-def print_profiles(size: str, inspected: dict[str, Any]) -> None:
-    for key, profile in inspected.get("profiles", {}).items():
-        print(
-            f"\n[{size}] {key}: {profile['median_ms']:.1f} ms in process, {profile['queries']} "
-            f"queries taking {profile['sql_ms']:.1f} ms; project functions by cumulative time:"
-        )
-        print("  slowest statements:")
-        for line in profile.get("slowest", []):
-            print("  " + line)
-        print("   ncalls  tottime  percall  cumtime  percall filename:lineno(function)")
-        for line in profile["cumulative"]:
-            print("  " + line.replace(str(ROOT) + "/", ""))
-        print("  most own time (any code):")
-        for line in profile["tottime"]:
-            print("  " + line.replace(str(ROOT) + "/", ""))
 
 
 def main() -> None:
