@@ -10,8 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from agreements.periods import month_start
-from tests.performance.helpers import signed_agreement
+from tests.performance.helpers import agreement_in_force
 
 
 def lead_csv(path: Path, monday: dt.date) -> Path:
@@ -43,12 +42,11 @@ def test_import_leads_then_see_compliance_and_charts(
 ) -> None:
     """A sales member uploads five leads; the dashboard shows 60% met and labelled SVG charts."""
     today = timezone.localdate()
-    agreement = signed_agreement(
+    agreement = agreement_in_force(
         actor=marketing_member,
         marketing_team=marketing_team,
         sales_team=sales_team,
-        start=month_start(today) - dt.timedelta(days=59),
-        end=today + dt.timedelta(days=120),
+        today=today,
         title="Live SLA",
     )
     monday = today - dt.timedelta(days=today.weekday() + 7)

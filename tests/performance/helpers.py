@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from agreements.models import Agreement
+from agreements.periods import month_start
 from performance.models import LeadRecord, MonthlyActual
 from performance.services.lead_tally import lead_tally_refresh
 from teams.models import Team
@@ -54,6 +55,20 @@ def signed_agreement(
         **fields,
     )
     return sign(draft)
+
+
+def agreement_in_force(
+    *, actor: User, marketing_team: Team, sales_team: Team, today: dt.date, title: str
+) -> Agreement:
+    """A signed standard agreement in force since the month before last, for four months more."""
+    return signed_agreement(
+        actor=actor,
+        marketing_team=marketing_team,
+        sales_team=sales_team,
+        start=month_start(today) - dt.timedelta(days=59),
+        end=today + dt.timedelta(days=120),
+        title=title,
+    )
 
 
 def amend(

@@ -19,7 +19,7 @@ from performance.dashboard.agreement import dashboard_for
 from performance.dashboard.charts import dashboard_body
 from performance.services.lead_tally import lead_tally_refresh
 from tests.agreements.test_page_cache import page_of
-from tests.performance.helpers import lead, monthly, signed_agreement
+from tests.performance.helpers import agreement_in_force, lead, monthly
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,11 @@ def chart(actual: int) -> str:
 
 def current_agreement(marketing_team: Any, sales_team: Any, actor: Any) -> Agreement:
     """A signed agreement in force since the month before last, for four months more."""
-    today = timezone.localdate()
-    return signed_agreement(
+    return agreement_in_force(
         actor=actor,
         marketing_team=marketing_team,
         sales_team=sales_team,
-        start=month_start(today) - dt.timedelta(days=59),
-        end=today + dt.timedelta(days=120),
+        today=timezone.localdate(),
         title="Current SLA",
     )
 

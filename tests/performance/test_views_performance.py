@@ -20,7 +20,7 @@ from performance.dashboard import portfolio as portfolio_module
 from performance.models import Alert, KpiActual, LeadRecord
 from performance.services.lead_tally import lead_tally_refresh
 from tests.factories import AgreementFactory
-from tests.performance.helpers import lead, monthly, sign, signed_agreement
+from tests.performance.helpers import agreement_in_force, lead, monthly, sign, signed_agreement
 
 # Queries of one dashboard page: session, user, the agreement (membership as a subquery),
 # the series' versions, their KPIs, rejection reasons, deadlines and service levels, the
@@ -53,12 +53,11 @@ def in_force(
     marketing_team: Any, sales_team: Any, marketing_member: Any, today: dt.date
 ) -> Agreement:
     """A signed standard agreement whose period runs around today."""
-    return signed_agreement(
+    return agreement_in_force(
         actor=marketing_member,
         marketing_team=marketing_team,
         sales_team=sales_team,
-        start=month_start(today) - dt.timedelta(days=59),
-        end=today + dt.timedelta(days=120),
+        today=today,
         title="Current SLA",
     )
 
