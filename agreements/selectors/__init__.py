@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 PANEL_REVISIONS = 10
 
 
-def _with_signatures(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
-    """Teams, owner, series and every signature with its people, in two queries."""
-    signatures = Signature.objects.select_related("team", "user", "voided_by")
+def _with_signatures(queryset: QuerySet[Agreement], *, signers: bool = True) -> QuerySet[Agreement]:
+    """Teams, owner, series and every signature with its people, in two queries; without the
+    signers' accounts when ``signers`` is false (their typed names are on the signatures)."""
+    people = ("team", "user", "voided_by") if signers else ("team", "voided_by")
+    signatures = Signature.objects.select_related(*people)
     return queryset.select_related(
         "marketing_team", "sales_team", "owner", "series"
     ).prefetch_related(Prefetch("signatures", queryset=signatures))
@@ -87,13 +89,8 @@ def agreement_for_page(*, user: User | AnonymousUser, pk: int) -> Agreement | No
     Leaner than the other loaders, as this is the most viewed page: without the signers'
     accounts (the page shows their typed names) and without an ordering for one row.
     """
-    signatures = Signature.objects.select_related("team", "voided_by")
-    found = with_review_state(
-        visible_agreements(user)
-        .select_related("marketing_team", "sales_team", "owner", "series")
-        .prefetch_related(Prefetch("signatures", queryset=signatures))
-    ).filter(pk=pk)
-    agreement = next(iter(found.order_by()[:1]), None)
+    found = with_review_state(_with_signatures(visible_agreements(user), signers=False))
+    agreement = next(iter(found.filter(pk=pk).order_by()[:1]), None)
     if agreement is not None and agreement.status != Agreement.Status.DRAFT:
         agreement.changes_requested_by = None  # type: ignore[attr-defined]
     return agreement
