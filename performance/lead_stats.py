@@ -34,7 +34,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from performance.lead_cells import ENOUGH, SHORT, LeadGroup, Level
-from performance.lead_status import BREACHED, MET, PENDING, is_rejection
+from performance.lead_status import BREACHED, MET, PENDING, is_rejection, pending_at
 from performance.models import LeadDay, LeadRecord
 
 _COUNTS = (
@@ -278,7 +278,7 @@ def _count_pending[R: DayRequest](result: dict[R, LeadStats], *, as_of: dt.datet
     are read, off the partial index of untouched leads by due instant."""
     of_series = _by_series(result)
     waiting = LeadRecord.objects.filter(
-        series_id__in=list(of_series), first_touch_at__isnull=True, due_at__gte=as_of
+        pending_at(as_of), series_id__in=list(of_series)
     ).values_list("series_id", "mql_at")
     for series_id, mql_at in waiting:
         for request in of_series[series_id]:

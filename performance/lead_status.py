@@ -16,6 +16,17 @@ PENDING = LeadRecord.Status.PENDING.value
 ACCEPTED = "accepted"
 
 
+def pending_at(as_of: dt.datetime) -> Q:
+    """The leads still pending at ``as_of``: untouched, and due at or after it. The partial
+    index of untouched leads by due instant (``lead_record_untouched_due``) serves it."""
+    return Q(first_touch_at__isnull=True, due_at__gte=as_of)
+
+
+def overdue_at(as_of: dt.datetime) -> Q:
+    """The untouched leads breached at ``as_of``: their limit ran out before it."""
+    return Q(first_touch_at__isnull=True, due_at__lt=as_of)
+
+
 def lead_status_annotation(as_of: dt.datetime | None = None) -> Case:
     """SQL for the status: touched by ``due_at`` is met; untouched is pending until ``due_at``."""
     as_of = as_of or timezone.now()

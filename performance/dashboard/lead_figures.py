@@ -21,7 +21,7 @@ from performance.dashboard.compliance import (
     local_months,
     month_bucket,
 )
-from performance.lead_status import is_rejection
+from performance.lead_status import is_rejection, pending_at
 from performance.models import LeadRecord, LeadTally
 
 
@@ -97,9 +97,9 @@ def _count_pending(
     CASE over every month of the series in SQL cost more than running the whole query.
     """
     first, last = min(counts.by_month), max(counts.by_month)
-    waiting = LeadRecord.objects.filter(
-        series_id=series_id, first_touch_at__isnull=True, due_at__gte=as_of
-    ).values_list("lead_type", "mql_at")
+    waiting = LeadRecord.objects.filter(pending_at(as_of), series_id=series_id).values_list(
+        "lead_type", "mql_at"
+    )
     pending: Counter[tuple[str, dt.date]] = Counter()
     for lead_type, mql_at in waiting:
         month = month_start(timezone.localtime(mql_at, zone).date())

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from agreements.lifecycle import REFUSALS, Act
 from agreements.models import Agreement, AgreementEvent
 from agreements.permissions import ERROR_NOT_PARTY
-from performance.lead_status import lead_status, lead_status_annotation
+from performance.lead_status import lead_status, lead_status_annotation, overdue_at, pending_at
 from performance.models import LeadColumnMapping, LeadRecord
 from performance.services.csv_files import ERROR_NOT_UTF8
 from performance.services.leads import LeadImportResult, leads_import
@@ -145,6 +145,19 @@ def test_status_at_the_exact_limit(signed):
     assert lead_status(None, due_at, due_at) == "pending"
     assert lead_status(due_at, due_at, due_at) == "met"
     assert lead_status(None, due_at, due_at + dt.timedelta(microseconds=1)) == "breached"
+    # And so do the filters the pending and overdue reads use, on either side of the limit.
+    for as_of in (due_at, due_at + dt.timedelta(microseconds=1)):
+        by_rule = statuses(as_of)
+        pending = set(
+            LeadRecord.objects.filter(pending_at(as_of)).values_list("lead_id", flat=True)
+        )
+        overdue = set(
+            LeadRecord.objects.filter(overdue_at(as_of)).values_list("lead_id", flat=True)
+        )
+        assert pending == {lead for lead, status in by_rule.items() if status == "pending"}
+        assert overdue == {lead for lead, status in by_rule.items() if status == "breached"} - {
+            "ONE-SECOND-LATE"
+        }  # touched late: breached, but not waiting
 
 
 def test_limit_running_out_at_closing_time_is_met_by_an_evening_touch(signed):

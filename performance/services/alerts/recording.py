@@ -10,6 +10,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from agreements.models import Agreement
+from performance.lead_status import overdue_at
 from performance.models import Alert, LeadRecord
 from performance.services.alerts.finding import BULK_BATCH, LEAD_PREFIX
 
@@ -61,10 +62,9 @@ def alerts_resolve_cleared(
     resolved = 0
     # A lead stops needing action once it has been touched (or has gone from the import).
     still_waiting = LeadRecord.objects.filter(
+        overdue_at(now),
         series_id=OuterRef("series_id"),
         lead_id=Substr(OuterRef("occurrence"), len(LEAD_PREFIX) + 1),
-        first_touch_at__isnull=True,
-        due_at__lt=now,
     )
     resolved += (
         open_alerts.filter(series_id__in=list(agreements), kind=Alert.Kind.LEAD_BREACH)
