@@ -113,6 +113,7 @@ def test_a_lead_short_of_its_attempts_is_open_until_its_window_closes(
     leads = [
         _lead(agreement, "ENOUGH", at(2026, 2, 10), attempts=6),
         _lead(agreement, "DAY-BEFORE", at(2026, 2, 28, 23), attempts=1),
+        _lead(agreement, "SAME-DAY-MIDNIGHT", at(2026, 3, 1), attempts=0),
         _lead(agreement, "SAME-DAY-BEFORE", at(2026, 3, 1, 11, 59), attempts=5),
         _lead(agreement, "SAME-DAY-AT", at(2026, 3, 1, 12), attempts=0),
         _lead(agreement, "SAME-DAY-AFTER-ENOUGH", at(2026, 3, 1, 13), attempts=7),
@@ -131,9 +132,10 @@ def test_a_lead_short_of_its_attempts_is_open_until_its_window_closes(
     )
     stats, left = tallied_stats([request], as_of=as_of)
     assert left == []
-    # Enough: ENOUGH and SAME-DAY-AFTER-ENOUGH; short: DAY-BEFORE and SAME-DAY-BEFORE.
-    assert (stats[request].enough_attempts, stats[request].short_attempts) == (2, 2)
-    assert measure_values([request], as_of=as_of)[request] == Decimal("50.0")
+    # Enough: ENOUGH and SAME-DAY-AFTER-ENOUGH; short: DAY-BEFORE, SAME-DAY-MIDNIGHT (the
+    # cutoff day's first instant) and SAME-DAY-BEFORE.
+    assert (stats[request].enough_attempts, stats[request].short_attempts) == (2, 3)
+    assert measure_values([request], as_of=as_of)[request] == Decimal("40.0")
 
 
 def test_untouched_leads_not_yet_due_are_pending(agreement: Agreement) -> None:
