@@ -29,7 +29,7 @@ from functools import cached_property
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from django.db.models import TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -291,11 +291,14 @@ def _count_pending[R: DayRequest](result: dict[R, LeadStats], *, as_of: dt.datet
 def _count_cutoff_days[R: DayRequest](result: dict[R, LeadStats], cutoffs: _Cutoffs) -> None:
     """Count the leads short of their attempts on their window's cutoff day, before the cutoff.
 
-    One query over the leads from the earliest cutoff day's start to the latest cutoff of the
-    requests' series: a day or a few of leads, whatever the periods' length.
+    One query, for each lead type's window (its minimum, its cutoff day's start and its
+    cutoff) over the series that have it: only the leads short of their attempts within it
+    are read, a fraction of a day's leads, whatever the periods' length.
     """
     # (series, lead type) -> (request, minimum attempts, cutoff day's start, cutoff)
     wanted: dict[tuple[int, str], list[tuple[R, int, dt.datetime, dt.datetime]]] = {}
+    # (lead type, minimum, cutoff day's start, cutoff) -> the series with that window
+    windows: dict[tuple[str, int, dt.datetime, dt.datetime], set[int]] = {}
     for request in result:
         zone = ZoneInfo(request.zone)
         for lead_type, (minimum, cutoff, day) in cutoffs.of(request).items():
@@ -304,15 +307,22 @@ def _count_cutoff_days[R: DayRequest](result: dict[R, LeadStats], cutoffs: _Cuto
                 wanted.setdefault((request.series_id, lead_type), []).append(
                     (request, minimum, start, cutoff)
                 )
+                windows.setdefault((lead_type, minimum, start, cutoff), set()).add(
+                    request.series_id
+                )
     if not wanted:
         return
-    spans = [(start, cutoff) for found in wanted.values() for _r, _m, start, cutoff in found]
-    leads = LeadRecord.objects.filter(
-        series_id__in={series_id for series_id, _type in wanted},
-        mql_at__gte=min(start for start, _cutoff in spans),
-        mql_at__lt=max(cutoff for _start, cutoff in spans),
-    ).values_list("series_id", "lead_type", "attempts", "mql_at")
+    short = Q()
+    for (lead_type, minimum, start, cutoff), series_ids in windows.items():
+        short |= Q(series_id__in=series_ids, lead_type=lead_type, attempts__lt=minimum,
+                   mql_at__gte=start, mql_at__lt=cutoff)  # fmt: skip
+    leads = (
+        LeadRecord.objects.filter(short)
+        .order_by()
+        .values_list("series_id", "lead_type", "attempts", "mql_at")
+    )
+    # The same test as the query's, per request: a series' requests may differ in windows.
     for series_id, lead_type, attempts, mql_at in leads:
-        for request, minimum, start, cutoff in wanted.get((series_id, lead_type), ()):
+        for request, minimum, start, cutoff in wanted[series_id, lead_type]:
             if attempts < minimum and start <= mql_at < cutoff:
                 result[request].short_attempts += 1
