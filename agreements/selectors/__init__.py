@@ -74,6 +74,15 @@ def agreement_get(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     )
 
 
+def agreement_for_series(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
+    """One agreement the user may see, with its two teams: all that the pages of its series'
+    figures (actuals, KPI values, imports, the dashboard) show of it. Leaner than
+    ``agreement_get``: without the owner, the series row and the review state, and without
+    an ordering for one row."""
+    found = visible_agreements(user).select_related("marketing_team", "sales_team")
+    return next(iter(found.filter(pk=pk).order_by()[:1]), None)
+
+
 def agreement_with_sections(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     """An agreement with every section's rows loaded in a fixed number of queries."""
     return _with_sections(visible_agreements(user)).filter(pk=pk).first()

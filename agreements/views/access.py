@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.http import Http404
 
 from agreements.permissions import can_view_series
+from agreements.selectors import agreement_for_series
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -33,3 +34,9 @@ def found_for_series(user: User | AnonymousUser, agreement: Agreement | None) ->
     if agreement.version > 1 and not can_view_series(user, agreement):
         raise Http404
     return agreement
+
+
+def series_agreement_or_404(user: User | AnonymousUser, pk: int) -> Agreement:
+    """The agreement of a page of its series' figures, loaded lean (``agreement_for_series``),
+    or 404 unless the user may see it and its series."""
+    return found_for_series(user, agreement_for_series(user=user, pk=pk))

@@ -19,8 +19,8 @@ from agreements.client import AuthenticatedHttpRequest, client_ip
 from agreements.lifecycle import Act, refusal
 from agreements.models import Agreement
 from agreements.periods import parse_month, period_start
-from agreements.selectors import agreement_get, kpis_in_force
-from agreements.views.access import found_for_series
+from agreements.selectors import kpis_in_force
+from agreements.views.access import series_agreement_or_404
 from performance.dashboard.versions import local_today
 from performance.forms import (
     ActualsConfirmForm,
@@ -69,7 +69,7 @@ def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResp
 
 @require_safe
 def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    agreement = series_agreement_or_404(request.user, pk)
     months = list(monthly_actuals_for_series(agreement.series_id))
     period = recordable_period(agreement)
     return render(
@@ -89,7 +89,7 @@ def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 def actuals_month(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    agreement = series_agreement_or_404(request.user, pk)
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -142,7 +142,7 @@ def actuals_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     A file without errors waits in the database under a token, for its uploader to apply to
     this agreement within the hour, or to discard.
     """
-    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    agreement = series_agreement_or_404(request.user, pk)
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -236,7 +236,7 @@ def _months_recorded(agreement: Agreement, parsed: ParsedActuals | None) -> set[
 
 
 def kpi_actuals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    agreement = series_agreement_or_404(request.user, pk)
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)
@@ -303,7 +303,7 @@ def leads_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     The file waiting for its mapping is kept in the database under a token, for its uploader
     to map within the hour, or to discard.
     """
-    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    agreement = series_agreement_or_404(request.user, pk)
     blocked = refusal(agreement, Act.RECORD)
     if blocked and request.method == "POST":
         return _refuse(request, agreement, blocked)

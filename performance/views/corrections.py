@@ -17,8 +17,7 @@ from agreements.client import AuthenticatedHttpRequest, client_ip
 from agreements.lifecycle import Act, refusal
 from agreements.models import Agreement
 from agreements.periods import parse_month
-from agreements.selectors import agreement_get
-from agreements.views.access import found_for_series
+from agreements.views.access import series_agreement_or_404
 from performance.csv_templates import actuals_template_rows, leads_template_rows
 from performance.models import ImportBatch
 from performance.selectors import import_batch_for, monthly_actual_get
@@ -26,7 +25,7 @@ from performance.services.corrections import import_undo, monthly_actual_delete
 
 
 def _agreement(request: AuthenticatedHttpRequest, pk: int) -> Agreement:
-    return found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    return series_agreement_or_404(request.user, pk)
 
 
 def _refused(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResponse:

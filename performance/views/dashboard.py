@@ -12,8 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
-from agreements.selectors import agreement_get
-from agreements.views.access import found_for_series
+from agreements.views.access import series_agreement_or_404
 from performance.dashboard.agreement import dashboard_for
 from performance.dashboard.charts import dashboard_body
 from performance.dashboard.exports import ACTUALS_COLUMNS, LEADS_COLUMNS, actuals_rows, lead_rows
@@ -23,7 +22,7 @@ from performance.selectors import open_alerts_for
 
 @require_safe
 def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    agreement = series_agreement_or_404(request.user, pk)
     dashboard = dashboard_for(agreement=agreement)
     return render(
         request,
@@ -56,7 +55,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 @require_safe
 def actuals_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Monthly actuals with the plan of the version in force each month alongside."""
-    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    agreement = series_agreement_or_404(request.user, pk)
     dashboard = dashboard_for(agreement=agreement)
     return _csv_response(
         columns=ACTUALS_COLUMNS,
@@ -68,7 +67,7 @@ def actuals_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 @require_safe
 def leads_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Every lead of the series with its hand-off status, streamed in chunks."""
-    agreement = found_for_series(request.user, agreement_get(user=request.user, pk=pk))
+    agreement = series_agreement_or_404(request.user, pk)
     return _csv_response(
         columns=LEADS_COLUMNS, rows=lead_rows(agreement), filename=f"{_stem(agreement)}-leads.csv"
     )

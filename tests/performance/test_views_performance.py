@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -172,6 +174,24 @@ def test_dashboard_query_count_is_constant_from_10_to_10000_leads(
     # Of 10,000: every fifth pending (2,000), other multiples of 3 breached (2,667), 5,333 met.
     assert re.search(r"<td class=\"text-end\">5,333</td><td class=\"text-end\">2,667</td>"
                      r"<td class=\"text-end\">2,000</td>", large.content.decode())  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["performance:dashboard", "performance:actuals"])
+def test_series_pages_load_the_agreement_lean(
+    client: Client, sales_member: Any, in_force: Agreement, name: str
+) -> None:
+    """The pages of a series' figures read the agreement with its two teams only: no owner,
+    series row or review state joined, no ordering of its one row (agreement_for_series)."""
+    login(client, sales_member)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(name, args=[in_force.pk]))
+    assert response.status_code == 200
+    loads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "agreements_agreement"."id"')]
+    sql = loads[0]
+    assert f'"agreements_agreement"."id" = {in_force.pk}' in sql
+    assert sql.count("JOIN") == 2 and '"agreements_team"' in sql
+    assert '"auth_user"' not in sql and '"agreements_agreementseries"' not in sql
+    assert "ORDER BY" not in sql
 
 
 def test_alert_banner_on_dashboard_and_detail_page(
