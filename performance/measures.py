@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from agreements.models import Kpi
 from performance.dashboard.figures import CENT, percent
 from performance.lead_cells import Cell, lead_groups, lead_responses
-from performance.lead_stats import LeadStats, count_group, tallied_stats
+from performance.lead_stats import LeadStats, PendingLead, count_group, tallied_stats
 from performance.models import MonthlyActual
 
 Measure = Kpi.Measure
@@ -149,6 +149,7 @@ def measure_values(
     as_of: dt.datetime,
     from_leads: bool = False,
     months: Mapping[int, Sequence[MonthlyActual]] | None = None,
+    pending: Sequence[PendingLead] | None = None,
 ) -> dict[MeasureRequest, Decimal | None]:
     """Every request's value, in at most four queries whatever the number of requests or
     leads: the monthly actuals, and for lead measures the lead days with their two corrections
@@ -156,7 +157,9 @@ def measure_values(
     the leads instead (two more; a few more past ``lead_cells.CELLS_PER_STATEMENT`` spans), as
     every lead measure does with ``from_leads``. A page that has read the monthly actuals of
     the requests' series over at least their periods (``monthly_actuals``, or every month of
-    the series) gives them as ``months``, by series, saving their query."""
+    the series) gives them as ``months``, by series, saving their query; one that has read
+    the leads pending at ``as_of`` of the series (``lead_stats.pending_leads``) gives them as
+    ``pending``."""
     requests = list(dict.fromkeys(requests))
     values: dict[MeasureRequest, Decimal | None] = {}
     funnel = [r for r in requests if r.measure in FUNNEL_FIELDS or r.measure in RATE_FIELDS]
@@ -172,7 +175,7 @@ def measure_values(
             values[request] = funnel_value(request.measure, rows)
     leads = [r for r in requests if r.measure in LEAD_MEASURES]
     if leads:
-        stats = _lead_stats(leads, as_of=as_of, from_leads=from_leads)
+        stats = _lead_stats(leads, as_of=as_of, from_leads=from_leads, pending=pending)
         for request in leads:
             values[request] = lead_value(request.measure, stats[request])
     for request in requests:
@@ -230,7 +233,11 @@ def _cells(spans: Sequence[Span]) -> tuple[list[Cell], list[list[int]]]:
 
 
 def _lead_stats(
-    requests: Sequence[MeasureRequest], *, as_of: dt.datetime, from_leads: bool
+    requests: Sequence[MeasureRequest],
+    *,
+    as_of: dt.datetime,
+    from_leads: bool,
+    pending: Sequence[PendingLead] | None = None,
 ) -> dict[MeasureRequest, LeadStats]:
     """Each request's lead counts: from the lead days (three queries), and for requests in
     another zone than their series' days, or all with ``from_leads``, from grouped queries over
@@ -245,7 +252,7 @@ def _lead_stats(
     result: dict[MeasureRequest, LeadStats] = {}
     left = unique
     if not from_leads:
-        result, left = tallied_stats(unique, as_of=as_of, responses=medians)
+        result, left = tallied_stats(unique, as_of=as_of, responses=medians, pending=pending)
     cells, covering = _cells([(r.series_id, *r.instants()) for r in left])
     stats = [LeadStats() for _cell in cells]
     if cells:

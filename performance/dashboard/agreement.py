@@ -16,6 +16,7 @@ from performance.dashboard.kpis import KpiReading, kpi_readings, kpi_values
 from performance.dashboard.lead_figures import RejectionRow, lead_figures
 from performance.dashboard.standing import Standing, worst_standing
 from performance.dashboard.versions import VersionChain, local_today
+from performance.lead_stats import pending_leads
 from performance.models import MonthlyActual
 
 
@@ -53,14 +54,17 @@ def dashboard_for(*, agreement: Agreement, now: dt.datetime | None = None) -> Da
             series_id=series_id, month__range=(FIRST_DAY, LAST_DAY)
         ).order_by("month")
     )
-    # Every month of the series: the funnel's, and those the computed KPIs' periods need.
-    latest = kpi_values([(current, today)], as_of=now, months={series_id: actuals})
+    # Every month of the series: the funnel's, and those the computed KPIs' periods need; and
+    # the leads still pending, for the computed KPIs and the hand-off tables alike.
+    pending = pending_leads([series_id], as_of=now)
+    latest = kpi_values([(current, today)], as_of=now, months={series_id: actuals}, pending=pending)
     leads = lead_figures(
         series_id=series_id,
         as_of=now,
         zone=agreement.timezone,
         lead_types=[level.lead_type for level in current.service_levels.all()],
         labels=rejection_labels(chain),
+        pending=pending,
     )
     return Dashboard(
         agreement=agreement,

@@ -19,6 +19,7 @@ from agreements.models.choices import Owner, choice_label
 from agreements.periods import FIRST_DAY, LAST_DAY, period_end, period_start
 from performance.dashboard.figures import Phase, period_phase, scaled_to_period
 from performance.dashboard.standing import TONE, Standing
+from performance.lead_stats import PendingLead
 from performance.measures import MeasureRequest, is_level, measure_values
 from performance.models import KpiActual, MonthlyActual
 
@@ -212,6 +213,7 @@ def kpi_values(
     *,
     as_of: dt.datetime,
     months: Mapping[int, Sequence[MonthlyActual]] | None = None,
+    pending: Sequence[PendingLead] | None = None,
 ) -> dict[tuple[int, str], KpiActual]:
     """Each KPI's value per series for the versions given with their local today.
 
@@ -220,11 +222,11 @@ def kpi_values(
     current one has no data yet, as an unsaved KpiActual; a value recorded by hand under its
     name is ignored. A fixed number of queries for any number of versions: the versions'
     KPIs and service levels are prefetched. A page that measures more asks ``measure_values``
-    once for both, with ``KpiValuePlan``; one that has read the series' monthly actuals
-    gives them as ``months`` (``measure_values``).
+    once for both, with ``KpiValuePlan``; one that has read the series' monthly actuals or
+    pending leads gives them as ``months`` or ``pending`` (``measure_values``).
     """
     plan = KpiValuePlan.of(versions)
-    return plan.values(measure_values(plan.requests, as_of=as_of, months=months))
+    return plan.values(measure_values(plan.requests, as_of=as_of, months=months, pending=pending))
 
 
 def kpi_readings(

@@ -21,7 +21,8 @@ from performance.dashboard.compliance import (
     local_months,
     month_bucket,
 )
-from performance.lead_status import is_rejection, pending_at
+from performance.lead_stats import PendingLead, pending_leads
+from performance.lead_status import is_rejection
 from performance.models import LeadRecord, LeadTally
 
 
@@ -49,6 +50,7 @@ def lead_figures(
     zone: str | None = None,
     lead_types: Sequence[str] = (),
     labels: dict[str, str] | None = None,
+    pending: Sequence[PendingLead] | None = None,
 ) -> LeadFigures:
     """Every lead aggregate of the dashboard in two queries, whatever the number of leads.
 
@@ -57,7 +59,8 @@ def lead_figures(
     pending. The pending ones are counted live, by lead type and month, over the partial index
     of untouched leads by due instant: only those due at or after ``as_of`` are read. Months
     are those of the tally's time zone; ``zone`` None takes it as it is, and a different zone
-    falls back to counting every lead (``lead_figures_scan``).
+    falls back to counting every lead (``lead_figures_scan``). A page that has read the
+    series' pending leads (``lead_stats.pending_leads``) gives them as ``pending``.
     """
     # Plain tuples: a long-running series has a thousand tally rows, and making a model
     # instance of each cost more than the query.
@@ -83,29 +86,27 @@ def lead_figures(
         counts.add(lead_type, month, met, breached + untouched, 0)
         counts.add_rejection(outcome, invalid, met + breached + untouched)
     if tallies:
-        _count_pending(counts, series_id=series_id, as_of=as_of, zone=ZoneInfo(tallies[0][0]))
+        if pending is None:
+            pending = pending_leads([series_id], as_of=as_of)
+        _count_pending(counts, pending=pending, series_id=series_id, zone=ZoneInfo(tallies[0][0]))
     return counts.figures(lead_types, labels or {})
 
 
 def _count_pending(
-    counts: _LeadCounts, *, series_id: int, as_of: dt.datetime, zone: ZoneInfo
+    counts: _LeadCounts, *, pending: Sequence[PendingLead], series_id: int, zone: ZoneInfo
 ) -> None:
-    """Move the untouched leads not yet due at ``as_of`` from breached to pending.
-
-    Only leads whose limit has not yet run out are read, off the partial index of untouched
-    leads by due instant, and each is put in its MQL month here: few rows, where building a
-    CASE over every month of the series in SQL cost more than running the whole query.
-    """
+    """Move the series' leads still pending from breached to pending, each in its MQL month:
+    few rows, where building a CASE over every month of the series in SQL cost more than
+    running the whole query."""
     first, last = min(counts.by_month), max(counts.by_month)
-    waiting = LeadRecord.objects.filter(pending_at(as_of), series_id=series_id).values_list(
-        "lead_type", "mql_at"
-    )
-    pending: Counter[tuple[str, dt.date]] = Counter()
-    for lead_type, mql_at in waiting:
+    waiting: Counter[tuple[str, dt.date]] = Counter()
+    for lead_series, lead_type, mql_at in pending:
+        if lead_series != series_id:
+            continue
         month = month_start(timezone.localtime(mql_at, zone).date())
         # As the tally's months bound them (every lead is tallied, so this only guards).
-        pending[lead_type, min(max(month, first), last)] += 1
-    for (lead_type, month), count in pending.items():
+        waiting[lead_type, min(max(month, first), last)] += 1
+    for (lead_type, month), count in waiting.items():
         counts.add(lead_type, month, 0, -count, count)
 
 

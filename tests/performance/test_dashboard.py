@@ -13,9 +13,12 @@ from agreements.selectors import version_in_force
 from performance.dashboard.agreement import dashboard_for
 from performance.dashboard.deadlines import deadlines_due
 from performance.dashboard.kpis import kpi_standing
+from performance.dashboard.lead_figures import lead_figures
 from performance.dashboard.portfolio import portfolio_rows, portfolio_sort
 from performance.dashboard.standing import Standing
 from performance.dashboard.versions import VersionChain
+from performance.lead_stats import pending_leads
+from performance.measures import MeasureRequest, measure_values
 from performance.models import KpiActual, LeadRecord
 from tests.factories import AgreementFactory
 from tests.performance.helpers import (
@@ -84,6 +87,35 @@ def test_compliance_by_type_counts_met_breached_pending(
         "Content download": (0, 0, 0, None),
         "Event lead": (0, 0, 0, None),
     }
+
+
+def test_pending_leads_handed_over_count_for_their_own_series_only(
+    signed: Agreement, handoff_leads: list[LeadRecord]
+) -> None:
+    """The dashboard reads the pending leads once and hands them to the hand-off tables and
+    the KPI measures; rows of another series among them change neither."""
+    pending = pending_leads([signed.series_id], as_of=NOW)
+    assert sorted(row[1:] for row in pending) == [
+        ("Contact us", at(2026, 2, 15, 10)),
+        ("Demo request", at(2026, 2, 15, 11)),
+    ]
+    other = AgreementFactory.create(signed=True)
+    stray = [(other.series_id, "Demo request", at(2026, 2, 14, 9))] * 3
+    tables = lead_figures(series_id=signed.series_id, as_of=NOW, pending=[*pending, *stray])
+    assert counts(tables.by_type) == {
+        "Demo request": (2, 2, 1, Decimal("50.0")),
+        "Contact us": (2, 1, 1, Decimal("66.7")),
+    }
+    request = MeasureRequest(
+        series_id=signed.series_id,
+        measure=Kpi.Measure.HANDOFF_COMPLIANCE,
+        start=dt.date(2026, 2, 1),
+        end=dt.date(2026, 3, 1),
+    )
+    read = measure_values([request], as_of=NOW)
+    assert read == measure_values([request], as_of=NOW, pending=[*pending, *stray])
+    # February: C4 met, C2 breached, D5 breached; D4 and C3 pending.
+    assert read[request] == Decimal("33.3")
 
 
 def test_compliance_by_month_buckets_by_mql_month(

@@ -8,6 +8,7 @@ import io
 import re
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -19,19 +20,23 @@ from django.utils import timezone
 from agreements.models import Agreement, Deadline, Kpi
 from agreements.periods import month_start
 from performance.dashboard import portfolio as portfolio_module
+from performance.dashboard.agreement import Dashboard
+from performance.dashboard.figures import percent
+from performance.lead_status import lead_status
 from performance.models import Alert, KpiActual, LeadRecord
 from performance.services.lead_tally import lead_tally_refresh
 from tests.factories import AgreementFactory
 from tests.performance.helpers import agreement_in_force, lead, monthly, sign, signed_agreement
 
-# Queries of one dashboard page: session, user, the agreement (membership as a subquery),
-# the series' versions, their KPIs, rejection reasons, deadlines and service levels, the
-# monthly actuals, the latest KPI values, the span of MQL dates, the one grouped count of
-# leads, and the banner's counts (its latest alerts only when there are open ones).
-# +3 for the computed KPIs: the lead days of their periods, the leads still pending and those
-# of the attempt windows' cutoff days (performance.lead_stats); the months of their periods
-# are the funnel's monthly actuals, read once.
-DASHBOARD_QUERIES = 16
+# Queries of one dashboard page: session, user, the agreement with its teams (membership as
+# a subquery), the series' versions, their KPIs, rejection reasons, deadlines and service
+# levels, the monthly actuals, the leads still pending (performance.lead_stats.pending_leads),
+# the latest KPI values, the lead tally, and the banner's counts (its latest alerts only when
+# there are open ones).
+# +2 for the computed KPIs: the lead days of their periods and the leads of the attempt
+# windows' cutoff days (performance.lead_stats); the months of their periods are the
+# funnel's monthly actuals, and the leads still pending are the hand-off tables', read once.
+DASHBOARD_QUERIES = 15
 # Session, user, the titles (for the page), that page's agreements with their KPIs, service
 # levels and open deadlines, the series' signed versions (the month's plan), the monthly
 # actuals (this month's with the KPI periods': performance.measures.monthly_actuals), the
@@ -174,6 +179,38 @@ def test_dashboard_query_count_is_constant_from_10_to_10000_leads(
     # Of 10,000: every fifth pending (2,000), other multiples of 3 breached (2,667), 5,333 met.
     assert re.search(r"<td class=\"text-end\">5,333</td><td class=\"text-end\">2,667</td>"
                      r"<td class=\"text-end\">2,000</td>", large.content.decode())  # fmt: skip
+
+
+def test_dashboard_kpi_and_handoff_tables_leave_the_same_pending_leads_out(
+    client: Client, sales_member: Any, in_force: Agreement
+) -> None:
+    """The computed hand-off KPI and the hand-off tables share one read of the pending leads,
+    and each counts them by the lead status rule: the KPI is the share met of its period's
+    decided leads, the tables hold every pending lead as pending."""
+    login(client, sales_member)
+    add_leads(in_force, 60)
+    response = client.get(reverse("performance:dashboard", args=[in_force.pk]))
+    # The view's own context (the body's template has a "dashboard" of its own).
+    contexts: list[Any] = list(response.context)
+    dashboard: Dashboard = next(
+        c["dashboard"] for c in contexts if isinstance(c.get("dashboard"), Dashboard)
+    )
+    reading = next(r for r in dashboard.kpis if r.measure == Kpi.Measure.HANDOFF_COMPLIANCE)
+    assert reading.period_start is not None and reading.period_end is not None
+    zone = ZoneInfo(in_force.timezone)
+    leads = list(LeadRecord.objects.all())
+    status = {
+        row.lead_id: lead_status(row.first_touch_at, row.due_at, dashboard.as_of) for row in leads
+    }
+    in_period = [
+        status[row.lead_id]
+        for row in leads
+        if reading.period_start <= timezone.localtime(row.mql_at, zone).date() <= reading.period_end
+    ]
+    met, breached = in_period.count("met"), in_period.count("breached")
+    assert in_period.count("pending") > 0
+    assert reading.value == percent(met, met + breached)
+    assert dashboard.handoff_total.pending == list(status.values()).count("pending") == 12
 
 
 @pytest.mark.parametrize("name", ["performance:dashboard", "performance:actuals"])
