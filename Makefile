@@ -26,6 +26,8 @@ HOST_PORT ?= 127.0.0.1:8000
 # development SECRET_KEY. A DEBUG set in the environment or in .env wins (settings.py reads
 # .env only for variables the environment leaves unset).
 dev_debug = if [ -z "$${DEBUG+set}" ] && ! grep -qsE '^[[:space:]]*(export[[:space:]]+)?DEBUG[[:space:]]*=' .env; then export DEBUG=true; fi
+# The address the demo logins and emails name: the one `make run` serves on, unless set.
+dev_site_url = if [ -z "$${SITE_URL+set}" ] && ! grep -qsE '^[[:space:]]*(export[[:space:]]+)?SITE_URL[[:space:]]*=' .env; then export SITE_URL=http://$(HOST_PORT); fi
 
 .PHONY: help venv install run serve worker bench test lint browsers clean
 
@@ -88,6 +90,7 @@ install: $(STAMP)
 
 run: install
 	@$(dev_debug); \
+	$(dev_site_url); \
 	set -x; \
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py createcachetable; \
