@@ -74,13 +74,18 @@ def agreement_get(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     )
 
 
+def _only_row(queryset: QuerySet[Agreement]) -> Agreement | None:
+    """The one row a key lookup finds, or None: unlike ``first()``, without ordering it."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def agreement_for_series(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
     """One agreement the user may see, with its two teams: all that the pages of its series'
     figures (actuals, KPI values, imports, the dashboard) show of it. Leaner than
     ``agreement_get``: without the owner, the series row and the review state, and without
     an ordering for one row."""
     found = visible_agreements(user).select_related("marketing_team", "sales_team")
-    return next(iter(found.filter(pk=pk).order_by()[:1]), None)
+    return _only_row(found.filter(pk=pk))
 
 
 def agreement_with_sections(*, user: User | AnonymousUser, pk: int) -> Agreement | None:
@@ -99,7 +104,7 @@ def agreement_for_page(*, user: User | AnonymousUser, pk: int) -> Agreement | No
     accounts (the page shows their typed names) and without an ordering for one row.
     """
     found = with_review_state(_with_signatures(visible_agreements(user), signers=False))
-    agreement = next(iter(found.filter(pk=pk).order_by()[:1]), None)
+    agreement = _only_row(found.filter(pk=pk))
     if agreement is not None and agreement.status != Agreement.Status.DRAFT:
         agreement.changes_requested_by = None  # type: ignore[attr-defined]
     return agreement

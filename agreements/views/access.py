@@ -22,21 +22,13 @@ def found[T](value: T | None) -> T:
     return value
 
 
-def found_for_series(user: User | AnonymousUser, agreement: Agreement | None) -> Agreement:
-    """The agreement found for this user, when they are also a party of its series; else 404.
-
-    For pages of what a series holds across its versions (actuals, KPI values, leads).
-    """
-    if agreement is None:
-        raise Http404
+def series_agreement_or_404(user: User | AnonymousUser, pk: int) -> Agreement:
+    """The agreement of a page of what its series holds across versions (actuals, KPI values,
+    leads, the dashboard), loaded lean (``agreement_for_series``); 404 unless the user may
+    see it and is a party of its series."""
+    agreement = found(agreement_for_series(user=user, pk=pk))
     # The selector let through only staff or a party of this version; the parties of a first
     # version are the series' own, so only a later version needs asking.
     if agreement.version > 1 and not can_view_series(user, agreement):
         raise Http404
     return agreement
-
-
-def series_agreement_or_404(user: User | AnonymousUser, pk: int) -> Agreement:
-    """The agreement of a page of its series' figures, loaded lean (``agreement_for_series``),
-    or 404 unless the user may see it and its series."""
-    return found_for_series(user, agreement_for_series(user=user, pk=pk))

@@ -24,10 +24,6 @@ from performance.selectors import import_batch_for, monthly_actual_get
 from performance.services.corrections import import_undo, monthly_actual_delete
 
 
-def _agreement(request: AuthenticatedHttpRequest, pk: int) -> Agreement:
-    return series_agreement_or_404(request.user, pk)
-
-
 def _refused(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResponse:
     messages.error(request, reason)
     return redirect("performance:actuals", pk=agreement.pk)
@@ -35,7 +31,7 @@ def _refused(request: HttpRequest, agreement: Agreement, reason: str) -> HttpRes
 
 def actuals_month_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Ask to confirm, then delete one month's figures (?month=YYYY-MM), audited."""
-    agreement = _agreement(request, pk)
+    agreement = series_agreement_or_404(request.user, pk)
     source = request.POST if request.method == "POST" else request.GET
     month = parse_month(source.get("month", ""))
     actual = monthly_actual_get(agreement.series_id, month) if month else None
@@ -65,7 +61,7 @@ def actuals_month_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 
 def import_undo_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Ask to confirm, saying what undoing does, then undo an import (?batch=id), audited."""
-    agreement = _agreement(request, pk)
+    agreement = series_agreement_or_404(request.user, pk)
     source = request.POST if request.method == "POST" else request.GET
     text = source.get("batch", "")
     batch = import_batch_for(agreement.series_id, int(text)) if text.isdigit() else None
@@ -118,7 +114,7 @@ def _stem(agreement: Agreement) -> str:
 @require_safe
 def actuals_template_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A file the actuals import reads as it is: its columns and one example month."""
-    agreement = _agreement(request, pk)
+    agreement = series_agreement_or_404(request.user, pk)
     return _csv_attachment(
         actuals_template_rows(agreement), f"{_stem(agreement)}-actuals-template.csv"
     )
@@ -127,7 +123,7 @@ def actuals_template_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 @require_safe
 def leads_template_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A file the leads import reads as it is: its columns and one example lead."""
-    agreement = _agreement(request, pk)
+    agreement = series_agreement_or_404(request.user, pk)
     lead_types = [level.lead_type for level in agreement.service_levels.all()]
     return _csv_attachment(
         leads_template_rows(agreement, lead_types), f"{_stem(agreement)}-leads-template.csv"
