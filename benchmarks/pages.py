@@ -96,13 +96,14 @@ def database_url(args: argparse.Namespace, size: str) -> str:
     return f"{args.database_prefix}slaportal_bench_{size}"
 
 
-def ensure_database(args: argparse.Namespace, size: str) -> None:
+def ensure_database(args: argparse.Namespace, size: str, *, drop: bool = False) -> None:
+    """The size's database exists; empty when ``drop`` or --reseed."""
     import psycopg
 
     name = f"slaportal_bench_{size}"
     with psycopg.connect(args.database_prefix + "postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and args.reseed:
+        if exists and (drop or args.reseed):
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if not exists:
@@ -132,6 +133,13 @@ def prepare(args: argparse.Namespace, size: str) -> dict[str, Any]:
     env = size_env(args, size)
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     inspected = inspect(args, size, env)
+    if inspected["seeded"] and not inspected["in_force"]:
+        # Seeded more than MONTHS_AHEAD months ago: the pages would measure agreements out of
+        # force (an empty portfolio, a dashboard of past months), so the set is seeded anew.
+        print(f"The {size} data set's agreements have ended; seeding it afresh.", flush=True)
+        ensure_database(args, size, drop=True)
+        manage(env, "migrate", "--noinput", "--verbosity", "0")
+        inspected = inspect(args, size, env)
     if not inspected["seeded"]:
         started = time.perf_counter()
         print(f"Seeding the {size} data set…", flush=True)
@@ -167,6 +175,7 @@ def inspect_main(args: argparse.Namespace) -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.urls import reverse
+    from django.utils import timezone
 
     from agreements.models import Agreement
     from benchmarks.floor import FLOOR_PATH, SIGNED_IN_FLOOR_PATH
@@ -211,6 +220,7 @@ def inspect_main(args: argparse.Namespace) -> None:
         json.dumps(
             {
                 "seeded": True,
+                "in_force": signed.start_date <= timezone.localdate() <= signed.end_date,
                 "urls": urls,
                 "cookies": cookies,
                 "cookie_name": settings.SESSION_COOKIE_NAME,

@@ -25,17 +25,15 @@ from agreements.services.review import agreement_submit
 from agreements.services.signatures import signature_record
 from performance.benchmark_seed.copies import BulkCopies
 from performance.benchmark_seed.plan import (
-    ACTUAL_MONTHS,
     ADMIN_USERNAME,
     BATCH,
-    END,
     KINDS,
     LEAD_TYPES,
     MEMBER_USERNAME,
     OUTCOMES,
     PASSWORD,
-    START,
     TARGET_TITLE,
+    Calendar,
     Size,
 )
 from performance.models import KpiActual, LeadRecord, MonthlyActual
@@ -44,8 +42,9 @@ from teams.models import Membership, Side, Team
 
 
 class Seeder(BulkCopies):
-    def __init__(self, size: Size, rng: random.Random, write: Any) -> None:
+    def __init__(self, size: Size, calendar: Calendar, rng: random.Random, write: Any) -> None:
         self.size = size
+        self.calendar = calendar
         self.rng = rng
         self.write = write
         self.started = time.perf_counter()
@@ -165,8 +164,8 @@ class Seeder(BulkCopies):
                 title=f"Benchmark SLA {index:05d}",
                 marketing_team=marketing,
                 sales_team=sales,
-                start_date=START,
-                end_date=END,
+                start_date=self.calendar.start,
+                end_date=self.calendar.end,
                 from_template=True,
             )
             versions = [agreement.pk]
@@ -206,12 +205,11 @@ class Seeder(BulkCopies):
     def actuals(self) -> None:
         monthly, kpis = [], []
         for agreement in self.signed_series():
-            for offset in range(ACTUAL_MONTHS):
-                year, month = divmod(START.month - 1 + offset, 12)
+            for month in self.calendar.actual_months:
                 monthly.append(
                     MonthlyActual(
                         series_id=agreement.series_id,
-                        month=dt.date(START.year + year, month + 1, 1),
+                        month=month,
                         leads=self.rng.randrange(300, 700),
                         mqls=self.rng.randrange(60, 140),
                         sqls=self.rng.randrange(20, 60),
@@ -223,7 +221,7 @@ class Seeder(BulkCopies):
                 KpiActual(
                     series_id=agreement.series_id,
                     kpi_name="Marketing-sourced revenue",
-                    period_start=dt.date(2026, 10, 1),
+                    period_start=self.calendar.kpi_period,
                     value=Decimal(self.rng.randrange(40_000, 160_000)),
                 )
             )
@@ -257,7 +255,7 @@ class Seeder(BulkCopies):
         self.log(f"{number} leads over {len(plan)} series")
 
     def lead_rows(self, agreement: Agreement, first: int, count: int) -> Iterator[LeadRecord]:
-        start = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
+        start = dt.datetime.combine(self.calendar.start, dt.time(), tzinfo=dt.UTC)
         span = int((min(timezone.now(), start + dt.timedelta(days=730)) - start).total_seconds())
         for number in range(first, first + count):
             mql_at = start + dt.timedelta(seconds=self.rng.randrange(span))

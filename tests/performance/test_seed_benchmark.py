@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from agreements.models import Agreement, AgreementEvent, Kpi, Signature
+from agreements.periods import month_start
 from agreements.verification import verify_agreement
 from performance.benchmark_seed.plan import (
     ACTUAL_MONTHS,
     ADMIN_USERNAME,
     MEMBER_USERNAME,
     TARGET_TITLE,
+    Calendar,
 )
-from performance.models import LeadRecord, MonthlyActual
+from performance.dashboard.portfolio import agreements_in_force
+from performance.models import KpiActual, LeadRecord, MonthlyActual
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +84,33 @@ def test_the_benchmarked_pages_answer_for_the_seeded_users():
     ):
         assert member.get(url).status_code == 200, url
     assert admin.get(f"/admin/agreements/agreement/{target.pk}/change/").status_code == 200
+
+
+def test_the_calendar_counts_from_the_day_of_seeding():
+    calendar = Calendar.of(dt.date(2027, 3, 15))
+
+    assert calendar.start == dt.date(2025, 4, 1)
+    assert calendar.end == dt.date(2028, 3, 31)
+    assert len(calendar.actual_months) == ACTUAL_MONTHS
+    assert calendar.actual_months[0] == calendar.start
+    assert calendar.actual_months[-1] == dt.date(2027, 3, 1)
+    assert calendar.kpi_period == dt.date(2027, 3, 1)
+
+
+def test_the_benchmarked_agreement_is_in_force_with_figures_up_to_the_day_of_seeding():
+    """A data set seeded any day measures the same pages: its target lit in the portfolio, with
+    this month's actuals, KPI value and leads."""
+    seed(size="tiny", agreements=3, by_services=3, leads=200)
+    target = Agreement.objects.get(title=TARGET_TITLE, status=Agreement.Status.SIGNED)
+    now = timezone.now()
+    this_month = month_start(timezone.localdate(now))
+
+    assert target in agreements_in_force(now=now)
+    actuals = MonthlyActual.objects.filter(series_id=target.series_id)
+    assert max(actuals.values_list("month", flat=True)) == this_month
+    assert KpiActual.objects.get(series_id=target.series_id).period_start == this_month
+    latest_lead = max(LeadRecord.objects.values_list("mql_at", flat=True))
+    assert now - latest_lead < dt.timedelta(days=31)
 
 
 def test_refuses_a_database_that_holds_agreements():

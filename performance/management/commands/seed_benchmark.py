@@ -2,11 +2,13 @@
 
 ``--size full``: 100 teams, 2,000 agreements (every section filled from the standard template;
 signed, signed with a draft amendment, and drafts), 24 months of actuals per signed series and
-200,000 lead records. ``--size tiny``: the same shape with 10 agreements. A few agreements of
-each kind are made through the real services (create, submit, both signatures, amend); the
-rest are copies of those written in bulk, each with its own series, section rows, signatures
-and audit trail, sealed with the signing key like the originals (agreements.integrity), so
-every signed version verifies. The command refuses a database that already holds agreements.
+200,000 lead records, dated from the day of seeding (``Calendar``) so that the agreements are
+in force for a year after it. ``--size tiny``: the same shape with 10 agreements. A few
+agreements of each kind are made through the real services (create, submit, both signatures,
+amend); the rest are copies of those written in bulk, each with its own series, section rows,
+signatures and audit trail, sealed with the signing key like the originals
+(agreements.integrity), so every signed version verifies. The command refuses a database that
+already holds agreements.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from agreements.models import Agreement
-from performance.benchmark_seed.plan import SIZES
+from performance.benchmark_seed.plan import SIZES, Calendar
 from performance.benchmark_seed.seeder import Seeder
 
 
@@ -47,7 +50,8 @@ class Command(BaseCommand):
         if not 1 <= size.by_services <= size.agreements:
             raise CommandError("--by-services must be between 1 and --agreements.")
         size = dataclasses.replace(size, target_leads=min(size.target_leads, size.leads))
-        seeder = Seeder(size, random.Random(options["seed"]), self.stdout.write)
+        calendar = Calendar.of(timezone.localdate())
+        seeder = Seeder(size, calendar, random.Random(options["seed"]), self.stdout.write)
         # Signing checks the signer's password: a fast hash keeps 2 x 15 signatures quick,
         # and nobody signs in with these passwords (the benchmark opens sessions itself).
         with override_settings(
