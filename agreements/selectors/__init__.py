@@ -340,6 +340,16 @@ def kpis_in_force(agreement: Agreement, day: dt.date) -> tuple[Agreement, list[K
     return version, list(version.kpis.all())
 
 
+def kpi_cadences(series_id: int) -> dict[str, set[str]]:
+    """The cadences each KPI name has in the series' signed versions (values match by name)."""
+    cadences: dict[str, set[str]] = {}
+    for name, cadence in Kpi.objects.filter(
+        agreement__series_id=series_id, agreement__status=Agreement.Status.SIGNED
+    ).values_list("name", "cadence"):
+        cadences.setdefault(name, set()).add(cadence)
+    return cadences
+
+
 def team_signatories(team_ids: Collection[int]) -> dict[int, list[User]]:
     """The signatories of each team, by name, in one query."""
     signatories: dict[int, list[User]] = {team_id: [] for team_id in team_ids}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,14 @@ class RecordablePeriod:
         if not within_calendar(start):
             return False
         return spans_overlap(self.spans, start, period_end(start, cadence) - dt.timedelta(days=1))
+
+    def covers_kpi_value(self, start: dt.date, cadences: Collection[str]) -> bool:
+        """Whether a KPI value for the period starting on ``start`` lies in the period: its
+        period, in any cadence its KPI was signed with, touches it (for a name no signed version
+        has, its first day lies in it)."""
+        if not cadences:
+            return within_calendar(start) and spans_overlap(self.spans, start, start)
+        return any(self.covers_kpi_period(start, cadence) for cadence in cadences)
 
     @property
     def months(self) -> list[dt.date]:

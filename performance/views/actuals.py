@@ -19,7 +19,7 @@ from agreements.client import AuthenticatedHttpRequest, client_ip
 from agreements.lifecycle import Act, refusal
 from agreements.models import Agreement
 from agreements.periods import parse_month, period_start
-from agreements.selectors import kpis_in_force
+from agreements.selectors import kpi_cadences, kpis_in_force
 from agreements.views.access import series_agreement_or_404
 from performance.dashboard.versions import local_today
 from performance.forms import (
@@ -71,6 +71,8 @@ def _refuse(request: HttpRequest, agreement: Agreement, reason: str) -> HttpResp
 def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     agreement = series_agreement_or_404(request.user, pk)
     months = list(monthly_actuals_for_series(agreement.series_id))
+    kpi_values = kpi_actuals_recent(agreement.series_id)
+    cadences = kpi_cadences(agreement.series_id)
     period = recordable_period(agreement)
     return render(
         request,
@@ -82,7 +84,15 @@ def actuals_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             # Months an older version let in outside the signed periods, marked on the page.
             "outside": {row.month for row in months if not period.covers_month(row.month)},
             "period_text": period.text,
-            "kpi_values": kpi_actuals_recent(agreement.series_id),
+            "kpi_values": kpi_values,
+            # KPI values, likewise, whose period lies outside the signed periods.
+            "kpi_outside": {
+                actual.pk
+                for actual in kpi_values
+                if not period.covers_kpi_value(
+                    actual.period_start, cadences.get(actual.kpi_name, ())
+                )
+            },
             "imports": import_batches_recent(agreement.series_id),
         },
     )

@@ -17,8 +17,8 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from agreements.models import Agreement, AgreementEvent
-from performance.models import MonthlyActual
+from agreements.models import Agreement, AgreementEvent, Cadence
+from performance.models import KpiActual, MonthlyActual
 from performance.services.actuals import FunnelNotConfirmed, monthly_actual_save
 from performance.services.actuals_csv import actuals_import
 from performance.services.recording import RecordablePeriod, span_text
@@ -202,3 +202,44 @@ def test_a_month_stored_outside_the_period_is_marked_on_the_actuals_page(
     assert response.status_code == 200
     assert response.context["outside"] == {dt.date(2028, 6, 1)}
     assert "outside the period" in response.content.decode()
+
+
+def test_a_kpi_value_outside_the_period_is_marked_by_its_kpis_cadence() -> None:
+    """A quarter starting in January touches a February–April period; its January does not."""
+    day = dt.date
+    period = RecordablePeriod([(day(2027, 2, 1), day(2027, 4, 30))])
+
+    assert period.covers_kpi_value(day(2027, 1, 1), {Cadence.QUARTERLY})
+    assert not period.covers_kpi_value(day(2027, 1, 1), {Cadence.MONTHLY})
+    assert period.covers_kpi_value(day(2027, 1, 1), {Cadence.MONTHLY, Cadence.QUARTERLY})
+    # Weeks from Monday: 26 April to 2 May touches April; from 3 May, no day of the period.
+    assert period.covers_kpi_value(day(2027, 4, 26), {Cadence.WEEKLY})
+    assert not period.covers_kpi_value(day(2027, 5, 3), {Cadence.WEEKLY})
+    # A name no signed version has: its first day decides.
+    assert not period.covers_kpi_value(day(2027, 1, 1), ())
+    assert period.covers_kpi_value(day(2027, 2, 1), ())
+
+
+def test_a_kpi_value_stored_outside_the_period_is_marked_on_the_actuals_page(
+    member_client, q1_2027
+) -> None:
+    """Like a month outside it: shown, marked, and the page still answers."""
+    kpi = q1_2027.kpis.filter(cadence=Cadence.MONTHLY).first()
+    assert kpi is not None
+    inside = KpiActual.objects.create(
+        series_id=q1_2027.series_id, kpi_name=kpi.name, period_start=dt.date(2027, 2, 1), value=5
+    )
+    outside = KpiActual.objects.create(
+        series_id=q1_2027.series_id, kpi_name=kpi.name, period_start=dt.date(2028, 6, 1), value=7
+    )
+
+    response = member_client.get(url("actuals", q1_2027))
+
+    assert response.status_code == 200
+    assert response.context["kpi_outside"] == {outside.pk}
+    kpi_table = response.content.decode().split('id="kpi-actuals"')[1]
+    rows = kpi_table.split("</tr>")
+    marked = [row for row in rows if "outside the period" in row]
+    assert len(marked) == 1
+    assert "2028" in marked[0]
+    assert inside.pk not in response.context["kpi_outside"]

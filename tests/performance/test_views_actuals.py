@@ -86,8 +86,9 @@ def test_overview_lists_months_in_fixed_queries(
 ):
     """The overview shows every month with an edit link; queries do not grow with months."""
     add_months(signed, months)
-    # One lists the recent imports; one reads the signed periods, to mark months outside them.
-    with django_assert_num_queries(7):
+    # One lists the recent imports; one reads the signed periods, and one the KPIs' cadences,
+    # to mark months and KPI values outside them.
+    with django_assert_num_queries(8):
         response = member_client.get(url("actuals", signed))
     assert response.status_code == 200
     body = response.content.decode()
