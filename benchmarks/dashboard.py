@@ -34,8 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
 LEAD_TYPES = ["Demo request", "Contact us", "Content download", "Event lead"]
 OUTCOMES = ["accepted"] * 6 + ["no-budget", "duplicate", "bad-timing", "not-a-code"] + [""] * 4
-START = dt.date(2025, 1, 1)
-MONTHS = 36
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,8 +74,11 @@ def signed_agreement() -> tuple[Any, Any]:
 
     from agreements.models import Agreement
     from agreements.services.agreements import agreement_create
+    from performance.benchmark_seed.plan import Calendar
     from teams.models import Membership, Side, Team
 
+    # The page benchmark's dates, from today: 24 months of figures, the agreement in force.
+    calendar = Calendar.of(timezone.localdate())
     suffix = uuid.uuid4().hex[:8]
     user = get_user_model().objects.create_user(
         username=f"dashboard-benchmark-{suffix}", password=secrets.token_urlsafe(16)
@@ -90,8 +91,8 @@ def signed_agreement() -> tuple[Any, Any]:
         title=f"Dashboard benchmark SLA {suffix}",
         marketing_team=marketing,
         sales_team=sales,
-        start_date=START,
-        end_date=dt.date(2027, 12, 31),
+        start_date=calendar.start,
+        end_date=calendar.end,
         from_template=True,
     )
     Agreement.objects.filter(pk=agreement.pk).update(
@@ -102,29 +103,31 @@ def signed_agreement() -> tuple[Any, Any]:
 
 
 def add_actuals(agreement: Any) -> None:
+    from django.utils import timezone
+
+    from performance.benchmark_seed.plan import Calendar
     from performance.models import KpiActual, MonthlyActual
 
+    calendar = Calendar.of(timezone.localdate())
     generator = random.Random(36)
-    months = []
-    for index in range(MONTHS):
-        year, month = divmod(index, 12)
-        months.append(
-            MonthlyActual(
-                series_id=agreement.series_id,
-                month=dt.date(START.year + year, month + 1, 1),
-                leads=generator.randrange(300, 700),
-                mqls=generator.randrange(60, 140),
-                sqls=generator.randrange(20, 60),
-                customers=generator.randrange(4, 16),
-                revenue=Decimal(generator.randrange(40_000, 160_000)),
-            )
+    months = [
+        MonthlyActual(
+            series_id=agreement.series_id,
+            month=month,
+            leads=generator.randrange(300, 700),
+            mqls=generator.randrange(60, 140),
+            sqls=generator.randrange(20, 60),
+            customers=generator.randrange(4, 16),
+            revenue=Decimal(generator.randrange(40_000, 160_000)),
         )
+        for month in calendar.actual_months
+    ]
     MonthlyActual.objects.bulk_create(months)
     KpiActual.objects.bulk_create(
         KpiActual(
             series_id=agreement.series_id,
             kpi_name=name,
-            period_start=dt.date(2026, 10, 1),
+            period_start=calendar.kpi_period,
             value=Decimal(value),
         )
         for name, value in (("MQLs delivered", "96"), ("Marketing-sourced revenue", "80000"))
@@ -139,7 +142,7 @@ def add_leads(agreement: Any, *, first: int, count: int, seed: int) -> None:
     from performance.services.lead_tally import lead_tally_refresh
 
     generator = random.Random(seed + first)
-    start = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
+    start = dt.datetime.combine(agreement.start_date, dt.time(), tzinfo=dt.UTC)
     span = int((timezone.now() - start).total_seconds())
     batch: list[Any] = []
     for number in range(first, first + count):
@@ -237,6 +240,8 @@ def main() -> None:
         from django.test import Client
         from django.urls import reverse
 
+        from performance.benchmark_seed.plan import ACTUAL_MONTHS
+
         if args.covering_index:
             add_covering_index()
         agreement, user = signed_agreement()
@@ -250,7 +255,7 @@ def main() -> None:
         print(
             f"Database: {connection.vendor}"
             f"{' with the covering index' if args.covering_index else ''}; "
-            f"{MONTHS} months of actuals; "
+            f"{ACTUAL_MONTHS} months of actuals; "
             f"{args.small:,} leads written in {time.perf_counter() - started:.1f} s"
         )
         small = measure(client, url, args.runs)
