@@ -271,9 +271,10 @@ def test_actuals_page_query_count_does_not_grow_with_imports(
 ):
     for number in range(imports):
         import_actuals(signed, marketing_member, f"2026-01,{number + 1},1,1,1,20.00")
-    # The months, the KPI values, the recent imports and the signed periods (to mark months
-    # outside them), besides the session, the user and the agreement.
-    with django_assert_num_queries(7):
+    # The months, the KPI values, the recent imports, the signed periods and the KPIs'
+    # cadences (to mark months and values outside them), besides the session, the user and
+    # the agreement.
+    with django_assert_num_queries(8):
         member_client.get(url("actuals", signed))
 
 
