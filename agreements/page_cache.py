@@ -17,6 +17,7 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import django
@@ -64,6 +65,23 @@ def cache_set(key: str, value: Any, timeout: int) -> None:
         cache.set(key, value, timeout)
     except Exception:  # noqa: BLE001 - as in cache_get.
         logger.warning("cache unavailable, writing %s", key, exc_info=True)
+
+
+def cache_get_many(keys: list[str]) -> dict[str, Any]:
+    """The values cached under ``keys``; none when the cache cannot be reached."""
+    try:
+        return cache.get_many(keys)
+    except Exception:  # noqa: BLE001 - as in cache_get.
+        logger.warning("cache unavailable, reading %d keys", len(keys), exc_info=True)
+        return {}
+
+
+def cache_set_many(values: dict[str, Any], timeout: int) -> None:
+    """Keep several values; a cache that cannot be reached just keeps nothing."""
+    try:
+        cache.set_many(values, timeout)
+    except Exception:  # noqa: BLE001 - as in cache_get.
+        logger.warning("cache unavailable, writing %d keys", len(values), exc_info=True)
 
 
 def signed_digest(agreement: Agreement) -> str | None:
@@ -160,6 +178,21 @@ def kept_markup(
         markup = str(make())
         cache_set(key, markup, SECTIONS_SECONDS)
     return mark_safe(markup)  # noqa: S308 - rendered by the template engine, which escaped
+
+
+@functools.cache
+def code_fingerprint(*packages: str) -> str:
+    """A short digest of the packages' Python sources and Django's version, once per process.
+
+    For keys of what the code computes and the cache keeps pickled: a deployment that changes
+    the code reads none of the last one's entries, which its classes might not unpickle.
+    """
+    digest = hashlib.sha256(django.get_version().encode())
+    for package in packages:
+        root = Path(sys.modules[package].__file__ or "").parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _form_code(form_class: type) -> str:

@@ -18,6 +18,7 @@ from performance.models import (
     LeadTally,
     MonthlyActual,
     PendingUpload,
+    SeriesChange,
 )
 
 # Performance records: written by the actuals, lead import and alert services
@@ -137,3 +138,11 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     search_fields = ("file_name", "created_by__username")
     list_select_related = ("created_by",)
+
+
+@admin.register(SeriesChange)
+class SeriesChangeAdmin(ReadOnlyAdmin):
+    """Written by database triggers only (performance.series_changes)."""
+
+    list_display = ("id", "series_id")
+    search_fields = ("=series_id",)

@@ -1,5 +1,19 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _install_series_triggers(using: str = "default", **kwargs: Any) -> None:
+    """After every migrate: the triggers recording the series' changes, where their table is
+    (SQLite drops a table's triggers when a migration rebuilds the table)."""
+    from performance.series_changes import install_triggers, installed
+
+    connection = connections[using]
+    if installed(connection):
+        install_triggers(connection)
 
 
 class PerformanceConfig(AppConfig):
@@ -8,6 +22,7 @@ class PerformanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        post_migrate.connect(_install_series_triggers, sender=self)
         # Imported here: the models these modules use are ready only now.
         from agreements.page_extensions import (
             WorkspaceTab,

@@ -354,3 +354,22 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return self.file_name or str(self.token)
+
+
+class SeriesChange(models.Model):
+    """A write to what a series' figures are computed from, recorded by a database trigger.
+
+    No foreign key: a change is recorded while its series may be being deleted.
+    ``performance.series_changes`` installs the triggers and reads the revisions.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    series_id = models.BigIntegerField(_("series"))
+
+    class Meta:
+        verbose_name = _("series change")
+        verbose_name_plural = _("series changes")
+        indexes = [models.Index(fields=["series_id", "id"], name="series_change_by_series")]
+
+    def __str__(self) -> str:
+        return f"{self.series_id}#{self.pk}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from agreements import page_cache
 from agreements.models import Agreement, Kpi
 from agreements.verification import TAMPERED, verify_agreement
 from tests.agreements.signoff_pages import edit_review_section, page_of, text_of, url
@@ -192,3 +195,22 @@ def test_the_redis_backend_keeps_the_sections(
     assert any(":sections:" in key for key in kept)
     assert any(":verdict:" in key for key in kept)
     assert page_of(client.get(signed.get_absolute_url())) == first
+
+
+def test_the_code_fingerprint_names_the_packages_sources(tmp_path, monkeypatch):
+    """A deployment that changes the code reads none of the entries the last one pickled."""
+    package = tmp_path / "fingerprinted"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "figures.py").write_text("ANSWER = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("fingerprinted")
+    page_cache.code_fingerprint.cache_clear()
+    before = page_cache.code_fingerprint("fingerprinted")
+
+    (package / "figures.py").write_text("ANSWER = 2\n")
+
+    assert page_cache.code_fingerprint("fingerprinted") == before  # once per process
+    page_cache.code_fingerprint.cache_clear()
+    assert page_cache.code_fingerprint("fingerprinted") != before
+    monkeypatch.delitem(sys.modules, "fingerprinted")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agreements.services.reminders import review_reminders_send
 from agreements.tasks import outbox_sweep
+from performance.series_changes import series_changes_compact
 from performance.services.alerts import alerts_check
 
 
@@ -50,6 +51,8 @@ class Command(BaseCommand):
         reminders = review_reminders_send(now=summary.as_of)
         # Retries follow the clock, not --as-of: a failed send waits for its real next attempt.
         sweep = outbox_sweep()
+        # The figures' change log, one change a series again (the cached lights recompute).
+        series_changes_compact()
         created = ", ".join(f"{kind}={count}" for kind, count in sorted(summary.created.items()))
         # A worker backend sends the digests later; the immediate backend has sent them by now.
         queued = f", {summary.digests_queued} digests queued" if summary.digests_queued else ""
