@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils import timezone
 
+from agreements import page_cache
 from agreements.models import Agreement
 from agreements.periods import FIRST_DAY, LAST_DAY
 from performance.dashboard.compliance import ComplianceRow, compliance_total
@@ -18,6 +19,7 @@ from performance.dashboard.standing import Standing, worst_standing
 from performance.dashboard.versions import VersionChain, local_today
 from performance.lead_stats import pending_leads
 from performance.models import MonthlyActual
+from performance.series_changes import figures_key, figures_seconds, series_revisions
 
 
 @dataclass
@@ -80,6 +82,25 @@ def dashboard_for(*, agreement: Agreement, now: dt.datetime | None = None) -> Da
         invalid_rejections=sum(row.invalid for row in leads.rejections),
         deadlines=deadlines_due(current.deadlines.all(), today=today),
     )
+
+
+def dashboard_kept(*, agreement: Agreement, now: dt.datetime | None = None) -> Dashboard:
+    """``dashboard_for``, kept in the cache under the series' revision and the minute.
+
+    A write to anything the figures are worked out from changes the revision
+    (``performance.series_changes``), so it shows at once; the clock (a lead turning overdue
+    at its due instant) shows within the minute, and the page says as of when its figures are.
+    """
+    now = now or timezone.now()
+    revision = series_revisions([agreement.series_id])[agreement.series_id]
+    key = figures_key("dashboard", agreement.pk, revision, now)
+    kept = page_cache.cache_get(key)
+    if isinstance(kept, Dashboard):
+        # The agreement as loaded for this request, not as it was pickled.
+        return replace(kept, agreement=agreement)
+    dashboard = dashboard_for(agreement=agreement, now=now)
+    page_cache.cache_set(key, dashboard, figures_seconds(now))
+    return dashboard
 
 
 def rejection_labels(chain: VersionChain) -> dict[str, str]:

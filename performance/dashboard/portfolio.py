@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -34,6 +34,7 @@ from performance.dashboard.lights import (
 from performance.dashboard.versions import local_today
 from performance.measures import MeasureRequest, measure_values, monthly_actuals
 from performance.models import KpiActual, MonthlyActual
+from performance.series_changes import figures_key, figures_seconds, series_revisions
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -139,11 +140,7 @@ def agreements_in_force(
             end_date__gte=today,
         )
         .select_related("marketing_team", "sales_team")
-        .prefetch_related(
-            "kpis",
-            "service_levels",
-            Prefetch("deadlines", queryset=Deadline.objects.filter(done=False)),
-        )
+        .prefetch_related(*_lights_prefetch())
         .order_by("title", "pk")
     )
 
@@ -163,7 +160,10 @@ def portfolio_for(
     if sort.lstrip("-") not in PORTFOLIO_SORTS:
         sort = "title"
     now = now or timezone.now()
-    in_force = agreements_in_force(now=now, queryset=visible_agreements(user))
+    # Sections are read only for lights not kept in the cache (``_rows_of``).
+    in_force = agreements_in_force(now=now, queryset=visible_agreements(user)).prefetch_related(
+        None
+    )
     if sort.lstrip("-") != "title":
         rows = portfolio_sort(_rows_of(list(in_force), now=now), sort)
         return Portfolio(
@@ -171,7 +171,7 @@ def portfolio_for(
             headers=sort_headers(sort),
             sort=sort,
         )
-    titles = in_force.select_related(None).prefetch_related(None).values_list("pk", "title")
+    titles = in_force.select_related(None).values_list("pk", "title")
     ordered = sorted(titles, key=lambda entry: (entry[1].casefold(), entry[0]))
     if sort.startswith("-"):
         ordered.reverse()
@@ -209,22 +209,50 @@ def portfolio_rows(
 ) -> list[PortfolioRow]:
     """One row per agreement in force, each commitment as a traffic light; fixed query count."""
     now = now or timezone.now()
-    agreements = list(agreements_in_force(now=now, queryset=visible_agreements(user)))
-    return portfolio_sort(_rows_of(agreements, now=now), sort)
+    agreements = agreements_in_force(now=now, queryset=visible_agreements(user))
+    return portfolio_sort(_rows_of(list(agreements.prefetch_related(None)), now=now), sort)
 
 
 def _rows_of(agreements: list[Agreement], *, now: dt.datetime) -> list[PortfolioRow]:
-    """The agreements' rows, unsorted; their figures in a fixed number of queries."""
+    """The agreements' rows, unsorted: each one's lights from the cache, or worked out.
+
+    Lights are kept under the series' revision (``performance.series_changes``) and the
+    minute, to its end: a write to what they are worked out from is seen at once, the clock
+    (a lead turning overdue at its due instant) within the minute.
+    """
+    if not agreements:
+        return []
+    revisions = series_revisions(agreement.series_id for agreement in agreements)
+    keys = {
+        agreement.pk: figures_key(
+            "portfolio-lights", agreement.pk, revisions[agreement.series_id], now
+        )
+        for agreement in agreements
+    }
+    kept = page_cache.cache_get_many(list(keys.values()))
+    missing = [agreement for agreement in agreements if keys[agreement.pk] not in kept]
+    if missing:
+        worked_out = {keys[pk]: lights for pk, lights in _lights_of(missing, now=now).items()}
+        page_cache.cache_set_many(worked_out, figures_seconds(now))
+        kept.update(worked_out)
+    return [PortfolioRow(agreement, *kept[keys[agreement.pk]]) for agreement in agreements]
+
+
+def _lights_of(
+    agreements: list[Agreement], *, now: dt.datetime
+) -> dict[int, tuple[Light, Light, Light, Light]]:
+    """Each agreement's lights; their figures in a fixed number of queries."""
+    prefetch_related_objects(agreements, *_lights_prefetch())
     local_days = {a.pk: local_today(a, now) for a in agreements}
     figures = _series_figures(
         versions=[(a, local_days[a.pk]) for a in agreements],
         months={month_start(day) for day in local_days.values()},
         now=now,
     )
-    return [
-        _portfolio_row(agreement, figures=figures, today=local_days[agreement.pk])
+    return {
+        agreement.pk: _lights(agreement, figures=figures, today=local_days[agreement.pk])
         for agreement in agreements
-    ]
+    }
 
 
 def _series_figures(
@@ -261,21 +289,29 @@ def _series_figures(
     )
 
 
-def _portfolio_row(
+def _lights_prefetch() -> tuple[str | Prefetch[str], ...]:
+    """What lighting an agreement reads of its sections."""
+    return (
+        "kpis",
+        "service_levels",
+        Prefetch("deadlines", queryset=Deadline.objects.filter(done=False)),
+    )
+
+
+def _lights(
     agreement: Agreement, *, figures: _SeriesFigures, today: dt.date
-) -> PortfolioRow:
+) -> tuple[Light, Light, Light, Light]:
     series_id = agreement.series_id
-    return PortfolioRow(
-        agreement=agreement,
-        volume=volume_light(
+    return (
+        volume_light(
             agreement=agreement,
             signed=figures.signed.get(series_id, []),
             actual=figures.monthly.get((series_id, month_start(today))),
             today=today,
         ),
-        handoff=handoff_light(agreement=agreement, share=figures.handoff.get(series_id)),
-        kpis=kpi_light(agreement=agreement, latest=figures.latest, today=today),
-        deadlines=deadline_light(agreement=agreement, today=today),
+        handoff_light(agreement=agreement, share=figures.handoff.get(series_id)),
+        kpi_light(agreement=agreement, latest=figures.latest, today=today),
+        deadline_light(agreement=agreement, today=today),
     )
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
 from agreements.views.access import series_agreement_or_404
-from performance.dashboard.agreement import dashboard_for
+from performance.dashboard.agreement import dashboard_kept
 from performance.dashboard.charts import dashboard_body
 from performance.dashboard.exports import ACTUALS_COLUMNS, LEADS_COLUMNS, actuals_rows, lead_rows
 from performance.dashboard.portfolio import portfolio_for
@@ -23,7 +23,7 @@ from performance.selectors import open_alerts_for
 @require_safe
 def agreement_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = series_agreement_or_404(request.user, pk)
-    dashboard = dashboard_for(agreement=agreement)
+    dashboard = dashboard_kept(agreement=agreement)
     return render(
         request,
         "performance/dashboard.html",
@@ -56,7 +56,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def actuals_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Monthly actuals with the plan of the version in force each month alongside."""
     agreement = series_agreement_or_404(request.user, pk)
-    dashboard = dashboard_for(agreement=agreement)
+    dashboard = dashboard_kept(agreement=agreement)
     return _csv_response(
         columns=ACTUALS_COLUMNS,
         rows=actuals_rows(dashboard.funnel),

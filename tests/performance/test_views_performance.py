@@ -29,20 +29,26 @@ from tests.factories import AgreementFactory
 from tests.performance.helpers import agreement_in_force, lead, monthly, sign, signed_agreement
 
 # Queries of one dashboard page: session, user, the agreement with its teams (membership as
-# a subquery), the series' versions, their KPIs, rejection reasons, deadlines and service
+# a subquery), the series' revision (the figures' cache key: performance.series_changes); then,
+# for figures not kept, the series' versions, their KPIs, rejection reasons, deadlines and service
 # levels, the monthly actuals, the leads still pending (performance.lead_stats.pending_leads),
 # the latest KPI values, the lead tally, and the banner's counts (its latest alerts only when
 # there are open ones).
 # +2 for the computed KPIs: the lead days of their periods and the leads of the attempt
 # windows' cutoff days (performance.lead_stats); the months of their periods are the
 # funnel's monthly actuals, and the leads still pending are the hand-off tables', read once.
-DASHBOARD_QUERIES = 15
-# Session, user, the titles (for the page), that page's agreements with their KPIs, service
-# levels and open deadlines, the series' signed versions (the month's plan), the monthly
-# actuals (this month's with the KPI periods': performance.measures.monthly_actuals), the
-# latest KPI values, and the three lead reads measuring both the computed KPIs and the
+DASHBOARD_QUERIES = 16
+# The figures kept (the same minute, no write since): session, user, the agreement, the
+# series' revision and the banner's counts.
+DASHBOARD_KEPT_QUERIES = 5
+# Session, user, the titles (for the page), that page's agreements, their series' revisions
+# (the lights' cache keys: performance.series_changes); then, for lights not kept, their KPIs,
+# service levels and open deadlines, the series' signed versions (the month's plan), the
+# monthly actuals (this month's with the KPI periods': performance.measures.monthly_actuals),
+# the latest KPI values, and the three lead reads measuring both the computed KPIs and the
 # hand-off light (lead days, pending leads, cutoff days' leads).
-PORTFOLIO_QUERIES = 13
+PORTFOLIO_QUERIES = 14
+PORTFOLIO_KEPT_QUERIES = 5
 
 
 def login(client: Client, user: Any) -> Client:
@@ -174,8 +180,11 @@ def test_dashboard_query_count_is_constant_from_10_to_10000_leads(
     assert LeadRecord.objects.count() == 10_000
     with django_assert_num_queries(DASHBOARD_QUERIES):
         large = client.get(url)
+    with django_assert_num_queries(DASHBOARD_KEPT_QUERIES):
+        kept = client.get(url)
 
-    assert small.status_code == large.status_code == 200
+    assert small.status_code == large.status_code == kept.status_code == 200
+    assert kept.context["body"] == large.context["body"]
     # Of 10,000: every fifth pending (2,000), other multiples of 3 breached (2,667), 5,333 met.
     assert re.search(r"<td class=\"text-end\">5,333</td><td class=\"text-end\">2,667</td>"
                      r"<td class=\"text-end\">2,000</td>", large.content.decode())  # fmt: skip
@@ -413,8 +422,12 @@ def test_portfolio_query_count_is_constant(
     )
     with django_assert_num_queries(PORTFOLIO_QUERIES):
         response = client.get(url)
+    # Within the minute and with no write since, every light is kept.
+    with django_assert_num_queries(PORTFOLIO_KEPT_QUERIES):
+        kept = client.get(url)
 
     assert response.content.decode().count('data-agreement="') == 5
+    assert kept.context["portfolio"].rows_markup == response.context["portfolio"].rows_markup
 
 
 def test_portfolio_pages_keep_the_sort_and_cost_the_same_queries(
