@@ -26,6 +26,7 @@ from agreements.models import Agreement, AgreementSeries
 from performance.dashboard.compliance import local_months, month_bucket
 from performance.lead_stats import LeadStats, count_outcome
 from performance.models import LeadDay, LeadRecord, LeadTally
+from performance.series_changes import series_changes_compact
 
 
 def _span_and_zone(series_id: int) -> tuple[dt.datetime | None, dt.datetime | None, str]:
@@ -62,42 +63,50 @@ def lead_tally_refresh(*, series_id: int) -> list[LeadTally]:
     so the tally changes together with the leads it counts.
     """
     with transaction.atomic(savepoint=False):
-        LeadTally.objects.filter(series_id=series_id).delete()
-        LeadDay.objects.filter(series_id=series_id).delete()
-        first, last, zone = _span_and_zone(series_id)
-        if first is None or last is None:
-            return []
-        tz = ZoneInfo(zone)
-        months = local_months(first, last, tz)
-        groups = (
-            LeadRecord.objects.filter(series_id=series_id)
-            .annotate(month_index=month_bucket(months, tz))
-            .order_by()
-            .values("lead_type", "month_index", "outcome", "invalid_rejection")
-            # One filtered count: the others follow from the plain counts of rows and touches.
-            .annotate(
-                leads=Count("pk"),
-                touched=Count("first_touch_at"),
-                touched_met=Count("pk", filter=Q(first_touch_at__lte=F("due_at"))),
+        tally = _recount(series_id)
+        # Every bulk write of leads (an import, its undo) ends here. On SQLite, whose triggers
+        # record a change a row, it left as many in the series' change log as rows written.
+        series_changes_compact([series_id])
+    return tally
+
+
+def _recount(series_id: int) -> list[LeadTally]:
+    LeadTally.objects.filter(series_id=series_id).delete()
+    LeadDay.objects.filter(series_id=series_id).delete()
+    first, last, zone = _span_and_zone(series_id)
+    if first is None or last is None:
+        return []
+    tz = ZoneInfo(zone)
+    months = local_months(first, last, tz)
+    groups = (
+        LeadRecord.objects.filter(series_id=series_id)
+        .annotate(month_index=month_bucket(months, tz))
+        .order_by()
+        .values("lead_type", "month_index", "outcome", "invalid_rejection")
+        # One filtered count: the others follow from the plain counts of rows and touches.
+        .annotate(
+            leads=Count("pk"),
+            touched=Count("first_touch_at"),
+            touched_met=Count("pk", filter=Q(first_touch_at__lte=F("due_at"))),
+        )
+    )
+    _days_refresh(series_id, tz, zone)
+    return LeadTally.objects.bulk_create(
+        [
+            LeadTally(
+                series_id=series_id,
+                lead_type=group["lead_type"],
+                month=months[group["month_index"]],
+                zone=zone,
+                outcome=group["outcome"],
+                invalid_rejection=group["invalid_rejection"],
+                touched_met=group["touched_met"],
+                touched_breached=group["touched"] - group["touched_met"],
+                untouched=group["leads"] - group["touched"],
             )
-        )
-        _days_refresh(series_id, tz, zone)
-        return LeadTally.objects.bulk_create(
-            [
-                LeadTally(
-                    series_id=series_id,
-                    lead_type=group["lead_type"],
-                    month=months[group["month_index"]],
-                    zone=zone,
-                    outcome=group["outcome"],
-                    invalid_rejection=group["invalid_rejection"],
-                    touched_met=group["touched_met"],
-                    touched_breached=group["touched"] - group["touched_met"],
-                    untouched=group["leads"] - group["touched"],
-                )
-                for group in groups
-            ]
-        )
+            for group in groups
+        ]
+    )
 
 
 def _days_refresh(series_id: int, tz: ZoneInfo, zone: str) -> None:

@@ -21,6 +21,7 @@ from performance.series_changes import (
     series_changes_compact,
     series_revisions,
 )
+from performance.services.lead_tally import lead_tally_refresh
 from tests.factories import (
     AgreementFactory,
     KpiActualFactory,
@@ -130,6 +131,20 @@ def test_compacting_leaves_one_change_a_series_under_a_revision_never_seen(two):
     assert after[agreement.series_id][0] > seen[agreement.series_id][0]
     assert after[other.series_id][1] == 1
     assert SeriesChange.objects.filter(series_id=agreement.series_id).count() == 1
+
+
+def test_a_bulk_write_of_leads_leaves_one_change_in_the_log(signed):
+    """An import ends with the tally's recount, which compacts the series' log: on SQLite the
+    triggers record a change a row, and the log must not grow with the leads."""
+    before = series_revisions([signed.series_id])[signed.series_id]
+    LeadRecord.objects.bulk_create(
+        [LeadRecordFactory.build(series=signed.series, agreement=signed) for _n in range(50)]
+    )
+
+    lead_tally_refresh(series_id=signed.series_id)
+
+    assert SeriesChange.objects.filter(series_id=signed.series_id).count() == 1
+    assert series_revisions([signed.series_id])[signed.series_id] != before
 
 
 def test_check_sla_compacts_the_change_log(signed):
