@@ -161,9 +161,9 @@ def portfolio_for(
         sort = "title"
     now = now or timezone.now()
     # Sections are read only for lights not kept in the cache (``_rows_of``).
-    in_force = agreements_in_force(now=now, queryset=visible_agreements(user)).prefetch_related(
-        None
-    )
+    in_force = agreements_in_force(
+        now=now, queryset=visible_agreements(user, by_value=True)
+    ).prefetch_related(None)
     if sort.lstrip("-") != "title":
         rows = portfolio_sort(_rows_of(list(in_force), now=now), sort)
         return Portfolio(
@@ -209,7 +209,7 @@ def portfolio_rows(
 ) -> list[PortfolioRow]:
     """One row per agreement in force, each commitment as a traffic light; fixed query count."""
     now = now or timezone.now()
-    agreements = agreements_in_force(now=now, queryset=visible_agreements(user))
+    agreements = agreements_in_force(now=now, queryset=visible_agreements(user, by_value=True))
     return portfolio_sort(_rows_of(list(agreements.prefetch_related(None)), now=now), sort)
 
 

@@ -41,14 +41,16 @@ DASHBOARD_QUERIES = 16
 # The figures kept (the same minute, no write since): session, user, the agreement, the
 # series' revision and the banner's counts.
 DASHBOARD_KEPT_QUERIES = 5
-# Session, user, the titles (for the page), that page's agreements, their series' revisions
+# Session, user, the user's teams (by value, so the agreements are read through the teams'
+# indexes: agreements.permissions.visible_agreements), the titles (for the page), that
+# page's agreements, their series' revisions
 # (the lights' cache keys: performance.series_changes); then, for lights not kept, their KPIs,
 # service levels and open deadlines, the series' signed versions (the month's plan), the
 # monthly actuals (this month's with the KPI periods': performance.measures.monthly_actuals),
 # the latest KPI values, and the three lead reads measuring both the computed KPIs and the
 # hand-off light (lead days, pending leads, cutoff days' leads).
-PORTFOLIO_QUERIES = 14
-PORTFOLIO_KEPT_QUERIES = 5
+PORTFOLIO_QUERIES = 15
+PORTFOLIO_KEPT_QUERIES = 6
 
 
 def login(client: Client, user: Any) -> Client:
