@@ -124,7 +124,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # CACHE_URL: locmemcache:// (default, one process), dbcache://slaportal_cache (one machine, several
 # processes; `manage.py createcachetable` makes the table), redis://host:6379/1 (several
 # machines). The pages cache only what every viewer sees alike: signed content by its digest,
-# a draft's by its revision (agreements.page_cache).
+# a draft's by its revision (agreements.page_cache), the dashboard's figures and the
+# portfolio's lights by their series' revision and the minute (performance.series_changes).
 CACHES = {
     "default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://slaportal")
 }
