@@ -1,8 +1,9 @@
 """Every write to what a series' figures are computed from, recorded by the database itself.
 
-The portfolio keeps each agreement's lights in the cache (``performance.dashboard.portfolio``).
-A kept light is right only while nothing it was computed from has changed, and rows change
-through the services, the admin, bulk imports, undo, migrations and the shell alike. So the
+The dashboard and the portfolio keep their figures in the cache (``dashboard_kept``, the
+portfolio's ``_rows_of``). A kept figure is right only while nothing it was worked out from has
+changed, and rows change through the services, the admin, bulk imports, undo, migrations and
+the shell alike. So the
 database records the changes: triggers on every table the figures read (``FIGURE_TABLES``) add a
 row to ``SeriesChange`` for each series a statement touches, in the writing transaction (on
 PostgreSQL once a statement, from its transition tables; on SQLite once a row). No path can
@@ -12,7 +13,11 @@ A series' revision is the pair (its newest change's id, its number of changes), 
 query before the figures are computed. Ids alone would not do on PostgreSQL: they are handed out
 when a row is written, not when its transaction commits, so a transaction committing late adds
 an id below the newest; it still adds one to the count. ``series_changes_compact`` keeps the
-log short: it replaces a series' changes by one new change, a revision never seen before.
+log short: it replaces a series' changes by one new change, a revision never seen before; the
+lead tally's recount, which ends every bulk write of leads, and ``check_sla`` run it.
+
+Figures are kept to the end of the minute they were worked out in (``figures_key``), so the
+clock (a lead turning overdue at its due instant) shows within the minute.
 
 The triggers are (re)installed after every ``migrate`` (``PerformanceConfig.ready``): SQLite
 drops a table's triggers when a migration rebuilds the table.
