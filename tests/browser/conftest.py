@@ -3,8 +3,12 @@
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, Page, sync_playwright
 
 # Playwright's sync API drives its own asyncio event loop in the test thread, so Django's
@@ -27,6 +31,31 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DEFAULT_TIMEOUT_MS = 10_000
+
+
+class SerialWSGIServer(WSGIServer):
+    """The live server answering one request at a time, in its own thread.
+
+    On SQLite the test database lives in memory, and the live server shares the test's one
+    connection with the threads that answer requests. Two requests at once (htmx previews a
+    browser fires while a field is typed in) then use that connection from two threads, which
+    SQLite refuses mid-statement ("bad parameter or other API misuse"). Not being threaded,
+    this server also closes each connection after its response, so no idle keep-alive holds it.
+    """
+
+    def __init__(self, *args: Any, connections_override: object = None, **kwargs: Any) -> None:
+        # The live server's thread has taken the shared connection already.
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serial_live_server_on_sqlite() -> Iterator[None]:
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", SerialWSGIServer)
+        yield
 
 
 @pytest.fixture(scope="session")
