@@ -3,11 +3,10 @@
 The dashboard and the portfolio keep their figures in the cache (``dashboard_kept``, the
 portfolio's ``_rows_of``). A kept figure is right only while nothing it was worked out from has
 changed, and rows change through the services, the admin, bulk imports, undo, migrations and
-the shell alike. So the
-database records the changes: triggers on every table the figures read (``FIGURE_TABLES``) add a
-row to ``SeriesChange`` for each series a statement touches, in the writing transaction (on
-PostgreSQL once a statement, from its transition tables; on SQLite once a row). No path can
-write a figure without it.
+the shell alike. So the database records the changes: triggers on every table the figures read
+(``FIGURE_TABLES``) add a row to ``SeriesChange`` for each series a statement touches, in the
+writing transaction (on PostgreSQL once a statement, from its transition tables; on SQLite once
+a row). No path can write a figure without it.
 
 A series' revision is the pair (its newest change's id, its number of changes), read in one
 query before the figures are computed. Ids alone would not do on PostgreSQL: they are handed out

@@ -160,10 +160,7 @@ def portfolio_for(
     if sort.lstrip("-") not in PORTFOLIO_SORTS:
         sort = "title"
     now = now or timezone.now()
-    # Sections are read only for lights not kept in the cache (``_rows_of``).
-    in_force = agreements_in_force(
-        now=now, queryset=visible_agreements(user, by_value=True)
-    ).prefetch_related(None)
+    in_force = _visible_in_force(user, now)
     if sort.lstrip("-") != "title":
         rows = portfolio_sort(_rows_of(list(in_force), now=now), sort)
         return Portfolio(
@@ -209,8 +206,14 @@ def portfolio_rows(
 ) -> list[PortfolioRow]:
     """One row per agreement in force, each commitment as a traffic light; fixed query count."""
     now = now or timezone.now()
-    agreements = agreements_in_force(now=now, queryset=visible_agreements(user, by_value=True))
-    return portfolio_sort(_rows_of(list(agreements.prefetch_related(None)), now=now), sort)
+    return portfolio_sort(_rows_of(list(_visible_in_force(user, now)), now=now), sort)
+
+
+def _visible_in_force(user: User | AnonymousUser, now: dt.datetime) -> QuerySet[Agreement]:
+    """The agreements in force the user may see, read through the user's teams' indexes
+    (their teams by value); their sections are read only for lights not kept (``_rows_of``)."""
+    visible = visible_agreements(user, by_value=True)
+    return agreements_in_force(now=now, queryset=visible).prefetch_related(None)
 
 
 def _rows_of(agreements: list[Agreement], *, now: dt.datetime) -> list[PortfolioRow]:
