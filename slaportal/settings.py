@@ -114,6 +114,17 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # reconnected to without an error page.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    # Parameters bound by PostgreSQL rather than spliced in by psycopg, so that psycopg can
+    # prepare a statement a connection has run 5 times: PostgreSQL then plans it once, where
+    # planning a page's joins costs more than running them. Turn it off
+    # (DATABASE_PREPARED_STATEMENTS=false) behind a pooler in transaction mode, such as
+    # PgBouncer without max_prepared_statements, which cannot keep a connection's statements.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL and a busy timeout keep the development server and tests from "database is locked".

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
 PROJECT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "false",
@@ -85,3 +89,53 @@ def test_tasks_backend_comes_from_the_environment() -> None:
     assert default.stdout.split()[-1] == "ImmediateBackend", default.stderr
     assert wrong.returncode != 0
     assert "TASKS_BACKEND='celery': use one of database, immediate." in wrong.stderr
+
+
+def _database_options(**environ: str) -> str:
+    show = (
+        "from django.conf import settings; "
+        "options = settings.DATABASES['default'].get('OPTIONS', {}); "
+        "print(options.get('server_side_binding'), options.get('prepare_threshold'))"
+    )
+    result = manage("shell", "-c", show, DEBUG="true", **environ)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("\n")[-2]
+
+
+def test_postgresql_prepares_repeated_statements_unless_turned_off() -> None:
+    """PostgreSQL binds parameters itself and plans a repeated statement once; a pooler in
+    transaction mode can turn that off; SQLite has no such options."""
+    postgresql = "postgres://slaportal@db.example.com:5432/slaportal"
+
+    assert _database_options(DATABASE_URL=postgresql) == "True 5"
+    assert _database_options(DATABASE_URL=postgresql, DATABASE_PREPARED_STATEMENTS="false") == (
+        "None None"
+    )
+    assert _database_options(DATABASE_URL="sqlite:///:memory:") == "None None"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql"
+    or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None,
+    reason="prepared statements are PostgreSQL's, unless DATABASE_PREPARED_STATEMENTS=false",
+)
+def test_a_statement_run_five_times_is_prepared_on_its_connection() -> None:
+    """psycopg prepares a statement on the run after its fifth on the same connection."""
+
+    def prepared() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return {row[0] for row in cursor.fetchall()}
+
+    username = "prepared-statement-probe"
+    before = prepared()
+    lookup = '"auth_user"."username" = $'
+    for _ in range(5):
+        assert not User.objects.filter(username=username).exists()
+    after_five = prepared()
+    assert not User.objects.filter(username=username).exists()
+    after_six = prepared()
+
+    assert not any(lookup in statement for statement in before | after_five)
+    assert any(lookup in statement for statement in after_six)
