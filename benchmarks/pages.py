@@ -297,7 +297,6 @@ def load(
     logdir = Path(tempfile.mkdtemp(prefix="slaportal-bench-"))
     servers: dict[str, Server] = {}
     results: dict[str, dict[str, Any]] = {size: {} for size in sizes}
-    errors: dict[str, dict[str, int]] = {size: {} for size in sizes}
     try:
         for size in sizes:
             servers[size] = Server(
@@ -344,16 +343,15 @@ def load(
                     flush=True,
                 )
                 name = "floor_again" if key == "floor" and position else key
-                errors[size][name] = errors[size].get(name, 0) + result["errors"]
                 kept = results[size].get(name)
+                errors = result["errors"] + (kept["errors"] if kept else 0)
                 if kept is None or result["rps"] > kept["rps"]:
-                    results[size][name] = result
+                    results[size][name] = kept = result
+                kept["errors"] = errors  # over every round
     finally:
         for server in servers.values():
             server.stop()
     for size in sizes:
-        for name, count in errors[size].items():
-            results[size][name]["errors"] = count
         floors = [results[size]["floor"]["rps"], results[size]["floor_again"]["rps"]]
         results[size]["floor_rps"] = statistics.mean(floors)
         results[size]["load"] = os.getloadavg()

@@ -25,7 +25,7 @@ from agreements.forms.signoff import (
     SignedFilterForm,
     WithdrawForm,
 )
-from agreements.list_rows import signed_rows
+from agreements.list_rows import SIGNED_ROW_FIELDS, signed_rows
 from agreements.models import Agreement, Comment
 from agreements.page_cache import shared_form_html
 from agreements.permissions import can_view, signoff_actions, signoff_refusals
@@ -329,7 +329,7 @@ def signed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "period_from": form.cleaned_data["period_from"],
             "period_to": form.cleaned_data["period_to"],
         }
-    agreements = signed_agreement_list(user=request.user, **filters)
+    agreements = signed_agreement_list(user=request.user, **filters).only(*SIGNED_ROW_FIELDS)
     page = Paginator(agreements, SIGNED_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
